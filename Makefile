@@ -1,0 +1,127 @@
+# SPDX-License-Identifier: GPL-2.0
+# sluice: eBPF traffic shaper. `make help` lists the targets.
+
+OUTPUT  := .output
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+CC      ?= gcc
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
+PKGS      := libbpf json-c zlib
+
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Werror
+CPPFLAGS := -Iinclude -Iuser -I$(OUTPUT) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -ljson-c -lz) -lelf -lm
+DEPFLAGS  = -MMD -MP
+BPF_CFLAGS := -g -O2 -target bpf $(WARN) -Iinclude -I/usr/include/$(MULTIARCH)
+ASAN     := -fsanitize=address,undefined -fno-omit-frame-pointer
+
+BPF_SRCS  := bpf/sluice.bpf.c
+BPF_OBJ   := $(OUTPUT)/sluice.bpf.o
+SKEL      := $(OUTPUT)/sluice.skel.h
+# The CLI minus main(): linked into the binary and into the tests.
+LIB_SRCS  := user/util.c user/parse.c user/prefix.c user/feed.c user/state.c \
+             user/table.c user/attach.c user/cmd_attach.c user/cmd_class.c \
+             user/cmd_feed.c user/cmd_lookup.c
+LIB_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
+ASAN_OBJS := $(patsubst user/%.c,$(OUTPUT)/asan/%.o,$(LIB_SRCS))
+BIN       := $(OUTPUT)/sluice
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
+DP_TEST    := $(OUTPUT)/tests/dp_test
+
+.PHONY: all deps test test-unit test-datapath test-e2e demo install uninstall clean help \
+        check-format
+
+all: $(BIN)
+
+help:
+	@echo 'sluice make targets:'
+	@echo '  all (default)  build $(BIN) with the BPF object embedded'
+	@echo '  deps           install the Debian packages needed (idempotent)'
+	@echo '  test           run every test: unit, datapath, end to end (root)'
+	@echo '  test-unit      cmocka unit tests, under AddressSanitizer'
+	@echo '  test-datapath  BPF_PROG_TEST_RUN tests of the real programs (root)'
+	@echo '  test-e2e       namespaces, veth pairs and iperf3 (root)'
+	@echo '  demo           client-gateway-server demo with a policed flow (root)'
+	@echo '  install        install to $$(DESTDIR)$$(PREFIX) (default /usr/local)'
+	@echo '  clean          remove $(OUTPUT)'
+	@echo 'V=1 shows the full commands.'
+
+deps:
+	$(Q)scripts/deps.sh
+
+$(OUTPUT) $(OUTPUT)/user $(OUTPUT)/asan $(OUTPUT)/tests:
+	$(Q)mkdir -p $@
+
+$(BPF_OBJ): bpf/sluice.bpf.c $(wildcard bpf/*.h) include/sluice.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(SKEL): $(BPF_OBJ)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name sluice_bpf > $@.tmp && mv $@.tmp $@
+
+$(OUTPUT)/user/%.o: user/%.c $(SKEL) | $(OUTPUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -c $< -o $@
+
+$(OUTPUT)/asan/%.o: user/%.c $(SKEL) | $(OUTPUT)/asan
+	$(call msg,CC-ASAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -c $< -o $@
+
+$(BIN): $(LIB_OBJS) $(OUTPUT)/user/main.o
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUTPUT)/tests/test_%: tests/unit/test_%.c $(ASAN_OBJS) | $(OUTPUT)/tests
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) $< $(ASAN_OBJS) \
+		$(LDLIBS) -lcmocka -o $@
+
+$(DP_TEST): tests/datapath/dp_test.c $(ASAN_OBJS) | $(OUTPUT)/tests
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) $< $(ASAN_OBJS) \
+		$(LDLIBS) -lcmocka -o $@
+
+test: $(BIN) $(UNIT_TESTS) $(DP_TEST)
+	$(Q)tests/run.sh all
+
+test-unit: $(UNIT_TESTS)
+	$(Q)tests/run.sh unit
+
+test-datapath: $(BIN) $(DP_TEST)
+	$(Q)tests/run.sh datapath
+
+test-e2e: $(BIN)
+	$(Q)tests/run.sh e2e
+
+demo: $(BIN)
+	$(Q)scripts/demo.sh
+
+install: $(BIN)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/sluice
+	install -D -m 0644 docs/sluice.8 $(DESTDIR)$(PREFIX)/share/man/man8/sluice.8
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/sluice $(DESTDIR)$(PREFIX)/share/man/man8/sluice.8
+
+check-format:
+	$(Q)clang-format --dry-run --Werror bpf/*.c bpf/*.h user/*.c user/*.h include/*.h
+
+clean:
+	$(call msg,CLEAN,$(OUTPUT))
+	$(Q)rm -rf $(OUTPUT)
+
+-include $(wildcard $(OUTPUT)/user/*.d $(OUTPUT)/asan/*.d $(OUTPUT)/tests/*.d)

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* sluice: class policy, token bucket policer and counters. */
+#ifndef SLUICE_BPF_POLICE_H
+#define SLUICE_BPF_POLICE_H
+
+#include "maps.h"
+
+#define SL_NSEC 1000000000ull
+
+/*
+ * Token bucket shared by all CPUs. Tokens are kept in bit-nanoseconds per
+ * second: a byte is worth 8e9 and one nanosecond at R bit/s refills R, so
+ * the arithmetic is exact. The bucket starts full.
+ */
+static __always_inline int sl_police(__u32 key, __u64 rate, __u64 burst, __u64 len)
+{
+	struct sl_bucket *b;
+	__u64 now, cap, cost, room, elapsed;
+	int verdict;
+
+	if (!rate)
+		return SL_PASS;
+	b = bpf_map_lookup_elem(&sl_buckets, &key);
+	if (!b)
+		return SL_PASS;
+
+	now = bpf_ktime_get_ns();
+	cap = burst * 8 * SL_NSEC;
+	cost = len * 8 * SL_NSEC;
+
+	bpf_spin_lock(&b->lock);
+	if (b->tokens > cap)
+		b->tokens = cap;
+	if (now > b->last_ns) {
+		elapsed = now - b->last_ns;
+		room = cap - b->tokens;
+		if (elapsed > room / rate)
+			b->tokens = cap;
+		else
+			b->tokens += elapsed * rate;
+		b->last_ns = now;
+	}
+	if (b->tokens >= cost) {
+		b->tokens -= cost;
+		verdict = SL_PASS;
+	} else {
+		verdict = SL_DROP;
+	}
+	bpf_spin_unlock(&b->lock);
+	return verdict;
+}
+
+static __always_inline void sl_count(void *map, __u32 key, int verdict, __u64 len)
+{
+	struct sl_counters *c = bpf_map_lookup_elem(map, &key);
+
+	if (!c)
+		return;
+	if (verdict != SL_PASS)
+		verdict = SL_DROP;
+	c->packets[verdict]++;
+	c->bytes[verdict] += len;
+}
+
+/* Apply the policy of class_id to a packet of len bytes going in dir. */
+static __always_inline int sl_enforce(__u32 class_id, int dir, __u64 len)
+{
+	__u32 key = class_id * SL_DIR_MAX + dir;
+	struct sl_class *cls;
+	int verdict = SL_PASS;
+
+	cls = bpf_map_lookup_elem(&sl_classes, &class_id);
+	if (cls && (cls->flags & SL_CLASS_USED)) {
+		if (cls->policy == SL_POLICY_DROP)
+			verdict = SL_DROP;
+		else if (cls->policy == SL_POLICY_POLICE)
+			verdict = sl_police(key, cls->rate[dir & 1], cls->burst[dir & 1], len);
+	}
+	sl_count(&sl_stats, key, verdict, len);
+	return verdict;
+}
+
+#endif /* SLUICE_BPF_POLICE_H */

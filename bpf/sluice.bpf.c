@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sluice datapath: entry points for XDP and TC (clsact ingress and egress).
+ * All share one inline core: parse, classify the remote address, enforce
+ * the class policy, count. Each hook comes in two variants, matching on the
+ * source or on the destination address, so the choice costs nothing per
+ * packet.
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+
+#include "maps.h"
+#include "parse.h"
+#include "classify.h"
+#include "police.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Returns SL_PASS or SL_DROP. */
+static __always_inline int sl_process(void *data, void *data_end, __u64 len, int dir,
+				      int match_dst)
+{
+	struct sl_addr a = {};
+	__u32 plen = 0;
+	int class_id;
+
+	if (sl_parse(data, data_end, match_dst, &a)) {
+		sl_count(&sl_misc, SL_MISC_NONIP(dir), SL_PASS, len);
+		return SL_PASS;
+	}
+	class_id = sl_classify(&a, &plen);
+	if (class_id < 0)
+		class_id = SL_CLASS_DEFAULT;
+	return sl_enforce(class_id, dir, len);
+}
+
+static __always_inline int sl_xdp(struct xdp_md *ctx, int match_dst)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u64 len = bpf_xdp_get_buff_len(ctx);
+
+	if (sl_process(data, data_end, len, SL_DIR_IN, match_dst) == SL_DROP)
+		return XDP_DROP;
+	return XDP_PASS;
+}
+
+/* Longest header sluice reads: Ethernet, two VLAN tags, IPv4 with options. */
+#define SL_HDR_MAX (14 + 2 * 4 + 60)
+
+static __always_inline int sl_tc(struct __sk_buff *skb, int dir, int match_dst)
+{
+	__u32 linear = skb->data_end - skb->data;
+
+	if (linear < SL_HDR_MAX && skb->len > linear)
+		bpf_skb_pull_data(skb, skb->len < SL_HDR_MAX ? skb->len : SL_HDR_MAX);
+
+	if (sl_process((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len, dir,
+		       match_dst) == SL_DROP)
+		return TC_ACT_SHOT;
+	return TC_ACT_OK;
+}
+
+SEC("xdp.frags")
+int sl_xdp_src(struct xdp_md *ctx)
+{
+	return sl_xdp(ctx, 0);
+}
+
+SEC("xdp.frags")
+int sl_xdp_dst(struct xdp_md *ctx)
+{
+	return sl_xdp(ctx, 1);
+}
+
+SEC("tc")
+int sl_tci_src(struct __sk_buff *skb)
+{
+	return sl_tc(skb, SL_DIR_IN, 0);
+}
+
+SEC("tc")
+int sl_tci_dst(struct __sk_buff *skb)
+{
+	return sl_tc(skb, SL_DIR_IN, 1);
+}
+
+SEC("tc")
+int sl_tce_src(struct __sk_buff *skb)
+{
+	return sl_tc(skb, SL_DIR_OUT, 0);
+}
+
+SEC("tc")
+int sl_tce_dst(struct __sk_buff *skb)
+{
+	return sl_tc(skb, SL_DIR_OUT, 1);
+}
+
+/*
+ * Lookup probe, run by `sluice lookup` with BPF_PROG_TEST_RUN on a frame
+ * addressed to the address in question: the same parse and classify code as
+ * the hooks, with the answer written over the start of the frame.
+ */
+SEC("xdp")
+int sl_probe(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct sl_probe_result *r;
+	struct sl_addr a = {};
+	__u32 plen = 0;
+	int class_id;
+
+	if (sl_parse(data, data_end, 1, &a))
+		return XDP_ABORTED;
+	class_id = sl_classify(&a, &plen);
+
+	r = data;
+	if ((void *)(r + 1) > data_end)
+		return XDP_ABORTED;
+	r->magic = SL_PROBE_MAGIC;
+	r->matched = class_id >= 0;
+	r->class_id = class_id >= 0 ? class_id : SL_CLASS_DEFAULT;
+	r->prefixlen = plen;
+	return XDP_PASS;
+}

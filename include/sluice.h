@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sluice: the ABI shared by the BPF programs and the CLI.
+ *
+ * Map keys and values, enums and limits are defined here once. Map
+ * definitions themselves live in bpf/maps.h; the CLI finds the maps by the
+ * names below, pinned under the sluice pin directory.
+ */
+#ifndef SLUICE_H
+#define SLUICE_H
+
+#include <linux/types.h>
+#include <linux/bpf.h>
+
+/* Map names (at most 15 characters: the kernel's BPF_OBJ_NAME_LEN - 1). */
+#define SL_MAP_CLASSES "sl_classes"
+#define SL_MAP_BUCKETS "sl_buckets"
+#define SL_MAP_STATS "sl_stats"
+#define SL_MAP_MISC "sl_misc"
+#define SL_MAP_V4 "sl_v4"
+#define SL_MAP_V6 "sl_v6"
+#define SL_MAP_STATE "sl_state"
+#define SL_MAP_ATTACH "sl_attach"
+
+/* Default sizes; each may be changed when the state is first created. */
+#define SL_DEF_MAX_CLASSES 1024
+#define SL_DEF_V4_ENTRIES (2u * 1024 * 1024)
+#define SL_DEF_V6_ENTRIES (512u * 1024)
+#define SL_MAX_ATTACH 256
+
+#define SL_NAME_LEN 32
+
+/* Class 0 is the default class: every IP packet that matches no prefix. */
+#define SL_CLASS_DEFAULT 0
+
+enum sl_dir {
+	SL_DIR_IN = 0,
+	SL_DIR_OUT = 1,
+	SL_DIR_MAX,
+};
+
+enum sl_policy {
+	SL_POLICY_PASS = 0,
+	SL_POLICY_DROP = 1,
+	SL_POLICY_POLICE = 2,
+};
+
+enum sl_verdict {
+	SL_PASS = 0,
+	SL_DROP = 1,
+	SL_VERDICT_MAX,
+};
+
+#define SL_CLASS_USED (1u << 0)
+
+/*
+ * Per-class configuration, one array slot per class id. The datapath reads
+ * policy, rate and burst; the rest is bookkeeping for the CLI, kept here so
+ * that every sluice process sees the same classes.
+ */
+struct sl_class {
+	char name[SL_NAME_LEN];
+	__u32 flags;		  /* SL_CLASS_* */
+	__u32 policy;		  /* enum sl_policy */
+	__u64 rate[SL_DIR_MAX];	  /* bits per second; 0: unlimited */
+	__u64 burst[SL_DIR_MAX];  /* bytes */
+	__u32 n_v4;		  /* prefixes loaded, IPv4 */
+	__u32 n_v6;		  /* prefixes loaded, IPv6 */
+	__u64 load_time;	  /* CLOCK_REALTIME ns of the last feed load */
+	__u64 feed_gen;		  /* table generation of the last feed load */
+};
+
+/* Largest burst the bucket arithmetic handles without overflow (1 GiB). */
+#define SL_MAX_BURST (1ull << 30)
+/* Largest rate: 10 Tbit/s. */
+#define SL_MAX_RATE 10000000000000ull
+
+/*
+ * Token bucket, one per class and direction (key class * 2 + dir), shared by
+ * all CPUs and updated under the spin lock. Tokens are counted in
+ * bit-nanoseconds per second (1 byte = 8e9 units), so refills are exact.
+ */
+struct sl_bucket {
+	struct bpf_spin_lock lock;
+	__u32 pad;
+	__u64 tokens;
+	__u64 last_ns;
+};
+
+/* Per-CPU counters, per class and direction (key class * 2 + dir). */
+struct sl_counters {
+	__u64 packets[SL_VERDICT_MAX];
+	__u64 bytes[SL_VERDICT_MAX];
+};
+
+/* sl_misc keys: frames the datapath did not classify, per direction. */
+#define SL_MISC_NONIP(dir) (dir)
+#define SL_MISC_MAX 2
+
+/* Keys and values of the prefix tables (LPM tries behind sl_v4 / sl_v6). */
+struct sl_v4_key {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+
+struct sl_v6_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+struct sl_lpm_val {
+	__u32 class_id;
+	__u32 prefixlen;
+};
+
+/* The global state record, key 0 of sl_state. Written by the CLI only. */
+struct sl_state {
+	__u64 generation;	/* bumped at every table swap */
+	__u64 swap_time;	/* CLOCK_REALTIME ns of the last swap */
+	__u32 max_classes;
+	__u32 v4_entries;
+	__u32 v6_entries;
+	__u32 n_v4;		/* prefixes in the live IPv4 table */
+	__u32 n_v6;		/* prefixes in the live IPv6 table */
+	__u32 pad;
+};
+
+enum sl_hook {
+	SL_HOOK_XDP = 0,
+	SL_HOOK_TC_IN = 1,
+	SL_HOOK_TC_OUT = 2,
+	SL_HOOK_MAX,
+};
+
+enum sl_match {
+	SL_MATCH_SRC = 0,
+	SL_MATCH_DST = 1,
+};
+
+#define SL_ATT_CREATED_CLSACT (1u << 0)
+#define SL_ATT_XDP_GENERIC (1u << 1)
+
+/* One record per attachment, keyed by interface index and hook. */
+struct sl_attach_key {
+	__u32 ifindex;
+	__u32 hook; /* enum sl_hook */
+};
+
+struct sl_attach_val {
+	char ifname[16];
+	__u32 match; /* enum sl_match */
+	__u32 flags; /* SL_ATT_* */
+	__u32 prog_id;
+	__u32 pad;
+	__u64 attach_time;
+};
+
+/*
+ * Lookup probe: the CLI runs the probe program on a crafted frame whose
+ * destination is the address to classify; the program writes this record
+ * over the start of the frame.
+ */
+struct sl_probe_result {
+	__u32 magic;
+	__u32 class_id;
+	__u32 prefixlen;
+	__u32 matched;
+};
+#define SL_PROBE_MAGIC 0x51c3b0be
+
+/* TC filter identity, so sluice removes exactly its own filters. */
+#define SL_TC_HANDLE 0x51c
+#define SL_TC_PRIO 0x51c
+
+#endif /* SLUICE_H */

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Attaching the datapath: XDP through a pinned BPF link, TC through a
+ * clsact qdisc and a direct-action cls_bpf filter with sluice's own handle
+ * and priority. Every attachment is recorded in the sl_attach map so that
+ * any later sluice process can show and undo it.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/if_link.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "attach.h"
+#include "util.h"
+
+const char *const sl_hook_names[SL_HOOK_MAX] = {
+	[SL_HOOK_XDP] = "xdp",
+	[SL_HOOK_TC_IN] = "tc-ingress",
+	[SL_HOOK_TC_OUT] = "tc-egress",
+};
+
+static enum sl_prog hook_prog(enum sl_hook hook, enum sl_match match)
+{
+	static const enum sl_prog tab[SL_HOOK_MAX][2] = {
+		[SL_HOOK_XDP] = { SL_PROG_XDP_SRC, SL_PROG_XDP_DST },
+		[SL_HOOK_TC_IN] = { SL_PROG_TCI_SRC, SL_PROG_TCI_DST },
+		[SL_HOOK_TC_OUT] = { SL_PROG_TCE_SRC, SL_PROG_TCE_DST },
+	};
+
+	return tab[hook][match];
+}
+
+static void link_pin(char *buf, size_t len, struct sl_ctx *ctx, __u32 ifindex)
+{
+	sl_pin_path(buf, len, ctx, "links/xdp_%u", ifindex);
+}
+
+static __u32 prog_id(int fd)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return 0;
+	return info.id;
+}
+
+int sl_attach_get(struct sl_ctx *ctx, __u32 ifindex, enum sl_hook hook, struct sl_attach_val *v)
+{
+	struct sl_attach_key k = { .ifindex = ifindex, .hook = hook };
+
+	if (bpf_map_lookup_elem(ctx->attach_fd, &k, v))
+		return -errno;
+	return 0;
+}
+
+static int attach_xdp(struct sl_ctx *ctx, __u32 ifindex, const char *dev, int prog_fd,
+		      const struct sl_attach_opts *o, bool exists)
+{
+	char path[PATH_MAX];
+	int fd, err;
+
+	link_pin(path, sizeof(path), ctx, ifindex);
+	if (exists) {
+		/* Same hook, other match: swap the program under the link. */
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			return -errno;
+		err = bpf_link_update(fd, prog_fd, NULL) ? -errno : 0;
+		close(fd);
+		if (err)
+			sl_err("cannot update the XDP program on %s: %s", dev, strerror(-err));
+		return err;
+	}
+	{
+		LIBBPF_OPTS(bpf_link_create_opts, lo,
+			    .flags = o->xdp_generic ? XDP_FLAGS_SKB_MODE :
+			    o->xdp_native ? XDP_FLAGS_DRV_MODE : 0);
+
+		fd = bpf_link_create(prog_fd, ifindex, BPF_XDP, &lo);
+	}
+	if (fd < 0) {
+		err = -errno;
+		if (err == -EBUSY || err == -EEXIST)
+			sl_err("%s already has an XDP program that is not sluice's", dev);
+		else if (err == -EOPNOTSUPP && o->xdp_native)
+			sl_err("%s does not support native XDP; try --xdp-mode generic", dev);
+		else
+			sl_err("cannot attach XDP to %s: %s", dev, strerror(-err));
+		return err;
+	}
+	err = bpf_obj_pin(fd, path) ? -errno : 0;
+	if (err)
+		sl_err("cannot pin the XDP link of %s at %s: %s", dev, path, strerror(-err));
+	close(fd);
+	return err;
+}
+
+static int attach_tc(__u32 ifindex, const char *dev, enum sl_hook hook, int prog_fd, __u32 *flags)
+{
+	LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = ifindex,
+		    .attach_point = hook == SL_HOOK_TC_IN ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, to, .handle = SL_TC_HANDLE, .priority = SL_TC_PRIO,
+		    .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE);
+	int err;
+
+	err = bpf_tc_hook_create(&h);
+	if (!err)
+		*flags |= SL_ATT_CREATED_CLSACT;
+	else if (err != -EEXIST) {
+		sl_err("cannot create a clsact qdisc on %s: %s", dev, strerror(-err));
+		return err;
+	}
+	err = bpf_tc_attach(&h, &to);
+	if (err) {
+		sl_err("cannot attach the TC program to %s: %s", dev, strerror(-err));
+		if (*flags & SL_ATT_CREATED_CLSACT) {
+			h.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+			bpf_tc_hook_destroy(&h);
+		}
+	}
+	return err;
+}
+
+int sl_attach(struct sl_ctx *ctx, const char *dev, const struct sl_attach_opts *o, bool *noop)
+{
+	struct sl_attach_key k = { .hook = o->hook };
+	struct sl_attach_val v = {}, old;
+	bool exists;
+	int prog_fd, err;
+
+	*noop = false;
+	k.ifindex = if_nametoindex(dev);
+	if (!k.ifindex) {
+		sl_err("unknown device %s", dev);
+		return -ENODEV;
+	}
+	prog_fd = ctx->prog_fd[hook_prog(o->hook, o->match)];
+	exists = sl_attach_get(ctx, k.ifindex, o->hook, &old) == 0;
+	if (exists && old.match == o->match) {
+		*noop = true;
+		return 0;
+	}
+	if (exists)
+		v.flags = old.flags;
+
+	if (o->hook == SL_HOOK_XDP) {
+		err = attach_xdp(ctx, k.ifindex, dev, prog_fd, o, exists);
+		if (!exists && o->xdp_generic)
+			v.flags |= SL_ATT_XDP_GENERIC;
+	} else {
+		err = attach_tc(k.ifindex, dev, o->hook, prog_fd, &v.flags);
+	}
+	if (err)
+		return err;
+
+	snprintf(v.ifname, sizeof(v.ifname), "%s", dev);
+	v.match = o->match;
+	v.prog_id = prog_id(prog_fd);
+	v.attach_time = sl_now_realtime_ns();
+	if (bpf_map_update_elem(ctx->attach_fd, &k, &v, BPF_ANY)) {
+		err = -errno;
+		sl_err("cannot record the attachment of %s: %s", dev, strerror(-err));
+	}
+	return err;
+}
+
+/* Does sluice have a TC filter on the other TC hook of this device? */
+static bool other_tc_hook(struct sl_ctx *ctx, __u32 ifindex, enum sl_hook hook,
+			  struct sl_attach_key *ok)
+{
+	struct sl_attach_val v;
+
+	ok->ifindex = ifindex;
+	ok->hook = hook == SL_HOOK_TC_IN ? SL_HOOK_TC_OUT : SL_HOOK_TC_IN;
+	return bpf_map_lookup_elem(ctx->attach_fd, ok, &v) == 0;
+}
+
+static int detach_one(struct sl_ctx *ctx, const struct sl_attach_key *k,
+		      const struct sl_attach_val *v)
+{
+	char path[PATH_MAX];
+	int fd, err = 0;
+
+	if (k->hook == SL_HOOK_XDP) {
+		link_pin(path, sizeof(path), ctx, k->ifindex);
+		fd = bpf_obj_get(path);
+		if (fd >= 0) {
+			/* Detach even if someone else holds the link open. */
+			if (bpf_link_detach(fd) && errno != ENOLINK && errno != EINVAL)
+				err = -errno;
+			close(fd);
+		}
+		if (unlink(path) && errno != ENOENT && !err)
+			err = -errno;
+	} else {
+		LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = k->ifindex,
+			    .attach_point = k->hook == SL_HOOK_TC_IN ? BPF_TC_INGRESS :
+			    BPF_TC_EGRESS);
+		LIBBPF_OPTS(bpf_tc_opts, to, .handle = SL_TC_HANDLE, .priority = SL_TC_PRIO);
+		struct sl_attach_key ok;
+		struct sl_attach_val ov;
+		bool other = other_tc_hook(ctx, k->ifindex, k->hook, &ok);
+
+		err = bpf_tc_detach(&h, &to);
+		/* The device (or its filter) may be gone already: fine. */
+		if (err == -ENOENT || err == -ENODEV || err == -EINVAL)
+			err = 0;
+		if (v->flags & SL_ATT_CREATED_CLSACT) {
+			if (other && !bpf_map_lookup_elem(ctx->attach_fd, &ok, &ov)) {
+				/* The other hook now owns the qdisc we created. */
+				ov.flags |= SL_ATT_CREATED_CLSACT;
+				bpf_map_update_elem(ctx->attach_fd, &ok, &ov, BPF_EXIST);
+			} else {
+				h.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+				bpf_tc_hook_destroy(&h);
+			}
+		}
+	}
+	if (err) {
+		sl_err("cannot detach %s from %s: %s", sl_hook_names[k->hook], v->ifname,
+		       strerror(-err));
+		return err;
+	}
+	if (bpf_map_delete_elem(ctx->attach_fd, k))
+		return -errno;
+	return 0;
+}
+
+int sl_detach(struct sl_ctx *ctx, __u32 ifindex, int hook, int *count)
+{
+	struct sl_attach_key keys[SL_MAX_ATTACH], k, *prev = NULL;
+	struct sl_attach_val v;
+	int n = 0, i, err = 0;
+
+	/* Collect first: deleting while walking the hash skips entries. */
+	while (n < SL_MAX_ATTACH && !bpf_map_get_next_key(ctx->attach_fd, prev, &k)) {
+		keys[n] = k;
+		prev = &keys[n++];
+	}
+	*count = 0;
+	for (i = 0; i < n; i++) {
+		if (ifindex && keys[i].ifindex != ifindex)
+			continue;
+		if (hook >= 0 && keys[i].hook != (__u32)hook)
+			continue;
+		if (bpf_map_lookup_elem(ctx->attach_fd, &keys[i], &v))
+			continue;
+		if (detach_one(ctx, &keys[i], &v))
+			err = -EIO;
+		else
+			(*count)++;
+	}
+	return err;
+}
+
+int sl_attach_list(struct sl_ctx *ctx, struct sl_attach_key *keys, struct sl_attach_val *vals,
+		   int max)
+{
+	struct sl_attach_key k, pk;
+	bool first = true;
+	int n = 0;
+
+	while (n < max && !bpf_map_get_next_key(ctx->attach_fd, first ? NULL : &pk, &k)) {
+		pk = k;
+		first = false;
+		if (bpf_map_lookup_elem(ctx->attach_fd, &k, &vals[n]))
+			continue;
+		keys[n++] = k;
+	}
+	return n;
+}

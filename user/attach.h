@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SLUICE_ATTACH_H
+#define SLUICE_ATTACH_H
+
+#include <stdbool.h>
+#include "state.h"
+
+extern const char *const sl_hook_names[SL_HOOK_MAX];
+
+struct sl_attach_opts {
+	enum sl_hook hook;
+	enum sl_match match;
+	bool xdp_native;  /* --xdp-mode native: fail without driver support */
+	bool xdp_generic; /* --xdp-mode generic */
+};
+
+/* Attach (or re-attach with another match); *noop when already so. */
+int sl_attach(struct sl_ctx *ctx, const char *dev, const struct sl_attach_opts *o, bool *noop);
+/* Detach what matches (ifindex 0: any device; hook -1: any hook). */
+int sl_detach(struct sl_ctx *ctx, __u32 ifindex, int hook, int *count);
+int sl_attach_get(struct sl_ctx *ctx, __u32 ifindex, enum sl_hook hook, struct sl_attach_val *v);
+int sl_attach_list(struct sl_ctx *ctx, struct sl_attach_key *keys, struct sl_attach_val *vals,
+		   int max);
+
+#endif

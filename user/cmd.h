@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* sluice: the commands. Each returns 0 or a negative errno. */
+#ifndef SLUICE_CMD_H
+#define SLUICE_CMD_H
+
+int cmd_attach(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_class(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_feed(int argc, char **argv);
+int cmd_lookup(int argc, char **argv);
+
+/* Unique-prefix match of word in names: index, -1 unknown, -2 ambiguous. */
+int sl_match_word(const char *word, const char *const *names, int n);
+/* The --bpffs option, or NULL. */
+const char *sl_bpffs(void);
+
+struct sl_ctx;
+/* Open the state for a command that only reads (error if not loaded). */
+int sl_open_existing(struct sl_ctx *ctx, unsigned int flags);
+
+#endif

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sluice: command line entry point. Grammar like bpftool and ip:
+ * sluice [OPTIONS] OBJECT [COMMAND] [ARGS], unique prefixes accepted.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#include "cmd.h"
+#include "util.h"
+
+#define SLUICE_VERSION "0.1.0"
+
+static const char *bpffs_opt;
+
+const char *sl_bpffs(void)
+{
+	return bpffs_opt;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	(void)level;
+	if (!sl_debug)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void usage(FILE *f)
+{
+	fputs("Usage: sluice [OPTIONS] OBJECT [COMMAND] [ARGS]\n"
+	      "\n"
+	      "  sluice attach DEV [--hook xdp|tc-ingress|tc-egress] [--match src|dst]\n"
+	      "                    [--xdp-mode native|generic] [--max-classes N]\n"
+	      "                    [--v4-size N] [--v6-size N]\n"
+	      "  sluice detach DEV [--hook HOOK] | --all\n"
+	      "  sluice class set NAME (--pass | --drop | --rate RATE [--burst SIZE])\n"
+	      "  sluice class del NAME\n"
+	      "  sluice class list\n"
+	      "  sluice feed load CLASS FILE... | -\n"
+	      "  sluice lookup ADDR... | --stdin\n"
+	      "  sluice stats\n"
+	      "  sluice status\n"
+	      "\n"
+	      "Options:\n"
+	      "  -j, --json          JSON output (errors as {\"error\": ...} on stderr)\n"
+	      "  -p, --pretty        pretty-printed JSON (implies -j)\n"
+	      "  -d, --debug         show libbpf's log (verifier output included)\n"
+	      "      --bpffs PATH    bpf filesystem holding the pins (default /sys/fs/bpf,\n"
+	      "                      or $SLUICE_BPFFS); state lives in PATH/sluice\n"
+	      "  -V, --version       print the version\n"
+	      "  -h, --help          this help\n"
+	      "\n"
+	      "RATE as tc: 128kbit, 10mbit, 1gbit (bit/s; kbps = kilobytes/s).\n"
+	      "SIZE as tc: 1500, 16k, 1m (bytes; k = 1024).\n"
+	      "See sluice(8).\n",
+	      f);
+}
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+};
+
+static const struct cmd cmds[] = {
+	{ "attach", cmd_attach }, { "detach", cmd_detach }, { "class", cmd_class },
+	{ "feed", cmd_feed },	  { "lookup", cmd_lookup }, { "stats", cmd_stats },
+	{ "status", cmd_status }, { "help", NULL },
+};
+
+/* Unique-prefix match of word against names; -1 if none, -2 if ambiguous. */
+int sl_match_word(const char *word, const char *const *names, int n)
+{
+	size_t len = strlen(word);
+	int i, found = -1;
+
+	for (i = 0; i < n; i++) {
+		if (!strcmp(word, names[i]))
+			return i;
+		if (len && !strncmp(word, names[i], len))
+			found = found == -1 ? i : -2;
+	}
+	return found;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },   { "pretty", no_argument, NULL, 'p' },
+		{ "debug", no_argument, NULL, 'd' },  { "bpffs", required_argument, NULL, 'B' },
+		{ "version", no_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const char *names[ARRAY_SIZE(cmds)];
+	int c, i;
+
+	/* Global options come before the object ("+": stop at the first word). */
+	while ((c = getopt_long(argc, argv, "+jpdVh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			sl_json = true;
+			break;
+		case 'p':
+			sl_json = true;
+			sl_json_pretty = true;
+			break;
+		case 'd':
+			sl_debug = true;
+			break;
+		case 'B':
+			bpffs_opt = optarg;
+			break;
+		case 'V':
+			printf("sluice %s (libbpf %s)\n", SLUICE_VERSION, libbpf_version_string());
+			return EXIT_SUCCESS;
+		case 'h':
+			usage(stdout);
+			return EXIT_SUCCESS;
+		default:
+			usage(stderr);
+			return EXIT_FAILURE;
+		}
+	}
+	libbpf_set_print(libbpf_print);
+
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_FAILURE;
+	}
+	for (i = 0; i < (int)ARRAY_SIZE(cmds); i++)
+		names[i] = cmds[i].name;
+	i = sl_match_word(argv[optind], names, ARRAY_SIZE(cmds));
+	if (i < 0) {
+		sl_err("%s command '%s'; see 'sluice help'", i == -2 ? "ambiguous" : "unknown",
+		       argv[optind]);
+		return EXIT_FAILURE;
+	}
+	if (!cmds[i].fn) {
+		usage(stdout);
+		return EXIT_SUCCESS;
+	}
+	argc -= optind;
+	argv += optind;
+	optind = 0;
+	return cmds[i].fn(argc, argv) ? EXIT_FAILURE : EXIT_SUCCESS;
+}

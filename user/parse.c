@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "parse.h"
+#include "sluice.h"
+#include "util.h"
+
+struct unit {
+	const char *name;
+	double mult;
+};
+
+static int parse_scaled(const char *s, const struct unit *units, size_t nunits, double *out)
+{
+	char *end;
+	double v;
+	size_t i;
+
+	if (!s || !*s || isspace((unsigned char)*s) || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !isfinite(v) || v < 0)
+		return -EINVAL;
+	if (!*end) {
+		*out = v * units[0].mult;
+		return 0;
+	}
+	for (i = 0; i < nunits; i++) {
+		if (!strcasecmp(end, units[i].name)) {
+			*out = v * units[i].mult;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+int sl_parse_rate(const char *s, __u64 *bps)
+{
+	/* As tc(8): a bare number is bit/s; "bps" is bytes per second. */
+	static const struct unit units[] = {
+		{ "bit", 1 },	      { "kbit", 1e3 },	     { "mbit", 1e6 },
+		{ "gbit", 1e9 },      { "tbit", 1e12 },	     { "kibit", 1024.0 },
+		{ "mibit", 1048576.0 }, { "gibit", 1073741824.0 },
+		{ "tibit", 1099511627776.0 }, { "bps", 8 }, { "kbps", 8e3 },
+		{ "mbps", 8e6 },      { "gbps", 8e9 },	     { "tbps", 8e12 },
+		{ "kibps", 8192.0 },  { "mibps", 8388608.0 }, { "gibps", 8589934592.0 },
+	};
+	double v;
+
+	if (parse_scaled(s, units, ARRAY_SIZE(units), &v))
+		return -EINVAL;
+	v = round(v);
+	if (v < 1 || v > (double)SL_MAX_RATE)
+		return -ERANGE;
+	*bps = (__u64)v;
+	return 0;
+}
+
+int sl_parse_size(const char *s, __u64 *bytes)
+{
+	/* As tc(8): k/kb are 1024 bytes; kbit is 1024 bits. */
+	static const struct unit units[] = {
+		{ "b", 1 },	     { "k", 1024.0 },	   { "kb", 1024.0 },
+		{ "m", 1048576.0 },  { "mb", 1048576.0 }, { "g", 1073741824.0 },
+		{ "gb", 1073741824.0 }, { "kbit", 128.0 }, { "mbit", 131072.0 },
+		{ "gbit", 134217728.0 },
+	};
+	double v;
+
+	if (parse_scaled(s, units, ARRAY_SIZE(units), &v))
+		return -EINVAL;
+	v = round(v);
+	if (v < 1 || v > (double)SL_MAX_BURST)
+		return -ERANGE;
+	*bytes = (__u64)v;
+	return 0;
+}
+
+bool sl_pfx_mask(struct sl_pfx *p)
+{
+	int bytes = p->family == 4 ? 4 : 16;
+	bool changed = false;
+	int i;
+
+	for (i = 0; i < bytes; i++) {
+		int keep = (int)p->plen - i * 8;
+		__u8 m, v;
+
+		if (keep >= 8)
+			continue;
+		m = keep <= 0 ? 0 : (__u8)(0xff << (8 - keep));
+		v = p->addr[i] & m;
+		if (v != p->addr[i])
+			changed = true;
+		p->addr[i] = v;
+	}
+	return changed;
+}
+
+int sl_parse_addr(const char *s, struct sl_pfx *p)
+{
+	memset(p, 0, sizeof(*p));
+	if (inet_pton(AF_INET, s, p->addr) == 1) {
+		p->family = 4;
+		p->plen = 32;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, p->addr) == 1) {
+		p->family = 6;
+		p->plen = 128;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int sl_parse_prefix(const char *s, size_t len, struct sl_pfx *p, const char **why,
+		    bool *masked)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	char *slash;
+	long plen;
+
+	*masked = false;
+	if (len == 0) {
+		*why = "empty address";
+		return -EINVAL;
+	}
+	if (len >= sizeof(buf)) {
+		*why = "not an IPv4 or IPv6 address or prefix";
+		return -EINVAL;
+	}
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	if (sl_parse_addr(buf, p)) {
+		*why = "not an IPv4 or IPv6 address or prefix";
+		return -EINVAL;
+	}
+	if (!slash)
+		return 0;
+
+	slash++;
+	if (!*slash || strlen(slash) > 3 || strspn(slash, "0123456789") != strlen(slash)) {
+		*why = "bad prefix length";
+		return -EINVAL;
+	}
+	plen = strtol(slash, NULL, 10);
+	if (plen > (p->family == 4 ? 32 : 128)) {
+		*why = p->family == 4 ? "prefix length above 32" : "prefix length above 128";
+		return -EINVAL;
+	}
+	p->plen = (__u8)plen;
+	*masked = sl_pfx_mask(p);
+	return 0;
+}
+
+void sl_fmt_addr(char *buf, size_t len, const struct sl_pfx *p)
+{
+	inet_ntop(p->family == 4 ? AF_INET : AF_INET6, p->addr, buf, len);
+}
+
+void sl_fmt_pfx(char *buf, size_t len, const struct sl_pfx *p)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	sl_fmt_addr(a, sizeof(a), p);
+	snprintf(buf, len, "%s/%u", a, p->plen);
+}
+
+int sl_parse_feed_line(char *line, struct sl_pfx *p, const char **why, bool *masked)
+{
+	char *s = line, *e;
+
+	*masked = false;
+	e = s + strcspn(s, "#;");
+	*e = '\0';
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		e--;
+	if (e == s)
+		return 0;
+	if (memchr(s, ' ', e - s) || memchr(s, '\t', e - s)) {
+		*why = "more than one field (expected one address or prefix per line)";
+		return -EINVAL;
+	}
+	if (sl_parse_prefix(s, e - s, p, why, masked))
+		return -EINVAL;
+	return 1;
+}
+
+bool sl_valid_class_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n >= SL_NAME_LEN || name[0] == '-')
+		return false;
+	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+	       n;
+}

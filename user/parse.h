@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* sluice: parsing of rates, sizes, addresses and prefixes (pure C). */
+#ifndef SLUICE_PARSE_H
+#define SLUICE_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/types.h>
+
+/* One prefix. IPv4 addresses use the first 4 bytes of addr. */
+struct sl_pfx {
+	__u8 addr[16];
+	__u8 plen;
+	__u8 family; /* 4 or 6 */
+	__u16 pad;
+	__u32 class_id;
+};
+
+/* "10mbit", "1gbit", "128kbit", "1.5mbit", "100kbps" (bytes/s, as tc). */
+int sl_parse_rate(const char *s, __u64 *bps);
+/* "16k", "1m", "1500", "64kb", "8kbit" (bits, as tc). */
+int sl_parse_size(const char *s, __u64 *bytes);
+
+/*
+ * Parse an address or CIDR prefix ("192.0.2.1", "2001:db8::/32"). On error
+ * returns -EINVAL and points *why at the reason. When host bits are set
+ * they are cleared and *masked is set.
+ */
+int sl_parse_prefix(const char *s, size_t len, struct sl_pfx *p, const char **why,
+		    bool *masked);
+/* Parse a bare address (no prefix length). */
+int sl_parse_addr(const char *s, struct sl_pfx *p);
+
+/* Clear the host bits of p; returns true when any were set. */
+bool sl_pfx_mask(struct sl_pfx *p);
+/* "192.0.2.0/24"; buf needs at least SL_PFX_STRLEN bytes. */
+#define SL_PFX_STRLEN 64
+void sl_fmt_pfx(char *buf, size_t len, const struct sl_pfx *p);
+void sl_fmt_addr(char *buf, size_t len, const struct sl_pfx *p);
+
+/*
+ * One line of a plain feed: an address or prefix with optional '#' or ';'
+ * comment. Returns 1 for a prefix, 0 for a blank or comment line, -EINVAL
+ * with *why set for an invalid line.
+ */
+int sl_parse_feed_line(char *line, struct sl_pfx *p, const char **why, bool *masked);
+
+/* Class names: 1-31 characters of [A-Za-z0-9_.-], not starting with '-'. */
+bool sl_valid_class_name(const char *name);
+
+#endif

@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The pinned state: loading the BPF object once, pinning its maps and
+ * programs under <bpffs>/sluice, and reopening them from the pins in every
+ * later sluice process.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "state.h"
+#include "util.h"
+#include "sluice.skel.h"
+
+const char *const sl_prog_names[SL_PROG_MAX] = {
+	[SL_PROG_XDP_SRC] = "sl_xdp_src", [SL_PROG_XDP_DST] = "sl_xdp_dst",
+	[SL_PROG_TCI_SRC] = "sl_tci_src", [SL_PROG_TCI_DST] = "sl_tci_dst",
+	[SL_PROG_TCE_SRC] = "sl_tce_src", [SL_PROG_TCE_DST] = "sl_tce_dst",
+	[SL_PROG_PROBE] = "sl_probe",
+};
+
+static const char *const map_names[] = {
+	SL_MAP_CLASSES, SL_MAP_BUCKETS, SL_MAP_STATS, SL_MAP_MISC,
+	SL_MAP_V4,	SL_MAP_V6,	SL_MAP_STATE, SL_MAP_ATTACH,
+};
+
+static int *map_fd_slot(struct sl_ctx *ctx, int i)
+{
+	int *slots[] = { &ctx->classes_fd, &ctx->buckets_fd, &ctx->stats_fd, &ctx->misc_fd,
+			 &ctx->v4_fd,	   &ctx->v6_fd,	     &ctx->state_fd, &ctx->attach_fd };
+
+	return slots[i];
+}
+
+void sl_pin_path(char *buf, size_t len, struct sl_ctx *ctx, const char *fmt, ...)
+{
+	char tail[PATH_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tail, sizeof(tail), fmt, ap);
+	va_end(ap);
+	snprintf(buf, len, "%s/%s", ctx->dir, tail);
+}
+
+void sl_ctx_init(struct sl_ctx *ctx, const char *bpffs)
+{
+	int i;
+
+	memset(ctx, 0, sizeof(*ctx));
+	if (!bpffs)
+		bpffs = getenv("SLUICE_BPFFS");
+	if (!bpffs || !*bpffs || strlen(bpffs) >= SL_DIR_LEN)
+		bpffs = "/sys/fs/bpf";
+	snprintf(ctx->bpffs, sizeof(ctx->bpffs), "%s", bpffs);
+	snprintf(ctx->dir, sizeof(ctx->dir), "%s/sluice", bpffs);
+	ctx->lock_fd = -1;
+	for (i = 0; i < (int)ARRAY_SIZE(map_names); i++)
+		*map_fd_slot(ctx, i) = -1;
+	for (i = 0; i < SL_PROG_MAX; i++)
+		ctx->prog_fd[i] = -1;
+	ctx->ncpus = libbpf_num_possible_cpus();
+}
+
+static int ensure_bpffs(struct sl_ctx *ctx)
+{
+	struct statfs sfs;
+
+	if (statfs(ctx->bpffs, &sfs) == 0 && sfs.f_type == BPF_FS_MAGIC)
+		return 0;
+	if (strcmp(ctx->bpffs, "/sys/fs/bpf")) {
+		sl_err("%s is not a bpf filesystem", ctx->bpffs);
+		return -ENOTDIR;
+	}
+	mkdir(ctx->bpffs, 0700);
+	if (mount("bpf", ctx->bpffs, "bpf", 0, "mode=0700")) {
+		sl_err("cannot mount the bpf filesystem on %s: %s", ctx->bpffs, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int take_lock(struct sl_ctx *ctx)
+{
+	ctx->lock_fd = open(ctx->bpffs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ctx->lock_fd < 0 || flock(ctx->lock_fd, LOCK_EX)) {
+		sl_err("cannot lock %s: %s", ctx->bpffs, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+bool sl_loaded(struct sl_ctx *ctx)
+{
+	char path[PATH_MAX];
+
+	sl_pin_path(path, sizeof(path), ctx, "%s", SL_MAP_STATE);
+	return access(path, F_OK) == 0;
+}
+
+int sl_table_new(struct sl_ctx *ctx, int family)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+	__u32 max = family == 4 ? ctx->st.v4_entries : ctx->st.v6_entries;
+	__u32 ksz = family == 4 ? sizeof(struct sl_v4_key) : sizeof(struct sl_v6_key);
+	int fd;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, family == 4 ? "sl_v4_tab" : "sl_v6_tab", ksz,
+			    sizeof(struct sl_lpm_val), max, &opts);
+	if (fd < 0)
+		return -errno;
+	return fd;
+}
+
+static int pin_all(struct sluice_bpf *skel, const char *dir)
+{
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	char path[PATH_MAX];
+	int err;
+
+	if (mkdir(dir, 0700))
+		return -errno;
+	bpf_object__for_each_map(map, skel->obj) {
+		if (bpf_map__is_internal(map))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(map));
+		err = bpf_map__pin(map, path);
+		if (err)
+			return err;
+	}
+	snprintf(path, sizeof(path), "%s/progs", dir);
+	if (mkdir(path, 0700))
+		return -errno;
+	bpf_object__for_each_program(prog, skel->obj) {
+		snprintf(path, sizeof(path), "%s/progs/%s", dir, bpf_program__name(prog));
+		err = bpf_program__pin(prog, path);
+		if (err)
+			return err;
+	}
+	snprintf(path, sizeof(path), "%s/links", dir);
+	if (mkdir(path, 0700))
+		return -errno;
+	snprintf(path, sizeof(path), "%s/feeds", dir);
+	if (mkdir(path, 0700))
+		return -errno;
+	return 0;
+}
+
+static int rm_tree(const char *path)
+{
+	struct dirent *de;
+	char sub[PATH_MAX];
+	DIR *d = opendir(path);
+
+	if (!d)
+		return unlink(path) && errno != ENOENT ? -errno : 0;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+		rm_tree(sub);
+	}
+	closedir(d);
+	return rmdir(path) ? -errno : 0;
+}
+
+static int init_tables(struct sl_ctx *ctx, struct sluice_bpf *skel)
+{
+	struct sl_class def = { .name = "default", .flags = SL_CLASS_USED };
+	__u32 zero = 0;
+	int fd, err, fam;
+
+	for (fam = 4; fam <= 6; fam += 2) {
+		int outer = bpf_map__fd(fam == 4 ? skel->maps.sl_v4 : skel->maps.sl_v6);
+
+		fd = sl_table_new(ctx, fam);
+		if (fd < 0)
+			return fd;
+		err = bpf_map_update_elem(outer, &zero, &fd, BPF_ANY);
+		close(fd);
+		if (err)
+			return -errno;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.sl_classes), &zero, &def, BPF_ANY))
+		return -errno;
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.sl_state), &zero, &ctx->st, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+/* Load the object and pin it under a temporary name, then rename it live. */
+static int create_state(struct sl_ctx *ctx, const struct sl_sizes *sizes)
+{
+	struct sl_sizes def = { SL_DEF_MAX_CLASSES, SL_DEF_V4_ENTRIES, SL_DEF_V6_ENTRIES };
+	struct sluice_bpf *skel;
+	char tmp[SL_DIR_LEN + 32];
+	int tmpl[2] = { -1, -1 };
+	int err;
+
+	if (!sizes)
+		sizes = &def;
+	memset(&ctx->st, 0, sizeof(ctx->st));
+	ctx->st.max_classes = sizes->max_classes;
+	ctx->st.v4_entries = sizes->v4_entries;
+	ctx->st.v6_entries = sizes->v6_entries;
+
+	skel = sluice_bpf__open();
+	if (!skel) {
+		sl_err("cannot open the BPF object: %s", strerror(errno));
+		return -errno;
+	}
+	bpf_map__set_max_entries(skel->maps.sl_classes, sizes->max_classes);
+	bpf_map__set_max_entries(skel->maps.sl_buckets, sizes->max_classes * SL_DIR_MAX);
+	bpf_map__set_max_entries(skel->maps.sl_stats, sizes->max_classes * SL_DIR_MAX);
+	/* Inner map templates of the chosen sizes (libbpf 1.1 cannot resize its own). */
+	tmpl[0] = sl_table_new(ctx, 4);
+	tmpl[1] = sl_table_new(ctx, 6);
+	if (tmpl[0] < 0 || tmpl[1] < 0) {
+		err = tmpl[0] < 0 ? tmpl[0] : tmpl[1];
+		sl_err("cannot create the prefix tables: %s", strerror(-err));
+		goto cleanup;
+	}
+	bpf_map__set_inner_map_fd(skel->maps.sl_v4, tmpl[0]);
+	bpf_map__set_inner_map_fd(skel->maps.sl_v6, tmpl[1]);
+
+	err = sluice_bpf__load(skel);
+	if (err) {
+		sl_err("cannot load the BPF programs: %s (run with -d for the verifier log)",
+		       strerror(-err));
+		goto cleanup;
+	}
+	err = init_tables(ctx, skel);
+	if (err) {
+		sl_err("cannot initialise the tables: %s", strerror(-err));
+		goto cleanup;
+	}
+	snprintf(tmp, sizeof(tmp), "%s/sluice_new_%d", ctx->bpffs, getpid());
+	err = pin_all(skel, tmp);
+	if (!err && rename(tmp, ctx->dir))
+		err = -errno;
+	if (err) {
+		sl_err("cannot pin the BPF state under %s: %s", ctx->dir, strerror(-err));
+		rm_tree(tmp);
+	}
+cleanup:
+	sluice_bpf__destroy(skel);
+	if (tmpl[0] >= 0)
+		close(tmpl[0]);
+	if (tmpl[1] >= 0)
+		close(tmpl[1]);
+	return err;
+}
+
+static int open_pins(struct sl_ctx *ctx)
+{
+	char path[PATH_MAX];
+	int i, fd;
+
+	for (i = 0; i < (int)ARRAY_SIZE(map_names); i++) {
+		sl_pin_path(path, sizeof(path), ctx, "%s", map_names[i]);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			goto broken;
+		*map_fd_slot(ctx, i) = fd;
+	}
+	for (i = 0; i < SL_PROG_MAX; i++) {
+		sl_pin_path(path, sizeof(path), ctx, "progs/%s", sl_prog_names[i]);
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			goto broken;
+		ctx->prog_fd[i] = fd;
+	}
+	return sl_state_read(ctx);
+broken:
+	sl_err("the pinned state under %s is incomplete (%s: %s); run 'sluice detach --all'",
+	       ctx->dir, path, strerror(errno));
+	return -EIO;
+}
+
+int sl_open(struct sl_ctx *ctx, unsigned int flags, const struct sl_sizes *sizes)
+{
+	int err;
+
+	if (geteuid() != 0) {
+		sl_err("sluice needs root (CAP_BPF and CAP_NET_ADMIN)");
+		return -EPERM;
+	}
+	err = ensure_bpffs(ctx);
+	if (err)
+		return err;
+	if (flags & SL_OPEN_LOCK) {
+		err = take_lock(ctx);
+		if (err)
+			return err;
+	}
+	if (!sl_loaded(ctx)) {
+		if (!(flags & SL_OPEN_CREATE))
+			return -ENOENT;
+		err = create_state(ctx, sizes);
+		if (err)
+			return err;
+	}
+	return open_pins(ctx);
+}
+
+void sl_close(struct sl_ctx *ctx)
+{
+	int i;
+
+	for (i = 0; i < (int)ARRAY_SIZE(map_names); i++) {
+		if (*map_fd_slot(ctx, i) >= 0)
+			close(*map_fd_slot(ctx, i));
+		*map_fd_slot(ctx, i) = -1;
+	}
+	for (i = 0; i < SL_PROG_MAX; i++) {
+		if (ctx->prog_fd[i] >= 0)
+			close(ctx->prog_fd[i]);
+		ctx->prog_fd[i] = -1;
+	}
+	if (ctx->lock_fd >= 0)
+		close(ctx->lock_fd);
+	ctx->lock_fd = -1;
+}
+
+int sl_unload(struct sl_ctx *ctx)
+{
+	return rm_tree(ctx->dir);
+}
+
+int sl_state_read(struct sl_ctx *ctx)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(ctx->state_fd, &zero, &ctx->st))
+		return -errno;
+	return 0;
+}
+
+int sl_state_write(struct sl_ctx *ctx)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(ctx->state_fd, &zero, &ctx->st, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int sl_class_get(struct sl_ctx *ctx, __u32 id, struct sl_class *c)
+{
+	if (bpf_map_lookup_elem(ctx->classes_fd, &id, c))
+		return -errno;
+	return 0;
+}
+
+int sl_class_put(struct sl_ctx *ctx, __u32 id, const struct sl_class *c)
+{
+	if (bpf_map_update_elem(ctx->classes_fd, &id, c, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int sl_class_find(struct sl_ctx *ctx, const char *name, struct sl_class *c)
+{
+	__u32 id;
+
+	for (id = 0; id < ctx->st.max_classes; id++) {
+		if (sl_class_get(ctx, id, c))
+			return -EIO;
+		if ((c->flags & SL_CLASS_USED) && !strncmp(c->name, name, SL_NAME_LEN))
+			return (int)id;
+	}
+	return -ENOENT;
+}
+
+int sl_counters_read(struct sl_ctx *ctx, int fd, __u32 key, struct sl_counters *out)
+{
+	struct sl_counters *pc;
+	int i, v;
+
+	memset(out, 0, sizeof(*out));
+	pc = calloc(ctx->ncpus, sizeof(*pc));
+	if (!pc)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &key, pc)) {
+		free(pc);
+		return -errno;
+	}
+	for (i = 0; i < ctx->ncpus; i++) {
+		for (v = 0; v < SL_VERDICT_MAX; v++) {
+			out->packets[v] += pc[i].packets[v];
+			out->bytes[v] += pc[i].bytes[v];
+		}
+	}
+	free(pc);
+	return 0;
+}
+
+int sl_counters_reset(struct sl_ctx *ctx, int fd, __u32 key)
+{
+	struct sl_counters *pc = calloc(ctx->ncpus, sizeof(*pc));
+	int err = 0;
+
+	if (!pc)
+		return -ENOMEM;
+	if (bpf_map_update_elem(fd, &key, pc, BPF_ANY))
+		err = -errno;
+	free(pc);
+	return err;
+}
