@@ -11,8 +11,6 @@ int cmd_stats(int argc, char **argv);
 int cmd_feed(int argc, char **argv);
 int cmd_lookup(int argc, char **argv);
 
-/* Unique-prefix match of word in names: index, -1 unknown, -2 ambiguous. */
-int sl_match_word(const char *word, const char *const *names, int n);
 /* The --bpffs option, or NULL. */
 const char *sl_bpffs(void);
 

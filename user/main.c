@@ -16,13 +16,6 @@
 
 #define SLUICE_VERSION "0.1.0"
 
-static const char *bpffs_opt;
-
-const char *sl_bpffs(void)
-{
-	return bpffs_opt;
-}
-
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	(void)level;
@@ -73,21 +66,6 @@ static const struct cmd cmds[] = {
 	{ "status", cmd_status }, { "help", NULL },
 };
 
-/* Unique-prefix match of word against names; -1 if none, -2 if ambiguous. */
-int sl_match_word(const char *word, const char *const *names, int n)
-{
-	size_t len = strlen(word);
-	int i, found = -1;
-
-	for (i = 0; i < n; i++) {
-		if (!strcmp(word, names[i]))
-			return i;
-		if (len && !strncmp(word, names[i], len))
-			found = found == -1 ? i : -2;
-	}
-	return found;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -113,7 +91,7 @@ int main(int argc, char **argv)
 			sl_debug = true;
 			break;
 		case 'B':
-			bpffs_opt = optarg;
+			sl_bpffs_opt = optarg;
 			break;
 		case 'V':
 			printf("sluice %s (libbpf %s)\n", SLUICE_VERSION, libbpf_version_string());

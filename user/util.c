@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <json-c/json.h>
 
@@ -92,4 +93,25 @@ __u64 sl_now_realtime_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+const char *sl_bpffs_opt;
+
+const char *sl_bpffs(void)
+{
+	return sl_bpffs_opt;
+}
+
+int sl_match_word(const char *word, const char *const *names, int n)
+{
+	size_t len = strlen(word);
+	int i, found = -1;
+
+	for (i = 0; i < n; i++) {
+		if (!strcmp(word, names[i]))
+			return i;
+		if (len && !strncmp(word, names[i], len))
+			found = found == -1 ? i : -2;
+	}
+	return found;
 }

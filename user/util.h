@@ -28,4 +28,9 @@ void sl_fmt_count(char *buf, size_t len, __u64 n);
 
 __u64 sl_now_realtime_ns(void);
 
+/* --bpffs, set by main(). */
+extern const char *sl_bpffs_opt;
+/* Unique-prefix match of word in names: index, -1 unknown, -2 ambiguous. */
+int sl_match_word(const char *word, const char *const *names, int n);
+
 #endif

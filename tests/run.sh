@@ -1,0 +1,113 @@
+#!/bin/bash
+# sluice test runner: tests/run.sh [all|unit|datapath|e2e]
+#
+# Unit and datapath tests are cmocka binaries in .output/tests; end-to-end
+# tests are tests/e2e/test_*.sh scripts that print TAP-style "ok - NAME" and
+# "not ok - NAME" lines. Tests that need root fail under CI=true when they
+# cannot have it, and are reported as skipped elsewhere. The last line is
+# "N passed, N failed".
+set -u
+cd "$(dirname "$0")/.."
+
+OUT=.output
+LOGDIR=$OUT/test-logs
+mkdir -p "$LOGDIR"
+what=${1:-all}
+passed=0 failed=0 skipped=0
+failures=()
+
+is_root() { [ "$(id -u)" = 0 ]; }
+
+need_root() {
+	is_root && return 0
+	if [ "${CI:-}" = true ]; then
+		echo "FAIL $1: needs root (CI=true)"
+		failed=$((failed + 1))
+		failures+=("$1")
+	else
+		echo "SKIP $1: needs root"
+		skipped=$((skipped + 1))
+	fi
+	return 1
+}
+
+run_cmocka() {
+	local bin=$1 name log p f rc
+	name=$(basename "$bin")
+	log=$LOGDIR/$name.log
+	"$bin" >"$log" 2>&1
+	rc=$?
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
+	p=${p:-0}
+	f=${f:-0}
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		f=1 # crashed, or a sanitizer report
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	if [ "$f" != 0 ]; then
+		failures+=("$name")
+		echo "FAIL $name ($p passed, $f failed; log: $log)"
+		grep -E '^\[  FAILED  \]|^\[  ERROR   \]|ERROR: AddressSanitizer|runtime error' "$log" | head -20
+	else
+		echo "ok   $name ($p passed)"
+	fi
+}
+
+run_unit() {
+	local b found=0
+	for b in "$OUT"/tests/test_*; do
+		[ -x "$b" ] || continue
+		found=1
+		run_cmocka "$b"
+	done
+	[ $found = 1 ] || { echo "FAIL unit: no unit tests built"; failed=$((failed + 1)); }
+}
+
+run_datapath() {
+	need_root datapath || return 0
+	run_cmocka "$OUT/tests/dp_test"
+}
+
+run_e2e() {
+	local t name log rc p f
+	for t in tests/e2e/test_*.sh; do
+		name=$(basename "$t" .sh)
+		need_root "$name" || continue
+		log=$LOGDIR/$name.log
+		timeout -k 10 600 bash "$t" >"$log" 2>&1
+		rc=$?
+		p=$(grep -c '^ok ' "$log")
+		f=$(grep -c '^not ok ' "$log")
+		if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+			f=1
+			echo "not ok - $name exited with status $rc" >>"$log"
+		fi
+		passed=$((passed + p))
+		failed=$((failed + f))
+		if [ "$f" != 0 ]; then
+			failures+=("$name")
+			echo "FAIL $name ($p passed, $f failed; log: $log)"
+			grep -E '^not ok|^#' "$log" | head -30
+		else
+			echo "ok   $name ($p passed)"
+		fi
+	done
+}
+
+case $what in
+all) run_unit; run_datapath; run_e2e ;;
+unit) run_unit ;;
+datapath) run_datapath ;;
+e2e) run_e2e ;;
+*) echo "usage: $0 [all|unit|datapath|e2e]" >&2; exit 2 ;;
+esac
+
+[ ${#failures[@]} = 0 ] || echo "failed: ${failures[*]}"
+if [ $skipped != 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ $failed = 0 ]
