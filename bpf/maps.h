@@ -49,6 +49,14 @@ struct {
 	__type(value, struct sl_attach_val);
 } sl_attach SEC(".maps");
 
+/* Written and read by the CLI only: where each class's prefixes came from. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SL_DEF_MAX_CLASSES * 4);
+	__type(key, struct sl_source_key);
+	__type(value, struct sl_source);
+} sl_sources SEC(".maps");
+
 /*
  * Prefix tables: one slot each, replaced whole by the CLI (map-in-map).
  * Sizes rather than types for key and value: the trie needs no BTF.

@@ -21,6 +21,7 @@
 #define SL_MAP_V6 "sl_v6"
 #define SL_MAP_STATE "sl_state"
 #define SL_MAP_ATTACH "sl_attach"
+#define SL_MAP_SOURCES "sl_sources"
 
 /* Default sizes; each may be changed when the state is first created. */
 #define SL_DEF_MAX_CLASSES 1024
@@ -68,6 +69,9 @@ struct sl_class {
 	__u32 n_v6;		  /* prefixes loaded, IPv6 */
 	__u64 load_time;	  /* CLOCK_REALTIME ns of the last feed load */
 	__u64 feed_gen;		  /* table generation of the last feed load */
+	__u64 src_hash;		  /* hash over the loaded sources and options */
+	__u32 n_sources;	  /* records in sl_sources for this class */
+	__u32 pad;
 };
 
 /* Largest burst the bucket arithmetic handles without overflow (1 GiB). */
@@ -153,6 +157,24 @@ struct sl_attach_val {
 	__u32 prog_id;
 	__u32 pad;
 	__u64 attach_time;
+};
+
+/* Provenance of a class's prefixes: one record per source file. */
+#define SL_MAX_SOURCES 16
+#define SL_SOURCE_PATH_LEN 224
+
+struct sl_source_key {
+	__u32 class_id;
+	__u32 index;
+};
+
+struct sl_source {
+	char path[SL_SOURCE_PATH_LEN];
+	__u64 size;	/* bytes read (compressed size for gzip files) */
+	__u64 hash;	/* XXH3-64 of the file's bytes */
+	__u64 mtime;	/* CLOCK_REALTIME ns, 0 for standard input */
+	__u32 entries;	/* entries parsed from it */
+	__u32 invalid;	/* invalid lines skipped */
 };
 
 /*

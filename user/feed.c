@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
 #include <errno.h>
+#include <strings.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,14 +82,118 @@ static int read_line(struct line_reader *r, char *line, size_t size)
 	return 1;
 }
 
-int sl_feed_read(const char *path, struct sl_pfx_vec *out)
+const char *const sl_format_names[SL_FMT_MAX] = {
+	[SL_FMT_AUTO] = "auto",
+	[SL_FMT_PLAIN] = "plain",
+	[SL_FMT_IPSET] = "ipset",
+	[SL_FMT_CSV] = "csv",
+};
+
+static char *trim(char *s, char **end)
 {
-	struct line_reader *r;
+	char *e;
+
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		e--;
+	*e = '\0';
+	*end = e;
+	return s;
+}
+
+/* Guess the format from the first line that holds data. */
+static enum sl_format detect(const char *line)
+{
+	const char *semi;
+
+	if (!strncmp(line, "add ", 4) || !strncmp(line, "create ", 7))
+		return SL_FMT_IPSET;
+	if (!strncasecmp(line, "Updated:", 8))
+		return SL_FMT_CSV;
+	semi = strchr(line, ';');
+	if (semi && semi != line && strchr(semi + 1, ';'))
+		return SL_FMT_CSV;
+	return SL_FMT_PLAIN;
+}
+
+/* Is this line blank or only a comment (in any format)? */
+static bool no_data(const char *line)
+{
+	line += strspn(line, " \t");
+	return !*line || *line == '#' || *line == ';';
+}
+
+/*
+ * Parse one data line of the given format. Returns the number of prefixes
+ * added (0 for lines that hold none), or -EINVAL with *why set.
+ */
+static int parse_line(enum sl_format fmt, char *line, unsigned long lineno,
+		      struct sl_pfx_vec *out, const char **why, bool *masked)
+{
+	char *s, *e, *tok;
+	int n, total = 0;
+
+	*masked = false;
+	switch (fmt) {
+	case SL_FMT_IPSET:
+		s = trim(line, &e);
+		if (strncmp(s, "add ", 4))
+			return 0; /* create, flush, comments: not entries */
+		s += 4 + strspn(s + 4, " \t");
+		s += strcspn(s, " \t"); /* the set name */
+		s += strspn(s, " \t");
+		e = s + strcspn(s, " \t");
+		if (e == s) {
+			*why = "ipset add line without an entry";
+			return -EINVAL;
+		}
+		return sl_parse_entry(s, e - s, out, why, masked);
+	case SL_FMT_CSV:
+		if (lineno == 1 && !strncasecmp(line + strspn(line, " \t"), "Updated:", 8))
+			return 0;
+		line[strcspn(line, ";")] = '\0';
+		for (tok = strtok_r(line, "|", &s); tok; tok = strtok_r(NULL, "|", &s)) {
+			bool m;
+
+			tok = trim(tok, &e);
+			if (e == tok)
+				continue;
+			n = sl_parse_entry(tok, e - tok, out, why, &m);
+			if (n < 0)
+				return n;
+			*masked |= m;
+			total += n;
+		}
+		if (!total) {
+			*why = "no address in the first field";
+			return -EINVAL;
+		}
+		return total;
+	default:
+		line[strcspn(line, "#;")] = '\0';
+		s = trim(line, &e);
+		if (e == s)
+			return 0;
+		if (strpbrk(s, " \t") && !strchr(s, '-')) {
+			*why = "more than one field (expected one address, prefix or range)";
+			return -EINVAL;
+		}
+		return sl_parse_entry(s, e - s, out, why, masked);
+	}
+}
+
+int sl_feed_read_opts(const char *path, const struct sl_feed_opts *opts, struct sl_pfx_vec *out,
+		      struct sl_feed_stats *st)
+{
 	const char *name = strcmp(path, "-") ? path : "<stdin>";
-	char line[SL_FEED_MAX_LINE];
-	unsigned long lineno = 0;
+	unsigned int max_report = opts->max_report ? opts->max_report : 10;
+	enum sl_format fmt = opts->format;
+	char *line = NULL;
+	struct line_reader *r;
+	unsigned long lineno = 0, invalid = 0;
 	const char *why;
-	struct sl_pfx p;
 	bool masked;
 	int fd, rc, err = 0;
 
@@ -97,53 +203,67 @@ int sl_feed_read(const char *path, struct sl_pfx_vec *out)
 		return -errno;
 	}
 	r = calloc(1, sizeof(*r));
-	if (!r) {
+	line = malloc(SL_FEED_MAX_LINE);
+	if (!r || !line) {
 		close(fd);
+		free(r);
+		free(line);
 		return -ENOMEM;
 	}
 	r->gz = gzdopen(fd, "rb");
 	if (!r->gz) {
 		close(fd);
-		free(r);
-		return -ENOMEM;
+		err = -ENOMEM;
+		goto out;
 	}
 	for (;;) {
-		rc = read_line(r, line, sizeof(line));
+		rc = read_line(r, line, SL_FEED_MAX_LINE);
 		if (rc == 0)
 			break;
 		lineno++;
 		if (rc == -EIO) {
 			int zerr;
 
-			sl_err("%s:%lu: cannot read: %s", name, lineno,
-			       gzerror(r->gz, &zerr));
+			sl_err("%s:%lu: cannot read: %s", name, lineno, gzerror(r->gz, &zerr));
 			err = -EIO;
 			break;
 		}
+		if (rc > 0 && fmt == SL_FMT_AUTO && !no_data(line))
+			fmt = detect(line + strspn(line, " \t"));
 		if (rc < 0) {
-			sl_err("%s:%lu: %s", name, lineno,
-			       rc == -E2BIG ? "line too long" : "NUL byte in line");
-			err = -EINVAL;
-			break;
+			why = rc == -E2BIG ? "line too long" : "NUL byte in line";
+		} else {
+			rc = parse_line(fmt == SL_FMT_AUTO ? SL_FMT_PLAIN : fmt, line, lineno, out,
+					&why, &masked);
+			if (rc == -ENOMEM) {
+				err = rc;
+				break;
+			}
 		}
-		rc = sl_parse_feed_line(line, &p, &why, &masked);
+		if (rc >= 0 && masked) {
+			st->masked++;
+			if (opts->strict) {
+				why = "host bits set (--strict)";
+				rc = -EINVAL;
+			} else if (st->masked <= max_report) {
+				sl_warn("%s:%lu: host bits set, masked", name, lineno);
+			}
+		}
 		if (rc < 0) {
-			sl_err("%s:%lu: %s", name, lineno, why);
-			err = -EINVAL;
-			break;
-		}
-		if (rc == 0)
+			invalid++;
+			if (opts->strict || invalid <= max_report)
+				sl_err("%s:%lu: %s", name, lineno, why);
+			if (opts->strict) {
+				err = -EINVAL;
+				break;
+			}
 			continue;
-		if (masked) {
-			char buf[SL_PFX_STRLEN];
-
-			sl_fmt_pfx(buf, sizeof(buf), &p);
-			sl_warn("%s:%lu: host bits set, using %s", name, lineno, buf);
 		}
-		err = sl_pfx_vec_push(out, &p);
-		if (err)
-			break;
+		if (rc > 0)
+			st->entries++;
 	}
+	if (invalid > max_report && !opts->strict)
+		sl_err("%s: %lu more invalid lines not shown", name, invalid - max_report);
 	/* A truncated gzip stream only shows at its end. */
 	if (!err) {
 		int zerr;
@@ -155,6 +275,23 @@ int sl_feed_read(const char *path, struct sl_pfx_vec *out)
 		}
 	}
 	gzclose(r->gz);
+out:
+	st->lines += lineno;
+	st->invalid += invalid;
+	st->format = fmt == SL_FMT_AUTO ? SL_FMT_PLAIN : fmt;
 	free(r);
+	free(line);
+	return err;
+}
+
+int sl_feed_read(const char *path, struct sl_pfx_vec *out)
+{
+	struct sl_feed_opts o = { .format = SL_FMT_AUTO, .max_report = 1 };
+	struct sl_feed_stats st = { 0 };
+	int err;
+
+	err = sl_feed_read_opts(path, &o, out, &st);
+	if (!err && st.invalid)
+		err = -EINVAL;
 	return err;
 }

@@ -125,5 +125,7 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	optind = 0;
-	return cmds[i].fn(argc, argv) ? EXIT_FAILURE : EXIT_SUCCESS;
+	c = cmds[i].fn(argc, argv);
+	/* Commands return -errno on failure, or a documented status > 1. */
+	return c < 0 ? EXIT_FAILURE : c;
 }

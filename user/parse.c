@@ -11,6 +11,7 @@
 #include "parse.h"
 #include "sluice.h"
 #include "util.h"
+#include "prefix.h"
 
 struct unit {
 	const char *name;
@@ -209,4 +210,117 @@ bool sl_valid_class_name(const char *name)
 		return false;
 	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
 	       n;
+}
+
+typedef unsigned __int128 sl_u128;
+
+static sl_u128 pfx_to_int(const struct sl_pfx *p)
+{
+	int i, n = p->family == 4 ? 4 : 16;
+	sl_u128 v = 0;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | p->addr[i];
+	return v;
+}
+
+static void int_to_pfx(sl_u128 v, int family, int plen, struct sl_pfx *p)
+{
+	int i, n = family == 4 ? 4 : 16;
+
+	memset(p, 0, sizeof(*p));
+	p->family = family;
+	p->plen = plen;
+	for (i = n - 1; i >= 0; i--) {
+		p->addr[i] = (__u8)v;
+		v >>= 8;
+	}
+}
+
+static int ctz128(sl_u128 v)
+{
+	__u64 lo = (__u64)v;
+
+	if (lo)
+		return __builtin_ctzll(lo);
+	return 64 + __builtin_ctzll((__u64)(v >> 64));
+}
+
+int sl_range_to_pfx(const struct sl_pfx *lo_p, const struct sl_pfx *hi_p, struct sl_pfx_vec *vec)
+{
+	int width = lo_p->family == 4 ? 32 : 128;
+	sl_u128 lo = pfx_to_int(lo_p), hi = pfx_to_int(hi_p);
+	struct sl_pfx p;
+	int k, err, count = 0;
+
+	for (;;) {
+		k = lo ? ctz128(lo) : width;
+		if (k > width)
+			k = width;
+		/* Shrink the block until it ends within the range. */
+		while (k > 0 && (k == width ? ~(sl_u128)0 >> (128 - width) : (((sl_u128)1 << k) - 1)) >
+				       hi - lo)
+			k--;
+		int_to_pfx(lo, lo_p->family, width - k, &p);
+		err = sl_pfx_vec_push(vec, &p);
+		if (err)
+			return err;
+		count++;
+		if (k == width)
+			break;
+		lo += (sl_u128)1 << k;
+		if (lo > hi || (width == 32 && lo >> 32) || lo == 0)
+			break;
+	}
+	return count;
+}
+
+static int parse_range(const char *s, size_t len, const char *dash, struct sl_pfx_vec *vec,
+		       const char **why)
+{
+	char a[INET6_ADDRSTRLEN + 1], b[INET6_ADDRSTRLEN + 1];
+	size_t la = dash - s, lb = len - la - 1;
+	struct sl_pfx lo, hi;
+
+	while (la && isspace((unsigned char)s[la - 1]))
+		la--;
+	while (lb && isspace((unsigned char)dash[1]))
+		dash++, lb--;
+	if (!la || !lb || la >= sizeof(a) || lb >= sizeof(b)) {
+		*why = "bad range (expected FIRST-LAST)";
+		return -EINVAL;
+	}
+	memcpy(a, s, la);
+	a[la] = '\0';
+	memcpy(b, dash + 1, lb);
+	b[lb] = '\0';
+	if (sl_parse_addr(a, &lo) || sl_parse_addr(b, &hi)) {
+		*why = "bad range (expected FIRST-LAST addresses)";
+		return -EINVAL;
+	}
+	if (lo.family != hi.family) {
+		*why = "range mixes IPv4 and IPv6";
+		return -EINVAL;
+	}
+	if (pfx_to_int(&lo) > pfx_to_int(&hi)) {
+		*why = "range ends before it starts";
+		return -EINVAL;
+	}
+	return sl_range_to_pfx(&lo, &hi, vec);
+}
+
+int sl_parse_entry(const char *s, size_t len, struct sl_pfx_vec *vec, const char **why,
+		   bool *masked)
+{
+	const char *dash = memchr(s, '-', len);
+	struct sl_pfx p;
+	int err;
+
+	*masked = false;
+	if (dash)
+		return parse_range(s, len, dash, vec, why);
+	if (sl_parse_prefix(s, len, &p, why, masked))
+		return -EINVAL;
+	err = sl_pfx_vec_push(vec, &p);
+	return err ? err : 1;
 }

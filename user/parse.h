@@ -45,6 +45,18 @@ void sl_fmt_addr(char *buf, size_t len, const struct sl_pfx *p);
  */
 int sl_parse_feed_line(char *line, struct sl_pfx *p, const char **why, bool *masked);
 
+struct sl_pfx_vec;
+
+/*
+ * One entry of a feed: an address, a CIDR prefix or a range "A-B" (turned
+ * into the minimal set of prefixes). Appends to vec and returns the number
+ * of prefixes added, or -EINVAL with *why set. *masked as sl_parse_prefix.
+ */
+int sl_parse_entry(const char *s, size_t len, struct sl_pfx_vec *vec, const char **why,
+		   bool *masked);
+/* Append the minimal prefixes covering lo..hi (same family, lo <= hi). */
+int sl_range_to_pfx(const struct sl_pfx *lo, const struct sl_pfx *hi, struct sl_pfx_vec *vec);
+
 /* Class names: 1-31 characters of [A-Za-z0-9_.-], not starting with '-'. */
 bool sl_valid_class_name(const char *name);
 
