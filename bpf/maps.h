@@ -58,37 +58,30 @@ struct {
 } sl_sources SEC(".maps");
 
 /*
- * Prefix tables: one slot each, replaced whole by the CLI (map-in-map).
- * Sizes rather than types for key and value: the trie needs no BTF.
+ * Prefix tables: one slot per family, replaced whole by the CLI with one
+ * map-in-map update. The inner maps are flat __u32 arrays sized to their
+ * content (BPF_F_INNER_MAP) and filled by the CLI through mmap.
  */
-struct sl_v4_trie {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, SL_DEF_V4_ENTRIES);
-	__uint(key_size, sizeof(struct sl_v4_key));
-	__uint(value_size, sizeof(struct sl_lpm_val));
-};
-
-struct sl_v6_trie {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, SL_DEF_V6_ENTRIES);
-	__uint(key_size, sizeof(struct sl_v6_key));
-	__uint(value_size, sizeof(struct sl_lpm_val));
+struct sl_table {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_INNER_MAP | BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64); /* two 32-bit words */
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__array(values, struct sl_v4_trie);
+	__array(values, struct sl_table);
 } sl_v4 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__array(values, struct sl_v6_trie);
+	__array(values, struct sl_table);
 } sl_v6 SEC(".maps");
 
 #endif /* SLUICE_BPF_MAPS_H */

@@ -101,7 +101,79 @@ struct sl_counters {
 #define SL_MISC_NONIP(dir) (dir)
 #define SL_MISC_MAX 2
 
-/* Keys and values of the prefix tables (LPM tries behind sl_v4 / sl_v6). */
+/*
+ * Prefix tables. Each address family has one table per generation: a flat
+ * array of __u32 words (an inner map of sl_v4 / sl_v6), built by the CLI and
+ * swapped in whole. See docs/architecture.md for the layout and the reasons.
+ *
+ * An entry word: a class and the length of the prefix that gave it.
+ */
+#define SL_E_CLASS(e) ((e) & 0xffffu)
+#define SL_E_PLEN(e) (((e) >> 16) & 0xffu)
+#define SL_E_VALID (1u << 24)
+#define SL_E_MAKE(class_id, plen) (SL_E_VALID | ((__u32)(plen) << 16) | (class_id))
+/* In the IPv4 /24 directory only: */
+#define SL_E_HOSTS (1u << 30) /* this /24 has /32 entries in the host hash */
+#define SL_E_CHUNK (1u << 31) /* this /24 has /25-/31 prefixes: see chunk */
+#define SL_E_CHUNK_IDX(e) ((e) & 0x3fffffffu)
+
+/*
+ * IPv4 table: a header, a directory of 2^24 entries indexed by the top 24
+ * bits of the address (DIR-24-8), 256-entry chunks for /24s that hold longer
+ * prefixes, and an open-addressing hash of /32 hosts (slots of two words:
+ * address in host order, entry).
+ */
+#define SL_T4_MAGIC 0x5c740001u
+enum {
+	SL_T4_W_MAGIC = 0,
+	SL_T4_W_CHUNK_OFF,
+	SL_T4_W_HASH_OFF,
+	SL_T4_W_HASH_BITS,
+	SL_T4_W_HASH_PROBES,
+	SL_T4_HDR = 16,
+};
+#define SL_T4_DIR_OFF SL_T4_HDR
+#define SL_T4_DIR_SIZE (1u << 24)
+
+/*
+ * IPv6 table: a header listing the prefix lengths present (longest first),
+ * each with an open-addressing hash of its prefixes (slots of five words:
+ * the masked address as four words in memory order, then the entry).
+ */
+#define SL_T6_MAGIC 0x5c760001u
+#define SL_T6_MAX_LENS 129
+enum {
+	SL_T6_W_MAGIC = 0,
+	SL_T6_W_NLENS,
+	SL_T6_DESC = 4, /* SL_T6_MAX_LENS descriptors of four words: */
+};
+enum {
+	SL_T6_D_LEN = 0,
+	SL_T6_D_OFF,
+	SL_T6_D_BITS,
+	SL_T6_D_PROBES,
+};
+#define SL_T6_HDR (SL_T6_DESC + 4 * SL_T6_MAX_LENS)
+#define SL_T6_SLOT 5
+
+/* Longest probe sequence the builder allows (it grows a table instead). */
+#define SL_MAX_PROBES 8
+
+/* Multiplicative hashing, the same on both sides; bits is 1..32. */
+static inline __u32 sl_hash32(__u32 x, __u32 bits)
+{
+	return (__u32)(x * 0x9e3779b1u) >> (32 - bits);
+}
+
+static inline __u32 sl_hash128(const __u32 w[4], __u32 bits)
+{
+	__u32 x = w[0] * 0x85ebca6bu ^ w[1] * 0xc2b2ae35u ^ w[2] * 0x27d4eb2fu ^
+		  w[3] * 0x165667b1u;
+
+	return sl_hash32(x ^ (x >> 15), bits);
+}
+
+/* Reference tables (kernel LPM tries), used by the tests and benchmarks. */
 struct sl_v4_key {
 	__u32 prefixlen;
 	__u8 addr[4];
@@ -126,6 +198,8 @@ struct sl_state {
 	__u32 v6_entries;
 	__u32 n_v4;		/* prefixes in the live IPv4 table */
 	__u32 n_v6;		/* prefixes in the live IPv6 table */
+	__u32 words_v4;		/* size of the live IPv4 table, 32-bit words */
+	__u32 words_v6;		/* size of the live IPv6 table */
 	__u32 pad;
 };
 

@@ -70,7 +70,7 @@ int sl_probe_run(struct sl_ctx *ctx, const struct sl_pfx *a, struct sl_lookup_re
 static int lookup_one(struct sl_ctx *ctx, const char *s, struct json_object *arr)
 {
 	struct sl_lookup_result res;
-	char pbuf[SL_PFX_STRLEN];
+	char pbuf[SL_PFX_STRLEN], abuf[SL_PFX_STRLEN];
 	struct sl_class cl;
 	struct sl_pfx a, p;
 	int err;
@@ -90,19 +90,19 @@ static int lookup_one(struct sl_ctx *ctx, const char *s, struct json_object *arr
 	p.plen = res.prefixlen;
 	sl_pfx_mask(&p);
 	sl_fmt_pfx(pbuf, sizeof(pbuf), &p);
-	sl_fmt_addr(pbuf + 32, 32, &a);
+	sl_fmt_addr(abuf, sizeof(abuf), &a);
 
 	if (arr) {
 		struct json_object *o = json_object_new_object();
 
-		json_object_object_add(o, "addr", json_object_new_string(pbuf + 32));
+		json_object_object_add(o, "addr", json_object_new_string(abuf));
 		json_object_object_add(o, "class", json_object_new_string(cl.name));
 		json_object_object_add(o, "class_id", json_object_new_int(res.class_id));
 		json_object_object_add(o, "prefix",
 				       res.matched ? json_object_new_string(pbuf) : NULL);
 		json_object_array_add(arr, o);
 	} else {
-		printf("%s %s %s\n", pbuf + 32, cl.name, res.matched ? pbuf : "-");
+		printf("%s %s %s\n", abuf, cl.name, res.matched ? pbuf : "-");
 	}
 	return 0;
 }

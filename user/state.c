@@ -23,6 +23,7 @@
 
 #include "state.h"
 #include "util.h"
+#include "table_build.h"
 #include "sluice.skel.h"
 
 const char *const sl_prog_names[SL_PROG_MAX] = {
@@ -114,16 +115,12 @@ bool sl_loaded(struct sl_ctx *ctx)
 
 int sl_table_new(struct sl_ctx *ctx, int family)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
-	__u32 max = family == 4 ? ctx->st.v4_entries : ctx->st.v6_entries;
-	__u32 ksz = family == 4 ? sizeof(struct sl_v4_key) : sizeof(struct sl_v6_key);
-	int fd;
+	struct sl_built b;
+	int err;
 
-	fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, family == 4 ? "sl_v4_tab" : "sl_v6_tab", ksz,
-			    sizeof(struct sl_lpm_val), max, &opts);
-	if (fd < 0)
-		return -errno;
-	return fd;
+	(void)ctx;
+	err = family == 4 ? sl_build_v4(NULL, 0, &b) : sl_build_v6(NULL, 0, &b);
+	return err ? err : b.fd;
 }
 
 static int pin_all(struct sluice_bpf *skel, const char *dir)
@@ -227,7 +224,7 @@ static int create_state(struct sl_ctx *ctx, const struct sl_sizes *sizes)
 	bpf_map__set_max_entries(skel->maps.sl_classes, sizes->max_classes);
 	bpf_map__set_max_entries(skel->maps.sl_buckets, sizes->max_classes * SL_DIR_MAX);
 	bpf_map__set_max_entries(skel->maps.sl_stats, sizes->max_classes * SL_DIR_MAX);
-	/* Inner map templates of the chosen sizes (libbpf 1.1 cannot resize its own). */
+	/* Inner map templates (tables are sized to their content). */
 	tmpl[0] = sl_table_new(ctx, 4);
 	tmpl[1] = sl_table_new(ctx, 6);
 	if (tmpl[0] < 0 || tmpl[1] < 0) {

@@ -17,6 +17,7 @@
 #include "prefix.h"
 #include "state.h"
 #include "table.h"
+#include "table_build.h"
 #include "util.h"
 
 static size_t store_bytes(size_t n)
@@ -96,57 +97,26 @@ static int store_commit(struct sl_ctx *ctx, __u32 id, size_t n)
 	return 0;
 }
 
-/* Fill a fresh table of one family with the (sorted, unique) entries. */
+/* Build a fresh table of one family from its sorted, unique entries. */
 static int table_fill(struct sl_ctx *ctx, int family, const struct sl_pfx *p, size_t n)
 {
-	size_t ksz = family == 4 ? sizeof(struct sl_v4_key) : sizeof(struct sl_v6_key);
-	size_t alen = family == 4 ? 4 : 16;
-	struct sl_lpm_val *vals = NULL;
-	char *keys = NULL;
-	size_t i, done;
-	int fd, err = 0;
+	__u32 cap = family == 4 ? ctx->st.v4_entries : ctx->st.v6_entries;
+	struct sl_built b;
+	int err;
 
-	fd = sl_table_new(ctx, family);
-	if (fd < 0)
-		return fd;
-	if (!n)
-		return fd;
-
-	keys = calloc(n, ksz);
-	vals = calloc(n, sizeof(*vals));
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto cleanup;
+	if (n > cap) {
+		sl_err("the IPv%d table is full: %zu prefixes, room for %u (raise it with "
+		       "attach --v%d-size)", family, n, cap, family);
+		return -E2BIG;
 	}
-	for (i = 0; i < n; i++) {
-		struct sl_v6_key *k = (struct sl_v6_key *)(keys + i * ksz);
-
-		k->prefixlen = p[i].plen;
-		memcpy(k->addr, p[i].addr, alen);
-		vals[i].class_id = p[i].class_id;
-		vals[i].prefixlen = p[i].plen;
-	}
-	for (done = 0; done < n;) {
-		__u32 count = n - done > 65536 ? 65536 : n - done;
-
-		if (bpf_map_update_batch(fd, keys + done * ksz, vals + done, &count, NULL)) {
-			err = -errno;
-			if (err == -E2BIG || err == -ENOSPC)
-				sl_err("the IPv%d table is full (%u entries; raise it with attach --v%d-size)",
-				       family, family == 4 ? ctx->st.v4_entries : ctx->st.v6_entries,
-				       family);
-			goto cleanup;
-		}
-		done += count;
-	}
-cleanup:
-	free(keys);
-	free(vals);
-	if (err) {
-		close(fd);
+	err = family == 4 ? sl_build_v4(p, n, &b) : sl_build_v6(p, n, &b);
+	if (err)
 		return err;
-	}
-	return fd;
+	if (family == 4)
+		ctx->st.words_v4 = b.words;
+	else
+		ctx->st.words_v6 = b.words;
+	return b.fd;
 }
 
 static int swap_in(struct sl_ctx *ctx, int family, int fd)

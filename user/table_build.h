@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef SLUICE_TABLE_BUILD_H
+#define SLUICE_TABLE_BUILD_H
+
+#include <stddef.h>
+#include "parse.h"
+#include "sluice.h"
+
+struct sl_built {
+	int fd;		/* the new table (an inner map), owned by the caller */
+	__u32 words;	/* its size in 32-bit words */
+};
+
+/*
+ * Build a table from a sorted, unique list of one family's prefixes, each
+ * with its class id. Returns 0 or a negative errno.
+ */
+int sl_build_v4(const struct sl_pfx *v, size_t n, struct sl_built *out);
+int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out);
+
+/* An empty table map of the given size (mmapped into *mem when not NULL). */
+int sl_table_map_create(__u32 words, __u32 **mem);
+
+/* A kernel LPM trie holding the same prefixes: the reference implementation. */
+int sl_trie_build(int family, const struct sl_pfx *p, size_t n, __u32 max_entries);
+
+#endif
