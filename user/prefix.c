@@ -125,13 +125,104 @@ static void sort_runs(struct sl_pfx_vec *vec)
 	free(starts);
 }
 
+/* LSD radix sort of 64-bit keys, 8 bits a pass, skipping constant digits. */
+static int radix_sort64(__u64 *k, size_t n)
+{
+	__u64 *tmp = malloc(n * sizeof(*k)), *src = k, *dst = tmp;
+	size_t count[256], i;
+	int pass;
+
+	if (!tmp)
+		return -ENOMEM;
+	for (pass = 0; pass < 8; pass++) {
+		int shift = pass * 8;
+		size_t sum = 0;
+
+		memset(count, 0, sizeof(count));
+		for (i = 0; i < n; i++)
+			count[(src[i] >> shift) & 0xff]++;
+		if (count[(src[0] >> shift) & 0xff] == n)
+			continue;
+		for (i = 0; i < 256; i++) {
+			size_t c = count[i];
+
+			count[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			dst[count[(src[i] >> shift) & 0xff]++] = src[i];
+		src = dst;
+		dst = src == k ? tmp : k;
+	}
+	if (src != k)
+		memcpy(k, src, n * sizeof(*k));
+	free(tmp);
+	return 0;
+}
+
+/*
+ * IPv4 entries are fully described by address, length and class, so they
+ * sort as 64-bit keys (address:32, length:16, class:16) with a radix sort;
+ * IPv6 entries are few and go through the comparison sorts.
+ */
+static void sort_all(struct sl_pfx_vec *vec)
+{
+	size_t n4 = 0, i, j;
+	struct sl_pfx *v6;
+	__u64 *keys;
+
+	for (i = 0; i < vec->n; i++)
+		n4 += vec->v[i].family == 4;
+	keys = n4 > 64 ? malloc(n4 * sizeof(*keys)) : NULL;
+	if (!keys) {
+		sort_runs(vec);
+		return;
+	}
+	/* Stable partition: IPv4 keys out, IPv6 entries to the tail. */
+	for (i = 0, j = 0; i < vec->n; i++) {
+		struct sl_pfx *p = &vec->v[i];
+
+		if (p->family == 4)
+			keys[j++] = (__u64)p->addr[0] << 56 | (__u64)p->addr[1] << 48 |
+				    (__u64)p->addr[2] << 40 | (__u64)p->addr[3] << 32 |
+				    (__u64)p->plen << 16 | (p->class_id & 0xffff);
+		else
+			vec->v[i - j] = *p;
+	}
+	v6 = vec->v;
+	memmove(vec->v + n4, v6, (vec->n - n4) * sizeof(*v6));
+	if (radix_sort64(keys, n4)) {
+		free(keys);
+		qsort(vec->v, vec->n, sizeof(*vec->v), cmp_qsort);
+		return;
+	}
+	for (i = 0; i < n4; i++) {
+		struct sl_pfx *p = &vec->v[i];
+
+		memset(p, 0, sizeof(*p));
+		p->family = 4;
+		p->addr[0] = keys[i] >> 56;
+		p->addr[1] = keys[i] >> 48;
+		p->addr[2] = keys[i] >> 40;
+		p->addr[3] = keys[i] >> 32;
+		p->plen = (keys[i] >> 16) & 0xff;
+		p->class_id = keys[i] & 0xffff;
+	}
+	free(keys);
+	if (vec->n > n4) {
+		struct sl_pfx_vec tail = { vec->v + n4, vec->n - n4, vec->n - n4 };
+
+		sort_runs(&tail);
+	}
+}
+
 static void sort_unique(struct sl_pfx_vec *vec)
 {
 	size_t i, out = 0;
 
 	if (vec->n < 2)
 		return;
-	sort_runs(vec);
+	sort_all(vec);
 	for (i = 1; i < vec->n; i++) {
 		if (!same_prefix(&vec->v[out], &vec->v[i]))
 			vec->v[++out] = vec->v[i];
