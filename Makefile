@@ -37,11 +37,14 @@ LIB_SRCS  := user/util.c user/parse.c user/prefix.c user/feed.c user/state.c \
 LIB_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 ASAN_OBJS := $(patsubst user/%.c,$(OUTPUT)/asan/%.o,$(LIB_SRCS))
 BIN       := $(OUTPUT)/sluice
+BENCH_SKEL := $(OUTPUT)/bench.skel.h
+BENCH_LIB := $(OUTPUT)/bench/bm.o
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 DP_TEST    := $(OUTPUT)/tests/dp_test
 
-.PHONY: all deps test test-unit test-datapath test-e2e demo install uninstall clean help \
+
+.PHONY: bench all deps test test-unit test-datapath test-e2e demo install uninstall clean help \
         check-format
 
 all: $(BIN)
@@ -55,6 +58,7 @@ help:
 	@echo '  test-datapath  BPF_PROG_TEST_RUN tests of the real programs (root)'
 	@echo '  test-e2e       namespaces, veth pairs and iperf3 (root)'
 	@echo '  demo           client-gateway-server demo with a policed flow (root)'
+	@echo '  bench          lookup benchmark: sluice classifier against the LPM trie (root)'
 	@echo '  install        install to $$(DESTDIR)$$(PREFIX) (default /usr/local)'
 	@echo '  clean          remove $(OUTPUT)'
 	@echo 'V=1 shows the full commands.'
@@ -72,6 +76,26 @@ $(BPF_OBJ): bpf/sluice.bpf.c $(wildcard bpf/*.h) include/sluice.h | $(OUTPUT)
 $(SKEL): $(BPF_OBJ)
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name sluice_bpf > $@.tmp && mv $@.tmp $@
+
+$(OUTPUT)/bench.bpf.o: bpf/bench.bpf.c $(wildcard bpf/*.h) include/sluice.h include/sluice_bench.h | $(OUTPUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BENCH_SKEL): $(OUTPUT)/bench.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name bench_bpf > $@.tmp && mv $@.tmp $@
+
+$(OUTPUT)/bench/%.o: bench/%.c $(BENCH_SKEL) $(SKEL)
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -Ibench -c $< -o $@
+
+$(OUTPUT)/bench/lookup: $(OUTPUT)/bench/lookup.o $(BENCH_LIB) $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+bench: $(OUTPUT)/bench/lookup
+	$(Q)$(OUTPUT)/bench/lookup
 
 $(OUTPUT)/user/%.o: user/%.c $(SKEL) | $(OUTPUT)/user
 	$(call msg,CC,$@)
@@ -124,4 +148,4 @@ clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)
 
--include $(wildcard $(OUTPUT)/user/*.d $(OUTPUT)/asan/*.d $(OUTPUT)/tests/*.d)
+-include $(wildcard $(OUTPUT)/bench/*.d $(OUTPUT)/user/*.d $(OUTPUT)/asan/*.d $(OUTPUT)/tests/*.d)

@@ -4,8 +4,9 @@
  *
  * IPv4: one look at the /24 directory; a /24 flagged as holding hosts also
  * probes the host hash, and one flagged as holding /25-/31 prefixes reads
- * its 256-entry chunk. IPv6: the hash of each prefix length present, longest
- * first, until one matches. The tables are built by user/table_build.c.
+ * its 256-entry chunk. IPv6: a directory on the top bits says which prefix
+ * lengths occur in that block; their hashes are probed, longest first, until
+ * one matches. The tables are built by user/table_build.c.
  */
 #ifndef SLUICE_BPF_CLASSIFY_H
 #define SLUICE_BPF_CLASSIFY_H
@@ -63,13 +64,6 @@ static __always_inline __u32 sl_lookup4(void *tab, __u32 a)
 	return e & SL_E_VALID ? e : 0;
 }
 
-struct sl_l6_ctx {
-	void *tab;
-	__u32 w[4];   /* the address, four words in memory order */
-	__u32 nlens;
-	__u32 result; /* entry word of the match, 0 while none */
-};
-
 /* Mask the address words to len bits (words are in network byte order). */
 static __always_inline __u32 sl_mask_word(__u32 w, int k, __u32 len)
 {
@@ -82,35 +76,100 @@ static __always_inline __u32 sl_mask_word(__u32 w, int k, __u32 len)
 	return w & bpf_htonl(~0u << (32 - (len - lo)));
 }
 
-static long sl_probe_len6(__u32 i, void *data)
+/* Probe the hash of descriptor d; returns the entry word or 0. */
+static __always_inline __u32 sl_probe6(void *tab, __u32 d, const __u32 w[4])
 {
-	struct sl_l6_ctx *c = data;
-	__u32 d = SL_T6_DESC + 4 * (i < SL_T6_MAX_LENS ? i : 0);
-	__u32 len, off, bits, probes, h, slot, v, m[4];
+	struct sl_t6_elem *de, *slot;
+	__u32 len, off, bits, probes, h, m[4], idx;
 	int j, k;
 
-	if (i >= c->nlens)
-		return 1;
-	len = sl_word(c->tab, d + SL_T6_D_LEN);
-	off = sl_word(c->tab, d + SL_T6_D_OFF);
-	bits = sl_word(c->tab, d + SL_T6_D_BITS);
-	probes = sl_word(c->tab, d + SL_T6_D_PROBES);
+	idx = SL_T6_DESC + d;
+	de = bpf_map_lookup_elem(tab, &idx);
+	if (!de)
+		return 0;
+	len = de->w[SL_T6_D_LEN];
+	off = de->w[SL_T6_D_OFF];
+	bits = de->w[SL_T6_D_BITS];
+	probes = de->w[SL_T6_D_PROBES];
 	if (bits < 1 || bits > 31)
-		return 1;
+		return 0;
 #pragma unroll
 	for (k = 0; k < 4; k++)
-		m[k] = sl_mask_word(c->w[k], k, len);
+		m[k] = sl_mask_word(w[k], k, len);
 	h = sl_hash128(m, bits);
 	for (j = 0; j < SL_MAX_PROBES; j++) {
 		if (j >= (int)probes)
 			break;
-		slot = off + SL_T6_SLOT * ((h + j) & ((1u << bits) - 1));
-		v = sl_word(c->tab, slot + 4);
-		if (!(v & SL_E_VALID))
+		idx = off + ((h + j) & ((1u << bits) - 1));
+		slot = bpf_map_lookup_elem(tab, &idx);
+		if (!slot || !(slot->w[SL_T6_S_ENTRY] & SL_E_VALID))
 			break;
-		if (sl_word(c->tab, slot) == m[0] && sl_word(c->tab, slot + 1) == m[1] &&
-		    sl_word(c->tab, slot + 2) == m[2] && sl_word(c->tab, slot + 3) == m[3]) {
-			c->result = v;
+		if (slot->w[0] == m[0] && slot->w[1] == m[1] && slot->w[2] == m[2] &&
+		    slot->w[3] == m[3])
+			return slot->w[SL_T6_S_ENTRY];
+	}
+	return 0;
+}
+
+struct sl_l6_ctx {
+	void *tab;
+	__u32 w[4];
+	__u64 mask;   /* groups still to probe */
+	__u32 nlens;
+	__u32 result; /* entry of the match, 0 while none */
+};
+
+/* Count trailing zeros of a non-zero mask (clang 14 cannot lower ctz for BPF). */
+static __always_inline __u32 sl_ctz64(__u64 x)
+{
+	__u32 n = 0;
+
+	if (!(x & 0xffffffffull)) {
+		n += 32;
+		x >>= 32;
+	}
+	if (!(x & 0xffff)) {
+		n += 16;
+		x >>= 16;
+	}
+	if (!(x & 0xff)) {
+		n += 8;
+		x >>= 8;
+	}
+	if (!(x & 0xf)) {
+		n += 4;
+		x >>= 4;
+	}
+	if (!(x & 0x3)) {
+		n += 2;
+		x >>= 2;
+	}
+	if (!(x & 0x1))
+		n += 1;
+	return n;
+}
+
+/* Probe the lowest group left in the mask (one bpf_loop step per group). */
+static long sl_probe_group6(__u32 i, void *data)
+{
+	struct sl_l6_ctx *c = data;
+	__u32 g, lo, hi, e;
+	int d;
+
+	(void)i;
+	if (!c->mask)
+		return 1;
+	g = sl_ctz64(c->mask) & (SL_T6_GROUPS - 1);
+	c->mask &= c->mask - 1;
+	lo = c->nlens > SL_T6_GROUPS ? (g * c->nlens + SL_T6_GROUPS - 1) / SL_T6_GROUPS : g;
+	hi = c->nlens > SL_T6_GROUPS ? ((g + 1) * c->nlens + SL_T6_GROUPS - 1) / SL_T6_GROUPS :
+				       g + 1;
+	for (d = 0; d < 3; d++) {
+		if (lo + d >= hi)
+			break;
+		e = sl_probe6(c->tab, lo + d, c->w);
+		if (e) {
+			c->result = e;
 			return 1;
 		}
 	}
@@ -120,13 +179,37 @@ static long sl_probe_len6(__u32 i, void *data)
 static __always_inline __u32 sl_lookup6(void *tab, const void *addr)
 {
 	struct sl_l6_ctx c = { .tab = tab };
+	struct sl_t6_elem *hdr, *de;
+	__u32 zero = 0, dir_bits, block, idx, shrt;
 
-	__builtin_memcpy(c.w, addr, sizeof(c.w));
-	c.nlens = sl_word(tab, SL_T6_W_NLENS);
-	if (!c.nlens)
+	hdr = bpf_map_lookup_elem(tab, &zero);
+	if (!hdr)
 		return 0;
-	bpf_loop(c.nlens < SL_T6_MAX_LENS ? c.nlens : SL_T6_MAX_LENS, sl_probe_len6, &c, 0);
-	return c.result;
+	c.nlens = hdr->w[SL_T6_W_NLENS];
+	dir_bits = hdr->w[SL_T6_W_DIR_BITS];
+	if (dir_bits < SL_T6_DIR_MIN_BITS || dir_bits > SL_T6_DIR_MAX_BITS ||
+	    c.nlens > SL_T6_MAX_LENS)
+		return 0;
+	__builtin_memcpy(c.w, addr, sizeof(c.w));
+	block = bpf_ntohl(c.w[0]) >> (32 - dir_bits);
+	idx = SL_T6_DIR + block / 2;
+	de = bpf_map_lookup_elem(tab, &idx);
+	if (!de)
+		return 0;
+	if (block & 1) {
+		c.mask = de->w[3 + SL_T6_B_MASK_LO] | (__u64)de->w[3 + SL_T6_B_MASK_HI] << 32;
+		shrt = de->w[3 + SL_T6_B_SHORT];
+	} else {
+		c.mask = de->w[SL_T6_B_MASK_LO] | (__u64)de->w[SL_T6_B_MASK_HI] << 32;
+		shrt = de->w[SL_T6_B_SHORT];
+	}
+	/* Groups of longer lengths, longest first: the first hit wins. */
+	if (c.mask) {
+		bpf_loop(SL_T6_GROUPS, sl_probe_group6, &c, 0);
+		if (c.result)
+			return c.result;
+	}
+	return shrt & SL_E_VALID ? shrt : 0;
 }
 
 /*

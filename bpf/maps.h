@@ -77,11 +77,19 @@ struct {
 	__array(values, struct sl_table);
 } sl_v4 SEC(".maps");
 
+struct sl_table6 {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_INNER_MAP | BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct sl_t6_elem));
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__array(values, struct sl_table);
+	__array(values, struct sl_table6);
 } sl_v6 SEC(".maps");
 
 #endif /* SLUICE_BPF_MAPS_H */

@@ -136,25 +136,45 @@ enum {
 #define SL_T4_DIR_SIZE (1u << 24)
 
 /*
- * IPv6 table: a header listing the prefix lengths present (longest first),
- * each with an open-addressing hash of its prefixes (slots of five words:
- * the masked address as four words in memory order, then the entry).
+ * IPv6 table: an array of 24-byte elements (a separate inner map type from
+ * IPv4's). Element 0 is the header. A directory indexed by the top dir_bits
+ * of the address gives, per block, the entry of the longest prefix shorter
+ * than dir_bits that covers the block, and a 64-bit mask of the groups of
+ * longer prefix lengths that have prefixes in the block (two blocks an
+ * element). Each longer length present has a descriptor, longest first, and
+ * an open-addressing hash of its prefixes (one element a slot: the masked
+ * address as four words in memory order, then the entry). With more than 64
+ * such lengths, a group holds two or three consecutive descriptors.
  */
-#define SL_T6_MAGIC 0x5c760001u
+#define SL_T6_MAGIC 0x5c760003u
 #define SL_T6_MAX_LENS 129
-enum {
-	SL_T6_W_MAGIC = 0,
-	SL_T6_W_NLENS,
-	SL_T6_DESC = 4, /* SL_T6_MAX_LENS descriptors of four words: */
+#define SL_T6_DESC 1 /* first descriptor element */
+#define SL_T6_DIR (SL_T6_DESC + SL_T6_MAX_LENS)
+#define SL_T6_DIR_MIN_BITS 8
+#define SL_T6_DIR_MAX_BITS 20
+#define SL_T6_GROUPS 64
+
+struct sl_t6_elem {
+	__u32 w[6];
 };
+
 enum {
+	/* header words */
+	SL_T6_W_MAGIC = 0,
+	SL_T6_W_NLENS, /* descriptors: lengths >= dir_bits present */
+	SL_T6_W_DIR_BITS,
+	/* directory block words (block b at word 3 * (b % 2)) */
+	SL_T6_B_MASK_LO = 0,
+	SL_T6_B_MASK_HI,
+	SL_T6_B_SHORT,
+	/* descriptor words */
 	SL_T6_D_LEN = 0,
-	SL_T6_D_OFF,
+	SL_T6_D_OFF, /* element index of slot 0 */
 	SL_T6_D_BITS,
 	SL_T6_D_PROBES,
+	/* slot words: 0-3 the masked address */
+	SL_T6_S_ENTRY = 4,
 };
-#define SL_T6_HDR (SL_T6_DESC + 4 * SL_T6_MAX_LENS)
-#define SL_T6_SLOT 5
 
 /* Longest probe sequence the builder allows (it grows a table instead). */
 #define SL_MAX_PROBES 8
@@ -198,9 +218,9 @@ struct sl_state {
 	__u32 v6_entries;
 	__u32 n_v4;		/* prefixes in the live IPv4 table */
 	__u32 n_v6;		/* prefixes in the live IPv6 table */
-	__u32 words_v4;		/* size of the live IPv4 table, 32-bit words */
-	__u32 words_v6;		/* size of the live IPv6 table */
 	__u32 pad;
+	__u64 bytes_v4;		/* kernel memory of the live IPv4 table */
+	__u64 bytes_v6;		/* kernel memory of the live IPv6 table */
 };
 
 enum sl_hook {

@@ -307,8 +307,12 @@ int cmd_status(int argc, char **argv)
 		printf("pins:        %s\n", ctx.dir);
 		printf("classes:     %d of %u in use (including default)\n", used,
 		       ctx.st.max_classes);
-		printf("IPv4 table:  %u prefixes of %u\n", ctx.st.n_v4, ctx.st.v4_entries);
-		printf("IPv6 table:  %u prefixes of %u\n", ctx.st.n_v6, ctx.st.v6_entries);
+		char b4[32], b6[32];
+
+		sl_fmt_size(b4, sizeof(b4), ctx.st.bytes_v4);
+		sl_fmt_size(b6, sizeof(b6), ctx.st.bytes_v6);
+		printf("IPv4 table:  %u prefixes of %u, %s\n", ctx.st.n_v4, ctx.st.v4_entries, b4);
+		printf("IPv6 table:  %u prefixes of %u, %s\n", ctx.st.n_v6, ctx.st.v6_entries, b6);
 		printf("generation:  %llu (last swap %s)\n", (unsigned long long)ctx.st.generation,
 		       tbuf);
 		printf("attached:    %s\n", n ? "" : "nothing");
@@ -350,6 +354,8 @@ int cmd_status(int argc, char **argv)
 		json_object_object_add(t, "v4_capacity", json_object_new_int64(ctx.st.v4_entries));
 		json_object_object_add(t, "v6_prefixes", json_object_new_int64(ctx.st.n_v6));
 		json_object_object_add(t, "v6_capacity", json_object_new_int64(ctx.st.v6_entries));
+		json_object_object_add(t, "v4_bytes", json_object_new_int64(ctx.st.bytes_v4));
+		json_object_object_add(t, "v6_bytes", json_object_new_int64(ctx.st.bytes_v6));
 		json_object_object_add(t, "generation", json_object_new_int64(ctx.st.generation));
 		json_object_object_add(t, "last_swap_ns", json_object_new_int64(ctx.st.swap_time));
 		json_object_object_add(j, "tables", t);

@@ -113,9 +113,9 @@ static int table_fill(struct sl_ctx *ctx, int family, const struct sl_pfx *p, si
 	if (err)
 		return err;
 	if (family == 4)
-		ctx->st.words_v4 = b.words;
+		ctx->st.bytes_v4 = b.bytes;
 	else
-		ctx->st.words_v6 = b.words;
+		ctx->st.bytes_v6 = b.bytes;
 	return b.fd;
 }
 

@@ -10,33 +10,34 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <arpa/inet.h>
 #include <bpf/bpf.h>
 
 #include "table_build.h"
 #include "util.h"
 
-static size_t map_bytes(__u32 words)
+static size_t map_bytes(__u32 value_size, __u32 nelem)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	size_t sz = ((size_t)words / 2 + 1) * sizeof(__u64);
+	size_t sz = (size_t)nelem * ((value_size + 7) & ~7u);
 
 	return (sz + page - 1) / page * page;
 }
 
-int sl_table_map_create(__u32 words, __u32 **mem)
+int sl_table_map_create(__u32 value_size, __u32 nelem, void **mem)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_INNER_MAP | BPF_F_MMAPABLE);
 	void *m;
 	int fd;
 
-	/* Two words per 8-byte element: the stride of mmap-able arrays. */
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "sl_table", sizeof(__u32), sizeof(__u64),
-			    words / 2 + 1, &opts);
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "sl_table", sizeof(__u32), value_size,
+			    nelem ? nelem : 1, &opts);
 	if (fd < 0)
 		return -errno;
 	if (!mem)
 		return fd;
-	m = mmap(NULL, map_bytes(words), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	m = mmap(NULL, map_bytes(value_size, nelem ? nelem : 1), PROT_READ | PROT_WRITE,
+		 MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED) {
 		int err = -errno;
 
@@ -45,11 +46,6 @@ int sl_table_map_create(__u32 words, __u32 **mem)
 	}
 	*mem = m;
 	return fd;
-}
-
-static void table_unmap(__u32 *mem, __u32 words)
-{
-	munmap(mem, map_bytes(words));
 }
 
 static __u32 addr4(const struct sl_pfx *p)
@@ -169,7 +165,8 @@ int sl_build_v4(const struct sl_pfx *v, size_t n, struct sl_built *out)
 	hash_off = chunk_off + nchunks * 256;
 	words = n ? hash_off + (nhosts ? 2u << bits : 0) : SL_T4_HDR;
 
-	fd = sl_table_map_create(words, &t);
+	/* Two words per 8-byte element: the stride of mmap-able arrays. */
+	fd = sl_table_map_create(sizeof(__u64), words / 2 + 1, (void **)&t);
 	if (fd < 0)
 		return fd;
 	t[SL_T4_W_MAGIC] = SL_T4_MAGIC;
@@ -223,102 +220,161 @@ int sl_build_v4(const struct sl_pfx *v, size_t n, struct sl_built *out)
 		dir[a >> 8] |= SL_E_HOSTS;
 	}
 done:
-	table_unmap(t, words);
+	munmap(t, map_bytes(sizeof(__u64), words / 2 + 1));
 	out->fd = fd;
-	out->words = words;
+	out->bytes = ((__u64)words / 2 + 1) * sizeof(__u64);
 	return 0;
 }
 
-static void words6(const struct sl_pfx *p, __u32 w[4])
+static __u32 *block_word(struct sl_t6_elem *t, __u32 block, int word)
 {
-	memcpy(w, p->addr, 16);
+	return &t[SL_T6_DIR + block / 2].w[3 * (block % 2) + word];
+}
+
+static void dir_mark(struct sl_t6_elem *t, __u32 block, int group)
+{
+	if (group < 32)
+		*block_word(t, block, SL_T6_B_MASK_LO) |= 1u << group;
+	else
+		*block_word(t, block, SL_T6_B_MASK_HI) |= 1u << (group - 32);
+}
+
+/*
+ * Paint each directory block with the longest prefix shorter than dir_bits
+ * that covers it: the sweep of fill_dir(), over 2^dir_bits blocks.
+ */
+static void fill_short6(struct sl_t6_elem *t, const struct sl_pfx *v, size_t n, __u32 dir_bits)
+{
+	struct open {
+		__u32 end, entry;
+	} stack[SL_T6_DIR_MAX_BITS + 1];
+	__u32 nblocks = 1u << dir_bits, pos = 0, s, e, w0;
+	int top = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].plen >= dir_bits)
+			continue;
+		memcpy(&w0, v[i].addr, 4);
+		s = ntohl(w0) >> (32 - dir_bits);
+		e = s + ((1u << (dir_bits - v[i].plen)) - 1);
+		while (top && stack[top - 1].end < s) {
+			top--;
+			for (; pos <= stack[top].end; pos++)
+				*block_word(t, pos, SL_T6_B_SHORT) = stack[top].entry;
+		}
+		for (; pos < s; pos++)
+			*block_word(t, pos, SL_T6_B_SHORT) = top ? stack[top - 1].entry : 0;
+		stack[top].end = e;
+		stack[top].entry = SL_E_MAKE(v[i].class_id, v[i].plen);
+		top++;
+	}
+	while (top) {
+		top--;
+		for (; pos <= stack[top].end && pos < nblocks; pos++)
+			*block_word(t, pos, SL_T6_B_SHORT) = stack[top].entry;
+	}
+}
+
+/* Hash the prefixes of length len into 2^bits slots; worst probe or -1. */
+static int plan_hash6(const struct sl_pfx *v, size_t n, int len, __u32 bits)
+{
+	__u32 mask = (1u << bits) - 1, w[4];
+	__u8 *used = calloc((size_t)1 << bits, 1);
+	int worst = 1, j;
+	size_t i;
+
+	if (!used)
+		return -ENOMEM;
+	for (i = 0; i < n && worst > 0; i++) {
+		__u32 h;
+
+		if (v[i].plen != len)
+			continue;
+		memcpy(w, v[i].addr, 16);
+		h = sl_hash128(w, bits);
+		for (j = 0; used[(h + j) & mask]; j++)
+			if (j + 1 >= SL_MAX_PROBES)
+				worst = -1;
+		used[(h + j) & mask] = 1;
+		if (worst > 0 && j + 1 > worst)
+			worst = j + 1;
+	}
+	free(used);
+	return worst;
 }
 
 int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out)
 {
 	size_t count[129] = { 0 }, i;
-	__u32 bits[129] = { 0 }, off[129] = { 0 }, words = SL_T6_HDR, nlens = 0;
-	int probes[129] = { 0 };
-	__u32 *t, w[4];
-	int len, fd;
+	__u32 bits[129] = { 0 }, off[129] = { 0 }, nelem, nlens = 0, dir_bits = SL_T6_DIR_MIN_BITS;
+	int probes[129] = { 0 }, desc[129], len, fd;
+	struct sl_t6_elem *t;
 
 	memset(out, 0, sizeof(*out));
+	while (dir_bits < SL_T6_DIR_MAX_BITS && ((size_t)1 << (dir_bits - 2)) < n)
+		dir_bits++;
 	for (i = 0; i < n; i++)
 		count[v[i].plen]++;
+	nelem = SL_T6_DIR + ((1u << dir_bits) + 1) / 2;
 	for (len = 128; len >= 0; len--) {
-		__u8 *used = NULL;
-
-		if (!count[len])
+		desc[len] = -1;
+		if (!count[len] || len < (int)dir_bits)
 			continue;
 		for (bits[len] = bits_for(count[len]);; bits[len]++) {
-			__u32 mask = (1u << bits[len]) - 1;
-			int worst = 1, j;
-
-			free(used);
-			used = calloc((size_t)1 << bits[len], 1);
-			if (!used)
+			probes[len] = plan_hash6(v, n, len, bits[len]);
+			if (probes[len] == -ENOMEM)
 				return -ENOMEM;
-			for (i = 0; i < n && worst > 0; i++) {
-				__u32 h;
-
-				if (v[i].plen != len)
-					continue;
-				words6(&v[i], w);
-				h = sl_hash128(w, bits[len]);
-				for (j = 0; used[(h + j) & mask]; j++)
-					if (j + 1 >= SL_MAX_PROBES)
-						worst = -1;
-				used[(h + j) & mask] = 1;
-				if (worst > 0 && j + 1 > worst)
-					worst = j + 1;
-			}
-			if (worst > 0) {
-				probes[len] = worst;
+			if (probes[len] > 0)
 				break;
-			}
-			if (bits[len] >= 30) {
-				free(used);
+			if (bits[len] >= 30)
 				return -E2BIG;
-			}
 		}
-		free(used);
-		off[len] = words;
-		words += SL_T6_SLOT << bits[len];
-		nlens++;
+		desc[len] = nlens++;
+		off[len] = nelem;
+		nelem += 1u << bits[len];
 	}
 
-	fd = sl_table_map_create(words, &t);
+	fd = sl_table_map_create(sizeof(*t), nelem, (void **)&t);
 	if (fd < 0)
 		return fd;
-	t[SL_T6_W_MAGIC] = SL_T6_MAGIC;
-	t[SL_T6_W_NLENS] = nlens;
-	nlens = 0;
+	t[0].w[SL_T6_W_MAGIC] = SL_T6_MAGIC;
+	t[0].w[SL_T6_W_NLENS] = nlens;
+	t[0].w[SL_T6_W_DIR_BITS] = dir_bits;
 	for (len = 128; len >= 0; len--) {
-		__u32 *d = t + SL_T6_DESC + 4 * nlens;
+		struct sl_t6_elem *d;
 
-		if (!count[len])
+		if (desc[len] < 0)
 			continue;
-		d[SL_T6_D_LEN] = len;
-		d[SL_T6_D_OFF] = off[len];
-		d[SL_T6_D_BITS] = bits[len];
-		d[SL_T6_D_PROBES] = probes[len];
-		nlens++;
+		d = &t[SL_T6_DESC + desc[len]];
+		d->w[SL_T6_D_LEN] = len;
+		d->w[SL_T6_D_OFF] = off[len];
+		d->w[SL_T6_D_BITS] = bits[len];
+		d->w[SL_T6_D_PROBES] = probes[len];
 	}
+	fill_short6(t, v, n, dir_bits);
 	for (i = 0; i < n; i++) {
-		__u32 l = v[i].plen, mask = (1u << bits[l]) - 1, h, *slot;
+		__u32 l = v[i].plen, mask, h, w[4];
+		struct sl_t6_elem *slot;
+		int group;
 
-		words6(&v[i], w);
+		if (desc[l] < 0)
+			continue;
+		mask = (1u << bits[l]) - 1;
+		memcpy(w, v[i].addr, 16);
 		for (h = sl_hash128(w, bits[l]);; h++) {
-			slot = t + off[l] + SL_T6_SLOT * (h & mask);
-			if (!(slot[4] & SL_E_VALID))
+			slot = &t[off[l] + (h & mask)];
+			if (!(slot->w[SL_T6_S_ENTRY] & SL_E_VALID))
 				break;
 		}
-		memcpy(slot, w, sizeof(w));
-		slot[4] = SL_E_MAKE(v[i].class_id, l);
+		memcpy(slot->w, w, sizeof(w));
+		slot->w[SL_T6_S_ENTRY] = SL_E_MAKE(v[i].class_id, l);
+		group = nlens > SL_T6_GROUPS ? desc[l] * SL_T6_GROUPS / (int)nlens : desc[l];
+		dir_mark(t, ntohl(w[0]) >> (32 - dir_bits), group);
 	}
-	table_unmap(t, words);
+	munmap(t, map_bytes(sizeof(*t), nelem));
 	out->fd = fd;
-	out->words = words;
+	out->bytes = (__u64)nelem * sizeof(*t);
 	return 0;
 }
 

@@ -8,7 +8,7 @@
 
 struct sl_built {
 	int fd;		/* the new table (an inner map), owned by the caller */
-	__u32 words;	/* its size in 32-bit words */
+	__u64 bytes;	/* its size */
 };
 
 /*
@@ -18,8 +18,8 @@ struct sl_built {
 int sl_build_v4(const struct sl_pfx *v, size_t n, struct sl_built *out);
 int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out);
 
-/* An empty table map of the given size (mmapped into *mem when not NULL). */
-int sl_table_map_create(__u32 words, __u32 **mem);
+/* A table map of nelem elements (mmapped into *mem when not NULL). */
+int sl_table_map_create(__u32 value_size, __u32 nelem, void **mem);
 
 /* A kernel LPM trie holding the same prefixes: the reference implementation. */
 int sl_trie_build(int family, const struct sl_pfx *p, size_t n, __u32 max_entries);

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+/* sluice: lookup benchmark and differential-test harness. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bm.h"
+#include "table_build.h"
+#include "bench.skel.h"
+
+struct bm {
+	struct bench_bpf *skel;
+	int tmpl[2];
+	__u64 bytes[2];
+};
+
+static __u64 rnd64(unsigned long long *s)
+{
+	/* splitmix64: fast, seedable, good enough for test data */
+	__u64 z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static void rand_pfx(unsigned long long *s, int family, int plen, struct sl_pfx *p)
+{
+	__u64 a = rnd64(s), b = rnd64(s);
+
+	memset(p, 0, sizeof(*p));
+	p->family = family;
+	p->plen = plen;
+	memcpy(p->addr, &a, 8);
+	memcpy(p->addr + 8, &b, 8);
+	if (family == 4)
+		memset(p->addr + 4, 0, 12);
+	sl_pfx_mask(p);
+}
+
+int bm_gen(enum bm_mix mix, size_t n, unsigned int nclasses, unsigned int seed,
+	   struct sl_pfx_vec *out)
+{
+	static const int v6_lens[] = { 32, 48, 48, 56, 64, 64, 64, 128, 128, 128 };
+	unsigned long long s = seed * 0x2545f4914f6cdd1dull + 1;
+	struct sl_pfx p;
+	size_t i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		__u64 r = rnd64(&s) % 1000;
+
+		if (mix == BM_MIX_REALISTIC) {
+			if (r < 850)
+				rand_pfx(&s, 4, 32, &p);
+			else if (r < 950)
+				rand_pfx(&s, 4, 8 + rnd64(&s) % 24, &p);
+			else
+				rand_pfx(&s, 6, v6_lens[rnd64(&s) % 10], &p);
+		} else {
+			if (r < 800)
+				rand_pfx(&s, 4, rnd64(&s) % 33, &p);
+			else
+				rand_pfx(&s, 6, rnd64(&s) % 129, &p);
+		}
+		p.class_id = 1 + rnd64(&s) % nclasses;
+		err = sl_pfx_vec_push(out, &p);
+		if (err)
+			return err;
+	}
+	sl_pfx_resolve(out);
+	return 0;
+}
+
+static int load_tables(struct bm *b, const struct sl_pfx_vec *pfx)
+{
+	struct sl_built built[2] = { { -1, 0 }, { -1, 0 } };
+	size_t split = 0;
+	__u32 zero = 0;
+	int f, err = 0, trie;
+
+	while (split < pfx->n && pfx->v[split].family == 4)
+		split++;
+	err = sl_build_v4(pfx->v, split, &built[0]);
+	if (!err)
+		err = sl_build_v6(pfx->v + split, pfx->n - split, &built[1]);
+	for (f = 0; f < 2 && !err; f++) {
+		int outer = bpf_map__fd(f ? b->skel->maps.sl_v6 : b->skel->maps.sl_v4);
+
+		if (bpf_map_update_elem(outer, &zero, &built[f].fd, BPF_ANY))
+			err = -errno;
+		b->bytes[f] = built[f].bytes;
+	}
+	for (f = 0; f < 2; f++)
+		if (built[f].fd >= 0)
+			close(built[f].fd);
+	if (err)
+		return err;
+
+	/* The reference tries, filled with batch updates. */
+	for (f = 0; f < 2; f++) {
+		const struct sl_pfx *v = f ? pfx->v + split : pfx->v;
+		size_t n = f ? pfx->n - split : split, i;
+		size_t ksz = f ? sizeof(struct sl_v6_key) : sizeof(struct sl_v4_key);
+		char *keys = calloc(n + 1, ksz);
+		struct sl_lpm_val *vals = calloc(n + 1, sizeof(*vals));
+
+		trie = bpf_map__fd(f ? b->skel->maps.bm_trie6 : b->skel->maps.bm_trie4);
+		if (!keys || !vals) {
+			free(keys);
+			free(vals);
+			return -ENOMEM;
+		}
+		for (i = 0; i < n; i++) {
+			struct sl_v6_key *k = (struct sl_v6_key *)(keys + i * ksz);
+
+			k->prefixlen = v[i].plen;
+			memcpy(k->addr, v[i].addr, f ? 16 : 4);
+			vals[i].class_id = v[i].class_id;
+			vals[i].prefixlen = v[i].plen;
+		}
+		for (i = 0; i < n && !err;) {
+			__u32 c = n - i > 65536 ? 65536 : n - i;
+
+			if (bpf_map_update_batch(trie, keys + i * ksz, vals + i, &c, NULL))
+				err = -errno;
+			i += c;
+		}
+		free(keys);
+		free(vals);
+	}
+	return err;
+}
+
+struct bm *bm_open(const struct sl_pfx_vec *pfx)
+{
+	struct bm *b = calloc(1, sizeof(*b));
+	size_t n4 = 0, i;
+	struct sl_built e;
+
+	if (!b)
+		return NULL;
+	b->tmpl[0] = b->tmpl[1] = -1;
+	for (i = 0; i < pfx->n; i++)
+		n4 += pfx->v[i].family == 4;
+	b->skel = bench_bpf__open();
+	if (!b->skel)
+		goto fail;
+	bpf_map__set_max_entries(b->skel->maps.bm_trie4, n4 + 1);
+	bpf_map__set_max_entries(b->skel->maps.bm_trie6, pfx->n - n4 + 1);
+	for (i = 0; i < 2; i++) {
+		if ((i ? sl_build_v6(NULL, 0, &e) : sl_build_v4(NULL, 0, &e)))
+			goto fail;
+		b->tmpl[i] = e.fd;
+	}
+	bpf_map__set_inner_map_fd(b->skel->maps.sl_v4, b->tmpl[0]);
+	bpf_map__set_inner_map_fd(b->skel->maps.sl_v6, b->tmpl[1]);
+	if (bench_bpf__load(b->skel))
+		goto fail;
+	if (load_tables(b, pfx))
+		goto fail;
+	return b;
+fail:
+	bm_close(b);
+	return NULL;
+}
+
+void bm_close(struct bm *b)
+{
+	if (!b)
+		return;
+	bench_bpf__destroy(b->skel);
+	if (b->tmpl[0] >= 0)
+		close(b->tmpl[0]);
+	if (b->tmpl[1] >= 0)
+		close(b->tmpl[1]);
+	free(b);
+}
+
+int bm_set_addrs(struct bm *b, const struct sl_pfx *a, size_t n)
+{
+	int fd = bpf_map__fd(b->skel->maps.bm_addrs);
+	struct sl_v6_key *vals;
+	__u32 *keys, c;
+	size_t i;
+	int err = 0;
+
+	if (n > BM_MAX_ADDRS)
+		return -E2BIG;
+	keys = calloc(n + 1, sizeof(*keys));
+	vals = calloc(n + 1, sizeof(*vals));
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		keys[i] = i;
+		memcpy(vals[i].addr, a[i].addr, 16);
+	}
+	c = n;
+	if (n && bpf_map_update_batch(fd, keys, vals, &c, NULL))
+		err = -errno;
+out:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+int bm_run(struct bm *b, enum bm_mode mode, __u32 start, __u32 count, __u32 repeat, double *ns)
+{
+	unsigned char frame[64] = {};
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = sizeof(frame),
+		    .repeat = repeat);
+
+	b->skel->bss->mode = mode;
+	b->skel->bss->start = start;
+	b->skel->bss->count = count;
+	b->skel->bss->mismatches = 0;
+	if (bpf_prog_test_run_opts(bpf_program__fd(b->skel->progs.bm_run), &opts))
+		return -errno;
+	if (opts.retval != XDP_PASS)
+		return -EIO;
+	if (ns)
+		*ns = opts.duration;
+	return 0;
+}
+
+__u64 bm_mismatches(struct bm *b, __u32 *first, __u32 *ours, __u32 *ref)
+{
+	*first = b->skel->bss->first_bad;
+	*ours = b->skel->bss->bad_ours;
+	*ref = b->skel->bss->bad_ref;
+	return b->skel->bss->mismatches;
+}
+
+static __u64 fd_memlock(int fd)
+{
+	char path[64], line[256];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+void bm_memory(struct bm *b, __u64 *sluice4, __u64 *sluice6, __u64 *trie4, __u64 *trie6)
+{
+	*sluice4 = b->bytes[0];
+	*sluice6 = b->bytes[1];
+	*trie4 = fd_memlock(bpf_map__fd(b->skel->maps.bm_trie4));
+	*trie6 = fd_memlock(bpf_map__fd(b->skel->maps.bm_trie6));
+}

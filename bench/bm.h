@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* sluice: lookup benchmark and differential-test harness (bpf/bench.bpf.c). */
+#ifndef SLUICE_BM_H
+#define SLUICE_BM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "prefix.h"
+
+#include "sluice_bench.h"
+
+enum bm_mix {
+	BM_MIX_REALISTIC, /* 85% IPv4 hosts, 10% IPv4 /8-/31, 5% IPv6 */
+	BM_MIX_WORST,	  /* every prefix length, IPv4 and IPv6 */
+};
+
+struct bm;
+
+/* Random prefixes of a mix, classes 1..nclasses, resolved (sorted, unique). */
+int bm_gen(enum bm_mix mix, size_t n, unsigned int nclasses, unsigned int seed,
+	   struct sl_pfx_vec *out);
+/* Load the benchmark object with these prefixes in sluice's tables and in tries. */
+struct bm *bm_open(const struct sl_pfx_vec *pfx);
+void bm_close(struct bm *b);
+/* Put addresses (struct sl_pfx, family 4 or 6) in the address array. */
+int bm_set_addrs(struct bm *b, const struct sl_pfx *a, size_t n);
+/* Run mode over count addresses from start; *ns: mean ns per run. */
+int bm_run(struct bm *b, enum bm_mode mode, __u32 start, __u32 count, __u32 repeat, double *ns);
+/* After BM_DIFF*: disagreements, and the first one. */
+__u64 bm_mismatches(struct bm *b, __u32 *first, __u32 *ours, __u32 *ref);
+/* Bytes of kernel memory of sluice's tables and of the tries. */
+void bm_memory(struct bm *b, __u64 *sluice4, __u64 *sluice6, __u64 *trie4, __u64 *trie6);
+
+#endif

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sluice lookup benchmark (make bench): per-lookup cost inside the kernel of
+ * an empty loop, one array lookup, the kernel LPM trie and sluice's
+ * classifier, over random addresses, at several table sizes and two prefix
+ * mixes; plus the memory per prefix. Ratios are against the trie measured in
+ * the same run.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#include "bm.h"
+
+#define NADDR 65536
+#define REPEAT 20
+
+static void rand_addrs(struct sl_pfx *a, size_t n, int family, unsigned int seed)
+{
+	size_t i, j;
+
+	srandom(seed);
+	for (i = 0; i < n; i++) {
+		memset(&a[i], 0, sizeof(a[i]));
+		a[i].family = family;
+		a[i].plen = family == 4 ? 32 : 128;
+		for (j = 0; j < (family == 4 ? 4u : 16u); j++)
+			a[i].addr[j] = random();
+	}
+}
+
+static double per_lookup(struct bm *b, enum bm_mode m)
+{
+	double ns = 0, best = 1e18;
+	int i;
+
+	/* Best of five runs of REPEAT passes: the machine is noisy. */
+	for (i = 0; i < 5; i++) {
+		if (bm_run(b, m, 0, NADDR, REPEAT, &ns))
+			return -1;
+		if (ns < best)
+			best = ns;
+	}
+	return best / NADDR;
+}
+
+static int bench_one(FILE *md, const char *mixname, enum bm_mix mix, size_t n,
+		     double *sl4_out)
+{
+	struct sl_pfx_vec pfx = { 0 };
+	struct sl_pfx *addrs4, *addrs6;
+	double empty, array, t4, s4, t6, s6;
+	__u64 m4, m6, mt4, mt6;
+	size_t n4 = 0, i;
+	struct bm *b;
+
+	if (bm_gen(mix, n, 100, 7, &pfx))
+		return -1;
+	for (i = 0; i < pfx.n; i++)
+		n4 += pfx.v[i].family == 4;
+	b = bm_open(&pfx);
+	if (!b) {
+		fprintf(stderr, "bench: cannot load the benchmark object (run as root)\n");
+		return -1;
+	}
+	addrs4 = calloc(NADDR, sizeof(*addrs4));
+	addrs6 = calloc(NADDR, sizeof(*addrs6));
+	rand_addrs(addrs4, NADDR, 4, 1);
+	rand_addrs(addrs6, NADDR, 6, 2);
+
+	bm_set_addrs(b, addrs4, NADDR);
+	empty = per_lookup(b, BM_EMPTY);
+	array = per_lookup(b, BM_ARRAY);
+	t4 = per_lookup(b, BM_TRIE4);
+	s4 = per_lookup(b, BM_SLUICE4);
+	bm_set_addrs(b, addrs6, NADDR);
+	t6 = per_lookup(b, BM_TRIE6);
+	s6 = per_lookup(b, BM_SLUICE6);
+	bm_memory(b, &m4, &m6, &mt4, &mt6);
+
+	printf("%-9s %8zu  %6.1f %6.1f | %7.1f %7.1f %5.2fx | %7.1f %7.1f %5.2fx | %6.1f %6.1f %6.1f %6.1f\n",
+	       mixname, n, empty, array, t4, s4, s4 / t4, t6, s6, s6 / t6,
+	       n4 ? (double)mt4 / n4 : 0, n4 ? (double)m4 / n4 : 0,
+	       pfx.n - n4 ? (double)mt6 / (pfx.n - n4) : 0,
+	       pfx.n - n4 ? (double)m6 / (pfx.n - n4) : 0);
+	fprintf(md, "| %s | %zu | %.1f | %.1f | %.1f | %.1f | %.2f | %.1f | %.1f | %.2f | %.0f | %.0f | %.0f | %.0f |\n",
+		mixname, n, empty, array, t4, s4, s4 / t4, t6, s6, s6 / t6,
+		n4 ? (double)mt4 / n4 : 0, n4 ? (double)m4 / n4 : 0,
+		pfx.n - n4 ? (double)mt6 / (pfx.n - n4) : 0,
+		pfx.n - n4 ? (double)m6 / (pfx.n - n4) : 0);
+	if (sl4_out)
+		*sl4_out = s4;
+	free(addrs4);
+	free(addrs6);
+	bm_close(b);
+	sl_pfx_vec_free(&pfx);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const size_t sizes[] = { 1000, 100000, 1000000 };
+	const char *out = argc > 1 ? argv[1] : ".output/bench-lookup.md";
+	double s_small = 0, s_big = 0;
+	FILE *md = fopen(out, "w");
+	size_t i;
+	int mix;
+
+	if (!md) {
+		perror(out);
+		return EXIT_FAILURE;
+	}
+	fprintf(md, "| mix | prefixes | empty loop ns | array ns | trie v4 ns | sluice v4 ns | "
+		    "v4 ratio | trie v6 ns | sluice v6 ns | v6 ratio | trie v4 B/prefix | "
+		    "sluice v4 B/prefix | trie v6 B/prefix | sluice v6 B/prefix |\n");
+	fprintf(md, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+	printf("ns per lookup over %d random addresses (best of 5 x %d passes); ratio = sluice/trie\n",
+	       NADDR, REPEAT);
+	printf("%-9s %8s  %6s %6s | %7s %7s %6s | %7s %7s %6s | %6s %6s %6s %6s\n", "mix",
+	       "prefixes", "empty", "array", "trie4", "sluice4", "ratio", "trie6", "sluice6",
+	       "ratio", "B/p t4", "B/p s4", "B/p t6", "B/p s6");
+	for (mix = 0; mix < 2; mix++) {
+		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			double s4 = 0;
+
+			if (bench_one(md, mix ? "worst" : "realistic", mix, sizes[i], &s4))
+				return EXIT_FAILURE;
+			if (!mix && i == 0)
+				s_small = s4;
+			if (!mix && i == 2)
+				s_big = s4;
+		}
+	}
+	printf("realistic IPv4: sluice at 1M costs %.2fx its cost at 1K\n", s_big / s_small);
+	fprintf(md, "\nRealistic IPv4: sluice at 1M costs %.2fx its cost at 1K.\n", s_big / s_small);
+	fclose(md);
+	printf("table written to %s\n", out);
+	return EXIT_SUCCESS;
+}

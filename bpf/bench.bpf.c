@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Lookup benchmark and differential checker (not part of the datapath).
+ * One program loops with bpf_loop over an array of addresses and classifies
+ * each with the method chosen by `mode`, as the kernel's own LPM trie
+ * benchmark does; run with BPF_PROG_TEST_RUN from bench/ and tests/.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "maps.h"
+#include "classify.h"
+#include "sluice_bench.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, BM_MAX_ADDRS);
+	__type(key, __u32);
+	__type(value, struct sl_v6_key); /* prefixlen unused; IPv4 in addr[0..3] */
+} bm_addrs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(struct sl_v4_key));
+	__uint(value_size, sizeof(struct sl_lpm_val));
+} bm_trie4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(struct sl_v6_key));
+	__uint(value_size, sizeof(struct sl_lpm_val));
+} bm_trie6 SEC(".maps");
+
+__u32 mode;
+__u32 count;	  /* addresses to visit */
+__u32 start;	  /* first address index */
+__u64 checksum;	  /* keeps the work from being optimised away */
+__u64 mismatches; /* BM_DIFF*: disagreements */
+__u32 first_bad;  /* BM_DIFF*: index of the first one */
+__u32 bad_ours, bad_ref; /* its two answers (entry word / class<<8|plen) */
+
+struct bm_ctx {
+	void *tab4;
+	void *tab6;
+	__u64 sum;
+};
+
+static __always_inline __u32 ref_entry(struct sl_lpm_val *v)
+{
+	return v ? SL_E_MAKE(v->class_id, v->prefixlen) : 0;
+}
+
+static long bm_step(__u32 i, void *data)
+{
+	struct bm_ctx *c = data;
+	__u32 idx = start + i, e = 0, r = 0;
+	struct sl_v6_key *a;
+
+	a = bpf_map_lookup_elem(&bm_addrs, &idx);
+	if (!a)
+		return 1;
+	switch (mode) {
+	case BM_EMPTY:
+		c->sum += a->addr[0];
+		break;
+	case BM_ARRAY: {
+		__u32 k = a->addr[3];
+		__u32 *w = bpf_map_lookup_elem(&sl_state, &k);
+
+		c->sum += w ? 1 : 0;
+		break;
+	}
+	case BM_TRIE4:
+	case BM_TRIE6:
+	case BM_DIFF4:
+	case BM_DIFF6: {
+		struct sl_v6_key k = { .prefixlen = 128 };
+		struct sl_lpm_val *v;
+
+		__builtin_memcpy(k.addr, a->addr, 16);
+		if (mode == BM_TRIE4 || mode == BM_DIFF4) {
+			k.prefixlen = 32;
+			v = bpf_map_lookup_elem(&bm_trie4, &k);
+		} else {
+			v = bpf_map_lookup_elem(&bm_trie6, &k);
+		}
+		r = ref_entry(v);
+		c->sum += r;
+		if (mode == BM_TRIE4 || mode == BM_TRIE6)
+			break;
+		if (mode == BM_DIFF4) {
+			__u32 be;
+
+			__builtin_memcpy(&be, a->addr, 4);
+			e = sl_lookup4(c->tab4, bpf_ntohl(be));
+		} else {
+			e = sl_lookup6(c->tab6, a->addr);
+		}
+		/* Compare class and prefix length, not the flag bits. */
+		e &= SL_E_VALID | 0xffffff;
+		if (e != r) {
+			if (!mismatches) {
+				first_bad = idx;
+				bad_ours = e;
+				bad_ref = r;
+			}
+			mismatches++;
+		}
+		break;
+	}
+	case BM_SLUICE4: {
+		__u32 be;
+
+		__builtin_memcpy(&be, a->addr, 4);
+		c->sum += sl_lookup4(c->tab4, bpf_ntohl(be));
+		break;
+	}
+	case BM_SLUICE6:
+		c->sum += sl_lookup6(c->tab6, a->addr);
+		break;
+	}
+	return 0;
+}
+
+SEC("xdp")
+int bm_run(struct xdp_md *ctx)
+{
+	struct bm_ctx c = {};
+	__u32 zero = 0;
+
+	(void)ctx;
+	c.tab4 = bpf_map_lookup_elem(&sl_v4, &zero);
+	c.tab6 = bpf_map_lookup_elem(&sl_v6, &zero);
+	if (!c.tab4 || !c.tab6)
+		return XDP_ABORTED;
+	bpf_loop(count, bm_step, &c, 0);
+	checksum += c.sum;
+	return XDP_PASS;
+}

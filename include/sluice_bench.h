@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* sluice: the ABI of the lookup benchmark program (bpf/bench.bpf.c). */
+#ifndef SLUICE_BENCH_H
+#define SLUICE_BENCH_H
+
+enum bm_mode {
+	BM_EMPTY = 0, /* the loop alone */
+	BM_ARRAY,     /* one array lookup */
+	BM_TRIE4,     /* kernel LPM trie, IPv4 */
+	BM_SLUICE4,   /* sluice's classifier, IPv4 */
+	BM_TRIE6,
+	BM_SLUICE6,
+	BM_DIFF4,     /* both, count disagreements */
+	BM_DIFF6,
+};
+
+#define BM_MAX_ADDRS (1u << 22)
+
+#endif
