@@ -42,6 +42,7 @@ BENCH_LIB := $(OUTPUT)/bench/bm.o
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 DP_TEST    := $(OUTPUT)/tests/dp_test
+DIFF_TEST  := $(OUTPUT)/tests/diff_test
 
 
 .PHONY: bench all deps test test-unit test-datapath test-e2e demo install uninstall clean help \
@@ -119,13 +120,22 @@ $(DP_TEST): tests/datapath/dp_test.c $(ASAN_OBJS) | $(OUTPUT)/tests
 	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) $< $(ASAN_OBJS) \
 		$(LDLIBS) -lcmocka -o $@
 
-test: $(BIN) $(UNIT_TESTS) $(DP_TEST)
+$(OUTPUT)/asan/bm.o: bench/bm.c $(BENCH_SKEL) | $(OUTPUT)/asan
+	$(call msg,CC-ASAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -Ibench -c $< -o $@
+
+$(DIFF_TEST): tests/datapath/diff_test.c $(OUTPUT)/asan/bm.o $(ASAN_OBJS) | $(OUTPUT)/tests
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -Ibench $< \
+		$(OUTPUT)/asan/bm.o $(ASAN_OBJS) $(LDLIBS) -lcmocka -o $@
+
+test: $(BIN) $(UNIT_TESTS) $(DP_TEST) $(DIFF_TEST)
 	$(Q)tests/run.sh all
 
 test-unit: $(UNIT_TESTS)
 	$(Q)tests/run.sh unit
 
-test-datapath: $(BIN) $(DP_TEST)
+test-datapath: $(BIN) $(DP_TEST) $(DIFF_TEST)
 	$(Q)tests/run.sh datapath
 
 test-e2e: $(BIN)

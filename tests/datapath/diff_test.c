@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Differential test: sluice's classifier (bpf/classify.h, tables built by
+ * user/table_build.c) against the kernel's LPM trie, both run in the kernel
+ * by bpf/bench.bpf.c over the same addresses: every prefix's first and last
+ * address and their neighbours, and at least a million random addresses per
+ * family, on random prefix sets with nesting, overlaps across classes, /0,
+ * /32, /128 and adjacent prefixes. Needs root.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "bm.h"
+#include "sluice.h"
+
+#define RANDOM_PROBES (1u << 20)
+
+static __u64 rng(unsigned long long *s)
+{
+	__u64 z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static void set_bits(struct sl_pfx *p, __u64 hi, __u64 lo)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		p->addr[i] = hi >> (56 - 8 * i);
+		p->addr[8 + i] = lo >> (56 - 8 * i);
+	}
+	if (p->family == 4)
+		memset(p->addr + 4, 0, 12);
+}
+
+/*
+ * Chains of nested prefixes around random points, siblings (adjacent
+ * prefixes), hosts, /0, and duplicates across classes; a few clustered
+ * bases so that chains of different families and classes interleave.
+ */
+static void gen_structured(unsigned long long *s, int family, size_t chains,
+			   struct sl_pfx_vec *out)
+{
+	int width = family == 4 ? 32 : 128;
+	size_t c;
+
+	for (c = 0; c < chains; c++) {
+		__u64 hi = rng(s), lo = rng(s);
+		int len = rng(s) % 3 == 0 ? 0 : (int)(rng(s) % (width + 1)), step;
+		struct sl_pfx p = { .family = family };
+
+		if (rng(s) % 2) /* cluster: share the top bits with a few bases */
+			hi = (hi & 0x0000ffffffffffffull) | (rng(s) % 4) << 60;
+		if (family == 4)
+			hi &= 0xffffffff00000000ull;
+		while (len <= width) {
+			set_bits(&p, hi, lo);
+			p.plen = len;
+			sl_pfx_mask(&p);
+			p.class_id = 1 + rng(s) % 6;
+			sl_pfx_vec_push(out, &p);
+			if (rng(s) % 4 == 0) { /* the same prefix in another class */
+				p.class_id = 1 + rng(s) % 6;
+				sl_pfx_vec_push(out, &p);
+			}
+			if (len && rng(s) % 3 == 0) { /* its sibling: adjacent */
+				struct sl_pfx q = p;
+				int bit = len - 1;
+
+				q.addr[bit / 8] ^= 0x80 >> (bit % 8);
+				q.class_id = 1 + rng(s) % 6;
+				sl_pfx_vec_push(out, &q);
+			}
+			step = 1 + rng(s) % (family == 4 ? 6 : 20);
+			if (len < width && len + step > width)
+				len = width; /* always end some chains with a host */
+			else
+				len += step;
+		}
+	}
+}
+
+/* Add a, unless it wraps around the address space. */
+static void push_addr(struct sl_pfx_vec *v, const struct sl_pfx *p, int delta)
+{
+	struct sl_pfx a = *p;
+	int i, n = p->family == 4 ? 4 : 16;
+
+	a.plen = p->family == 4 ? 32 : 128;
+	for (i = n - 1; i >= 0 && delta; i--) {
+		int x = a.addr[i] + delta;
+
+		if (x < 0) {
+			a.addr[i] = 0xff;
+			delta = -1;
+		} else if (x > 0xff) {
+			a.addr[i] = 0;
+			delta = 1;
+		} else {
+			a.addr[i] = x;
+			delta = 0;
+		}
+	}
+	if (delta)
+		return;
+	sl_pfx_vec_push(v, &a);
+}
+
+static void last_addr(struct sl_pfx *p)
+{
+	int width = p->family == 4 ? 32 : 128, b;
+
+	for (b = p->plen; b < width; b++)
+		p->addr[b / 8] |= 0x80 >> (b % 8);
+}
+
+static void check_family(struct bm *b, const struct sl_pfx_vec *pfx, int family,
+			 unsigned long long *s)
+{
+	struct sl_pfx_vec addrs = { 0 };
+	size_t i, done;
+	__u64 bad = 0;
+	__u32 first, ours, ref;
+
+	for (i = 0; i < pfx->n; i++) {
+		struct sl_pfx p = pfx->v[i];
+
+		if (p.family != family)
+			continue;
+		push_addr(&addrs, &p, 0);
+		push_addr(&addrs, &p, -1);
+		last_addr(&p);
+		push_addr(&addrs, &p, 0);
+		push_addr(&addrs, &p, 1);
+	}
+	for (i = 0; i < RANDOM_PROBES; i++) {
+		struct sl_pfx p = { .family = family };
+		__u64 hi = rng(s);
+
+		/* Half of them near the prefixes: same top bits as one of them. */
+		if (i % 2 && pfx->n) {
+			const struct sl_pfx *near = &pfx->v[rng(s) % pfx->n];
+
+			if (near->family == family)
+				memcpy(&hi, near->addr, 8), hi = __builtin_bswap64(hi) ^
+							       (rng(s) >> (8 + rng(s) % 40));
+		}
+		set_bits(&p, hi, rng(s));
+		push_addr(&addrs, &p, 0);
+	}
+	assert_true(addrs.n >= RANDOM_PROBES);
+	for (done = 0; done < addrs.n; done += BM_MAX_ADDRS) {
+		size_t n = addrs.n - done < BM_MAX_ADDRS ? addrs.n - done : BM_MAX_ADDRS;
+
+		assert_int_equal(bm_set_addrs(b, addrs.v + done, n), 0);
+		assert_int_equal(bm_run(b, family == 4 ? BM_DIFF4 : BM_DIFF6, 0, n, 1, NULL), 0);
+		bad += bm_mismatches(b, &first, &ours, &ref);
+		if (bad) {
+			char buf[SL_PFX_STRLEN];
+
+			sl_fmt_addr(buf, sizeof(buf), &addrs.v[done + first]);
+			fprintf(stderr, "IPv%d %s: sluice class %u /%u, trie class %u /%u\n", family,
+				buf, SL_E_CLASS(ours), SL_E_PLEN(ours), SL_E_CLASS(ref),
+				SL_E_PLEN(ref));
+			break;
+		}
+	}
+	printf("# IPv%d: %zu prefixes, %zu addresses, %llu disagreements\n", family, pfx->n,
+	       addrs.n, (unsigned long long)bad);
+	assert_int_equal(bad, 0);
+	sl_pfx_vec_free(&addrs);
+}
+
+static void run_set(struct sl_pfx_vec *pfx, unsigned int seed)
+{
+	unsigned long long s = seed;
+	struct bm *b;
+
+	sl_pfx_resolve(pfx);
+	b = bm_open(pfx);
+	assert_non_null(b);
+	check_family(b, pfx, 4, &s);
+	check_family(b, pfx, 6, &s);
+	bm_close(b);
+}
+
+static void test_structured(void **state)
+{
+	unsigned int seed;
+
+	(void)state;
+	for (seed = 1; seed <= 3; seed++) {
+		struct sl_pfx_vec pfx = { 0 };
+		unsigned long long s = seed * 7919;
+
+		gen_structured(&s, 4, 3000, &pfx);
+		gen_structured(&s, 6, 1500, &pfx);
+		run_set(&pfx, seed);
+		sl_pfx_vec_free(&pfx);
+	}
+}
+
+static void test_realistic_mix(void **state)
+{
+	struct sl_pfx_vec pfx = { 0 };
+
+	(void)state;
+	assert_int_equal(bm_gen(BM_MIX_REALISTIC, 200000, 50, 11, &pfx), 0);
+	run_set(&pfx, 11);
+	sl_pfx_vec_free(&pfx);
+}
+
+static void test_worst_mix(void **state)
+{
+	struct sl_pfx_vec pfx = { 0 };
+
+	(void)state;
+	assert_int_equal(bm_gen(BM_MIX_WORST, 100000, 50, 12, &pfx), 0);
+	run_set(&pfx, 12);
+	sl_pfx_vec_free(&pfx);
+}
+
+static void test_empty_and_default_route(void **state)
+{
+	struct sl_pfx_vec pfx = { 0 };
+	struct sl_pfx p = { .family = 4, .plen = 0, .class_id = 3 };
+
+	(void)state;
+	run_set(&pfx, 21); /* empty tables: everything is unmatched */
+	sl_pfx_vec_push(&pfx, &p);
+	p.family = 6;
+	p.class_id = 4;
+	sl_pfx_vec_push(&pfx, &p);
+	run_set(&pfx, 22);
+	sl_pfx_vec_free(&pfx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_empty_and_default_route),
+		cmocka_unit_test(test_structured),
+		cmocka_unit_test(test_realistic_mix),
+		cmocka_unit_test(test_worst_mix),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
