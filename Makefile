@@ -45,7 +45,8 @@ DP_TEST    := $(OUTPUT)/tests/dp_test
 DIFF_TEST  := $(OUTPUT)/tests/diff_test
 
 
-.PHONY: bench all deps test test-unit test-datapath test-e2e demo install uninstall clean help \
+
+.PHONY: bench bench-feeds all deps test test-unit test-datapath test-e2e demo install uninstall clean help \
         check-format
 
 all: $(BIN)
@@ -60,6 +61,7 @@ help:
 	@echo '  test-e2e       namespaces, veth pairs and iperf3 (root)'
 	@echo '  demo           client-gateway-server demo with a policed flow (root)'
 	@echo '  bench          lookup benchmark: sluice classifier against the LPM trie (root)'
+	@echo '  bench-feeds    1M-entry feed load against ipset restore + swap (root)'
 	@echo '  install        install to $$(DESTDIR)$$(PREFIX) (default /usr/local)'
 	@echo '  clean          remove $(OUTPUT)'
 	@echo 'V=1 shows the full commands.'
@@ -97,6 +99,14 @@ $(OUTPUT)/bench/lookup: $(OUTPUT)/bench/lookup.o $(BENCH_LIB) $(LIB_OBJS)
 
 bench: $(OUTPUT)/bench/lookup
 	$(Q)$(OUTPUT)/bench/lookup
+
+$(OUTPUT)/bench/genfeed: bench/genfeed.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) $< -o $@
+
+bench-feeds: $(BIN) $(OUTPUT)/bench/genfeed
+	$(Q)scripts/bench-feeds.sh
 
 $(OUTPUT)/user/%.o: user/%.c $(SKEL) | $(OUTPUT)/user
 	$(call msg,CC,$@)

@@ -261,11 +261,16 @@ static int make_plan(const struct sl_pfx_vec *old, const struct sl_pfx_vec *new,
 			j++;
 		}
 	}
-	for (f = 0; f < 2; f++) {
-		size_t no, nn, n = old->n > new->n ? old->n : new->n;
-		u128 *ol = calloc(n + 1, sizeof(u128)), *oh = calloc(n + 1, sizeof(u128));
-		u128 *nl = calloc(n + 1, sizeof(u128)), *nh = calloc(n + 1, sizeof(u128));
+	for (f = 0; f < 2 && !err; f++) {
+		size_t no, nn, n = 1;
+		u128 *ol, *oh, *nl, *nh;
 
+		n += f ? p->kept[1] + p->removed[1] + p->added[1] : p->kept[0] + p->removed[0] +
+									p->added[0];
+		ol = malloc(n * sizeof(u128));
+		oh = malloc(n * sizeof(u128));
+		nl = malloc(n * sizeof(u128));
+		nh = malloc(n * sizeof(u128));
 		if (!ol || !oh || !nl || !nh) {
 			err = -ENOMEM;
 		} else {

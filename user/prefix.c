@@ -171,6 +171,12 @@ static void sort_all(struct sl_pfx_vec *vec)
 	struct sl_pfx *v6;
 	__u64 *keys;
 
+	/* The union of classes is often sorted already (one class, or disjoint). */
+	for (i = 1; i < vec->n; i++)
+		if (sl_pfx_cmp(&vec->v[i - 1], &vec->v[i]) > 0)
+			break;
+	if (i >= vec->n)
+		return;
 	for (i = 0; i < vec->n; i++)
 		n4 += vec->v[i].family == 4;
 	keys = n4 > 64 ? malloc(n4 * sizeof(*keys)) : NULL;
