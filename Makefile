@@ -46,7 +46,7 @@ DIFF_TEST  := $(OUTPUT)/tests/diff_test
 
 
 
-.PHONY: bench bench-feeds all deps test test-unit test-datapath test-e2e demo install uninstall clean help \
+.PHONY: fuzz bench bench-feeds all deps test test-unit test-datapath test-e2e demo install uninstall clean help \
         check-format
 
 all: $(BIN)
@@ -62,6 +62,7 @@ help:
 	@echo '  demo           client-gateway-server demo with a policed flow (root)'
 	@echo '  bench          lookup benchmark: sluice classifier against the LPM trie (root)'
 	@echo '  bench-feeds    1M-entry feed load against ipset restore + swap (root)'
+	@echo '  fuzz           libFuzzer over the feed parsers (FUZZ_TIME=60 seconds)'
 	@echo '  install        install to $$(DESTDIR)$$(PREFIX) (default /usr/local)'
 	@echo '  clean          remove $(OUTPUT)'
 	@echo 'V=1 shows the full commands.'
@@ -105,6 +106,19 @@ $(OUTPUT)/bench/genfeed: bench/genfeed.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) $< -o $@
 
+# libFuzzer over the feed parsers (clang); FUZZ_TIME seconds, corpus in tests/fuzz.
+FUZZ_TIME ?= 60
+FUZZ_SRCS := tests/fuzz/fuzz_feed.c user/feed.c user/parse.c user/prefix.c user/util.c
+$(OUTPUT)/fuzz_feed: $(FUZZ_SRCS) $(wildcard user/*.h) | $(OUTPUT)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) -Iinclude -Iuser \
+		$(FUZZ_SRCS) -lz -ljson-c -lm -o $@
+
+fuzz: $(OUTPUT)/fuzz_feed
+	$(Q)mkdir -p $(OUTPUT)/fuzz-corpus
+	$(Q)$(OUTPUT)/fuzz_feed -max_total_time=$(FUZZ_TIME) -max_len=65536 -timeout=10 \
+		$(OUTPUT)/fuzz-corpus tests/fuzz/corpus
+
 bench-feeds: $(BIN) $(OUTPUT)/bench/genfeed
 	$(Q)scripts/bench-feeds.sh
 
@@ -139,7 +153,7 @@ $(DIFF_TEST): tests/datapath/diff_test.c $(OUTPUT)/asan/bm.o $(ASAN_OBJS) | $(OU
 	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -Ibench $< \
 		$(OUTPUT)/asan/bm.o $(ASAN_OBJS) $(LDLIBS) -lcmocka -o $@
 
-test: $(BIN) $(UNIT_TESTS) $(DP_TEST) $(DIFF_TEST)
+test: $(BIN) $(UNIT_TESTS) $(DP_TEST) $(DIFF_TEST) $(OUTPUT)/fuzz_feed
 	$(Q)tests/run.sh all
 
 test-unit: $(UNIT_TESTS)

@@ -1,5 +1,5 @@
 #!/bin/bash
-# sluice test runner: tests/run.sh [all|unit|datapath|e2e]
+# sluice test runner: tests/run.sh [all|unit|fuzz|datapath|e2e]
 #
 # Unit and datapath tests are cmocka binaries in .output/tests; end-to-end
 # tests are tests/e2e/test_*.sh scripts that print TAP-style "ok - NAME" and
@@ -65,6 +65,22 @@ run_unit() {
 	[ $found = 1 ] || { echo "FAIL unit: no unit tests built"; failed=$((failed + 1)); }
 }
 
+# A short libFuzzer run over the feed parsers (longer runs: make fuzz).
+run_fuzz() {
+	local log=$LOGDIR/fuzz_feed.log corpus=$OUT/fuzz-corpus
+	mkdir -p "$corpus"
+	if "$OUT/fuzz_feed" -max_total_time="${FUZZ_TIME:-20}" -max_len=65536 -timeout=10 \
+		"$corpus" tests/fuzz/corpus >"$log" 2>&1; then
+		passed=$((passed + 1))
+		echo "ok   fuzz_feed ($(grep -o 'Done [0-9]* runs' "$log" | tail -1))"
+	else
+		failed=$((failed + 1))
+		failures+=("fuzz_feed")
+		echo "FAIL fuzz_feed (log: $log)"
+		grep -E 'ERROR|SUMMARY|crash-' "$log" | head -10
+	fi
+}
+
 run_datapath() {
 	need_root datapath || return 0
 	run_cmocka "$OUT/tests/dp_test"
@@ -98,11 +114,12 @@ run_e2e() {
 }
 
 case $what in
-all) run_unit; run_datapath; run_e2e ;;
+all) run_unit; run_fuzz; run_datapath; run_e2e ;;
 unit) run_unit ;;
+fuzz) run_fuzz ;;
 datapath) run_datapath ;;
 e2e) run_e2e ;;
-*) echo "usage: $0 [all|unit|datapath|e2e]" >&2; exit 2 ;;
+*) echo "usage: $0 [all|unit|fuzz|datapath|e2e]" >&2; exit 2 ;;
 esac
 
 [ ${#failures[@]} = 0 ] || echo "failed: ${failures[*]}"

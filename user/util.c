@@ -10,6 +10,7 @@
 bool sl_json;
 bool sl_debug;
 bool sl_json_pretty;
+bool sl_quiet;
 
 void sl_json_print(struct json_object *o)
 {
@@ -25,6 +26,8 @@ void sl_err(const char *fmt, ...)
 	char msg[1024];
 	va_list ap;
 
+	if (sl_quiet)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -44,6 +47,8 @@ void sl_warn(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (sl_quiet)
+		return;
 	fputs("sluice: warning: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

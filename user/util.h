@@ -11,6 +11,7 @@
 extern bool sl_json;  /* -j: JSON output */
 extern bool sl_debug; /* -d: libbpf debug output */
 extern bool sl_json_pretty; /* -p */
+extern bool sl_quiet; /* no error or warning output (fuzzing) */
 
 struct json_object;
 /* Print a JSON document on stdout and drop the reference. */
