@@ -43,6 +43,7 @@ BENCH_LIB := $(OUTPUT)/bench/bm.o
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 DP_TEST    := $(OUTPUT)/tests/dp_test
 DIFF_TEST  := $(OUTPUT)/tests/diff_test
+FEED_TEST  := $(OUTPUT)/tests/feed_test
 
 
 
@@ -153,13 +154,18 @@ $(DIFF_TEST): tests/datapath/diff_test.c $(OUTPUT)/asan/bm.o $(ASAN_OBJS) | $(OU
 	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -Ibench $< \
 		$(OUTPUT)/asan/bm.o $(ASAN_OBJS) $(LDLIBS) -lcmocka -o $@
 
-test: $(BIN) $(UNIT_TESTS) $(DP_TEST) $(DIFF_TEST) $(OUTPUT)/fuzz_feed
+$(FEED_TEST): tests/datapath/feed_test.c $(ASAN_OBJS) | $(OUTPUT)/tests
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) $< $(ASAN_OBJS) \
+		$(LDLIBS) -lcmocka -lpthread -o $@
+
+test: $(BIN) $(UNIT_TESTS) $(DP_TEST) $(DIFF_TEST) $(FEED_TEST) $(OUTPUT)/fuzz_feed
 	$(Q)tests/run.sh all
 
 test-unit: $(UNIT_TESTS)
 	$(Q)tests/run.sh unit
 
-test-datapath: $(BIN) $(DP_TEST) $(DIFF_TEST)
+test-datapath: $(BIN) $(DP_TEST) $(DIFF_TEST) $(FEED_TEST)
 	$(Q)tests/run.sh datapath
 
 test-e2e: $(BIN)

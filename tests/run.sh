@@ -85,6 +85,7 @@ run_datapath() {
 	need_root datapath || return 0
 	run_cmocka "$OUT/tests/dp_test"
 	run_cmocka "$OUT/tests/diff_test"
+	run_cmocka "$OUT/tests/feed_test"
 }
 
 run_e2e() {

@@ -16,20 +16,16 @@
 #include <json-c/json.h>
 
 #include "cmd.h"
+#include "lookup.h"
 #include "parse.h"
 #include "state.h"
 #include "util.h"
 
-struct sl_lookup_result {
-	__u32 class_id;
-	__u32 prefixlen;
-	bool matched;
-};
-
 int sl_probe_run(struct sl_ctx *ctx, const struct sl_pfx *a, struct sl_lookup_result *res)
 {
-	__u8 frame[sizeof(struct ethhdr) + sizeof(struct ipv6hdr)] = {};
-	__u8 out[sizeof(frame)];
+	/* Two bytes in, so that the IP header is 4-byte aligned. */
+	__u8 buf[2 + sizeof(struct ethhdr) + sizeof(struct ipv6hdr)] __attribute__((aligned(4))) = {};
+	__u8 *frame = buf + 2, out[sizeof(buf)];
 	struct ethhdr *eth = (struct ethhdr *)frame;
 	struct sl_probe_result r;
 	size_t len;
