@@ -33,7 +33,7 @@ SKEL      := $(OUTPUT)/sluice.skel.h
 # The CLI minus main(): linked into the binary and into the tests.
 LIB_SRCS  := user/util.c user/parse.c user/prefix.c user/feed.c user/state.c \
              user/table.c user/table_build.c user/attach.c user/cmd_attach.c user/cmd_class.c \
-             user/cmd_feed.c user/cmd_lookup.c
+             user/cmd_feed.c user/cmd_lookup.c user/cmd_exporter.c user/cmd_top.c
 LIB_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 ASAN_OBJS := $(patsubst user/%.c,$(OUTPUT)/asan/%.o,$(LIB_SRCS))
 BIN       := $(OUTPUT)/sluice

@@ -10,6 +10,12 @@ int cmd_class(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_feed(int argc, char **argv);
 int cmd_lookup(int argc, char **argv);
+int cmd_exporter(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+
+#include <stdio.h>
+/* Write the Prometheus text exposition of the live state (exporter, stats --prometheus). */
+int sl_metrics_write(FILE *f);
 
 /* The --bpffs option, or NULL. */
 const char *sl_bpffs(void);

@@ -63,7 +63,8 @@ struct cmd {
 static const struct cmd cmds[] = {
 	{ "attach", cmd_attach }, { "detach", cmd_detach }, { "class", cmd_class },
 	{ "feed", cmd_feed },	  { "lookup", cmd_lookup }, { "stats", cmd_stats },
-	{ "status", cmd_status }, { "help", NULL },
+	{ "status", cmd_status }, { "exporter", cmd_exporter }, { "top", cmd_top },
+	{ "help", NULL },
 };
 
 int main(int argc, char **argv)
