@@ -62,12 +62,18 @@ static __always_inline void sl_count(void *map, __u32 key, int verdict, __u64 le
 	c->bytes[verdict] += len;
 }
 
-/* Apply the policy of class_id to a packet of len bytes going in dir. */
+/* sl_enforce() result: SL_PASS, SL_DROP, or pass through the shaper. */
+#define SL_SHAPE 2
+
+/*
+ * Apply the policy of class_id to a packet of len bytes going in dir.
+ * Shaped packets count as passed here: the queue's drops are the qdisc's.
+ */
 static __always_inline int sl_enforce(__u32 class_id, int dir, __u64 len)
 {
 	__u32 key = class_id * SL_DIR_MAX + dir;
 	struct sl_class *cls;
-	int verdict = SL_PASS;
+	int verdict = SL_PASS, action;
 
 	cls = bpf_map_lookup_elem(&sl_classes, &class_id);
 	if (cls && (cls->flags & SL_CLASS_USED)) {
@@ -76,8 +82,12 @@ static __always_inline int sl_enforce(__u32 class_id, int dir, __u64 len)
 		else if (cls->policy == SL_POLICY_POLICE)
 			verdict = sl_police(key, cls->rate[dir & 1], cls->burst[dir & 1], len);
 	}
+	action = verdict;
+	if (cls && (cls->flags & SL_CLASS_USED) && cls->policy == SL_POLICY_SHAPE &&
+	    cls->rate[dir & 1] && class_id <= SL_SHAPE_MAX_CLASS)
+		action = SL_SHAPE;
 	sl_count(&sl_stats, key, verdict, len);
-	return verdict;
+	return action;
 }
 
 #endif /* SLUICE_BPF_POLICE_H */

@@ -17,9 +17,9 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Returns SL_PASS or SL_DROP. */
+/* Returns SL_PASS, SL_DROP or SL_SHAPE (with *class_out set). */
 static __always_inline int sl_process(void *data, void *data_end, __u64 len, int dir,
-				      int match_dst)
+				      int match_dst, __u32 *class_out)
 {
 	struct sl_addr a = {};
 	__u32 plen = 0;
@@ -32,6 +32,7 @@ static __always_inline int sl_process(void *data, void *data_end, __u64 len, int
 	class_id = sl_classify(&a, &plen);
 	if (class_id < 0)
 		class_id = SL_CLASS_DEFAULT;
+	*class_out = class_id;
 	return sl_enforce(class_id, dir, len);
 }
 
@@ -40,8 +41,10 @@ static __always_inline int sl_xdp(struct xdp_md *ctx, int match_dst)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u64 len = bpf_xdp_get_buff_len(ctx);
+	__u32 class_id = 0;
 
-	if (sl_process(data, data_end, len, SL_DIR_IN, match_dst) == SL_DROP)
+	/* XDP cannot queue: shaped classes pass here (shape with tc hooks). */
+	if (sl_process(data, data_end, len, SL_DIR_IN, match_dst, &class_id) == SL_DROP)
 		return XDP_DROP;
 	return XDP_PASS;
 }
@@ -49,16 +52,38 @@ static __always_inline int sl_xdp(struct xdp_md *ctx, int match_dst)
 /* Longest header sluice reads: Ethernet, two VLAN tags, IPv4 with options. */
 #define SL_HDR_MAX (14 + 2 * 4 + 60)
 
+/*
+ * Shaping on ingress: hand the packet to the egress of the device's IFB,
+ * whose HTB queues it; the IFB then gives it back to this device's ingress,
+ * marked so that it is not classified twice.
+ */
+static __always_inline int sl_tc_shape_in(struct __sk_buff *skb)
+{
+	struct sl_attach_key k = { .ifindex = skb->ifindex, .hook = SL_HOOK_TC_IN };
+	struct sl_attach_val *v = bpf_map_lookup_elem(&sl_attach, &k);
+
+	if (!v || !v->ifb_ifindex)
+		return TC_ACT_OK;
+	return bpf_redirect(v->ifb_ifindex, 0);
+}
+
 static __always_inline int sl_tc(struct __sk_buff *skb, int dir, int match_dst)
 {
-	__u32 linear = skb->data_end - skb->data;
+	__u32 linear = skb->data_end - skb->data, class_id = 0;
+	int action;
 
 	if (linear < SL_HDR_MAX && skb->len > linear)
 		bpf_skb_pull_data(skb, skb->len < SL_HDR_MAX ? skb->len : SL_HDR_MAX);
 
-	if (sl_process((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len, dir,
-		       match_dst) == SL_DROP)
+	action = sl_process((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len, dir,
+			    match_dst, &class_id);
+	if (action == SL_DROP)
 		return TC_ACT_SHOT;
+	if (action == SL_SHAPE) {
+		skb->priority = SL_HTB_MAJOR << 16 | class_id;
+		if (dir == SL_DIR_IN)
+			return sl_tc_shape_in(skb);
+	}
 	return TC_ACT_OK;
 }
 

@@ -43,8 +43,20 @@ enum sl_dir {
 enum sl_policy {
 	SL_POLICY_PASS = 0,
 	SL_POLICY_DROP = 1,
-	SL_POLICY_POLICE = 2,
+	SL_POLICY_POLICE = 2, /* token bucket in the datapath, excess dropped */
+	SL_POLICY_SHAPE = 3,  /* queued to the rate by an HTB class sluice owns */
 };
+
+/*
+ * Shaping: the HTB qdisc sluice creates (on a device's egress, and on the
+ * egress of the IFB device it creates for a device's ingress) has handle
+ * SL_HTB_MAJOR:, an unlimited default class SL_HTB_MAJOR:SL_HTB_DEFAULT and
+ * one class SL_HTB_MAJOR:ID per shaped class ID. The TC programs select the
+ * class through skb->priority.
+ */
+#define SL_HTB_MAJOR 0x51cu
+#define SL_HTB_DEFAULT 0xffffu
+#define SL_SHAPE_MAX_CLASS 0xfffeu
 
 enum sl_verdict {
 	SL_PASS = 0,
@@ -237,6 +249,7 @@ enum sl_match {
 
 #define SL_ATT_CREATED_CLSACT (1u << 0)
 #define SL_ATT_XDP_GENERIC (1u << 1)
+#define SL_ATT_FORCE (1u << 2) /* may replace a foreign root qdisc */
 
 /* One record per attachment, keyed by interface index and hook. */
 struct sl_attach_key {
@@ -249,7 +262,7 @@ struct sl_attach_val {
 	__u32 match; /* enum sl_match */
 	__u32 flags; /* SL_ATT_* */
 	__u32 prog_id;
-	__u32 pad;
+	__u32 ifb_ifindex; /* tc-ingress: the IFB device that shapes it, or 0 */
 	__u64 attach_time;
 };
 

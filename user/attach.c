@@ -15,6 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "attach.h"
+#include "shape.h"
 #include "util.h"
 
 const char *const sl_hook_names[SL_HOOK_MAX] = {
@@ -141,12 +142,21 @@ int sl_attach(struct sl_ctx *ctx, const char *dev, const struct sl_attach_opts *
 	}
 	prog_fd = ctx->prog_fd[hook_prog(o->hook, o->match)];
 	exists = sl_attach_get(ctx, k.ifindex, o->hook, &old) == 0;
-	if (exists && old.match == o->match) {
+	if (o->hook == SL_HOOK_TC_OUT && sl_shape_any(ctx, SL_DIR_OUT)) {
+		err = sl_shape_check_root(k.ifindex, dev, o->force);
+		if (err)
+			return err;
+	}
+	if (exists && old.match == o->match && (!o->force || (old.flags & SL_ATT_FORCE))) {
 		*noop = true;
 		return 0;
 	}
-	if (exists)
+	if (exists) {
 		v.flags = old.flags;
+		v.ifb_ifindex = old.ifb_ifindex;
+	}
+	if (o->force)
+		v.flags |= SL_ATT_FORCE;
 
 	if (o->hook == SL_HOOK_XDP) {
 		err = attach_xdp(ctx, k.ifindex, dev, prog_fd, o, exists);
@@ -165,8 +175,9 @@ int sl_attach(struct sl_ctx *ctx, const char *dev, const struct sl_attach_opts *
 	if (bpf_map_update_elem(ctx->attach_fd, &k, &v, BPF_ANY)) {
 		err = -errno;
 		sl_err("cannot record the attachment of %s: %s", dev, strerror(-err));
+		return err;
 	}
-	return err;
+	return sl_shape_sync(ctx);
 }
 
 /* Does sluice have a TC filter on the other TC hook of this device? */
@@ -210,6 +221,11 @@ static int detach_one(struct sl_ctx *ctx, const struct sl_attach_key *k,
 		/* The device (or its filter) may be gone already: fine. */
 		if (err == -ENOENT || err == -ENODEV || err == -EINVAL)
 			err = 0;
+		/* What sluice made for shaping goes with the attachment. */
+		if (!err && k->hook == SL_HOOK_TC_OUT)
+			err = sl_shape_remove_root(k->ifindex);
+		if (!err && k->hook == SL_HOOK_TC_IN)
+			err = sl_shape_ifb_delete(k->ifindex);
 		if (v->flags & SL_ATT_CREATED_CLSACT) {
 			if (other && !bpf_map_lookup_elem(ctx->attach_fd, &ok, &ov)) {
 				/* The other hook now owns the qdisc we created. */

@@ -12,6 +12,7 @@ struct sl_attach_opts {
 	enum sl_match match;
 	bool xdp_native;  /* --xdp-mode native: fail without driver support */
 	bool xdp_generic; /* --xdp-mode generic */
+	bool force;	  /* --force: may replace a foreign root qdisc (shaping) */
 };
 
 /* Attach (or re-attach with another match); *noop when already so. */

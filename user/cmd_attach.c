@@ -66,6 +66,7 @@ int cmd_attach(int argc, char **argv)
 		{ "max-classes", required_argument, NULL, 'c' },
 		{ "v4-size", required_argument, NULL, '4' },
 		{ "v6-size", required_argument, NULL, '6' },
+		{ "force", no_argument, NULL, 'f' },
 		{}
 	};
 	struct sl_sizes sizes = { SL_DEF_MAX_CLASSES, SL_DEF_V4_ENTRIES, SL_DEF_V6_ENTRIES };
@@ -110,6 +111,9 @@ int cmd_attach(int argc, char **argv)
 		case '6':
 			if (parse_u32_opt("--v6-size", optarg, 1, 1u << 28, &sizes.v6_entries))
 				return -EINVAL;
+			break;
+		case 'f':
+			o.force = true;
 			break;
 		default:
 			return -EINVAL;

@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "parse.h"
 #include "state.h"
+#include "shape.h"
 #include "table.h"
 #include "util.h"
 
@@ -17,13 +18,69 @@ static const char *const policy_names[] = {
 	[SL_POLICY_PASS] = "pass",
 	[SL_POLICY_DROP] = "drop",
 	[SL_POLICY_POLICE] = "police",
+	[SL_POLICY_SHAPE] = "shape",
 };
 
 static const char *const dir_names[SL_DIR_MAX] = { "in", "out" };
 
+static void add_rates_json(struct json_object *o, const struct sl_class *cl)
+{
+	int d;
+
+	/* rate_bps / burst_bytes: the outbound values (compatibility) */
+	json_object_object_add(o, "rate_bps", json_object_new_int64(cl->rate[SL_DIR_OUT]));
+	json_object_object_add(o, "burst_bytes", json_object_new_int64(cl->burst[SL_DIR_OUT]));
+	for (d = 0; d < SL_DIR_MAX; d++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "rate_%s_bps", dir_names[d]);
+		json_object_object_add(o, key, json_object_new_int64(cl->rate[d]));
+		snprintf(key, sizeof(key), "burst_%s_bytes", dir_names[d]);
+		json_object_object_add(o, key, json_object_new_int64(cl->burst[d]));
+	}
+}
+
+/* "police 10Mbit burst 128KiB", "shape in 5Mbit, out 20Mbit", "drop" */
+static void class_policy_text(const struct sl_class *cl)
+{
+	char r[32], b[32];
+	int d;
+
+	printf("%s", policy_names[cl->policy]);
+	if (cl->policy != SL_POLICY_POLICE && cl->policy != SL_POLICY_SHAPE)
+		return;
+	if (cl->rate[0] == cl->rate[1] && cl->burst[0] == cl->burst[1]) {
+		sl_fmt_rate(r, sizeof(r), cl->rate[0]);
+		sl_fmt_size(b, sizeof(b), cl->burst[0]);
+		printf(" %s burst %s", r, cl->burst[0] ? b : "auto");
+		return;
+	}
+	for (d = 0; d < SL_DIR_MAX; d++) {
+		sl_fmt_rate(r, sizeof(r), cl->rate[d]);
+		sl_fmt_size(b, sizeof(b), cl->burst[d]);
+		printf("%s %s %s", d ? "," : "", dir_names[d], cl->rate[d] ? r : "unlimited");
+		if (cl->rate[d])
+			printf(" burst %s", cl->burst[d] ? b : "auto");
+	}
+}
+
 /* Default burst: 50 ms at the rate, and never below 128 KiB (two GSO packets). */
 #define SL_BURST_MIN (128 * 1024ull)
 #define SL_BURST_MS 50
+
+/*
+ * Shape: HTB's burst, large enough for a GSO super-packet (64 KiB) on top of
+ * what the rate sends in 2 ms, so the qdisc keeps the rate at any timer tick.
+ */
+#define SL_SHAPE_BURST_MIN (64 * 1024ull + 1514)
+#define SL_SHAPE_BURST_MS 2
+
+__u64 sl_default_shape_burst(__u64 rate_bps)
+{
+	__u64 b = rate_bps / 8 * SL_SHAPE_BURST_MS / 1000;
+
+	return b < SL_SHAPE_BURST_MIN ? SL_SHAPE_BURST_MIN : b > SL_MAX_BURST ? SL_MAX_BURST : b;
+}
 
 __u64 sl_default_burst(__u64 rate_bps)
 {
@@ -52,43 +109,58 @@ static int reset_class_runtime(struct sl_ctx *ctx, __u32 id)
 	return err;
 }
 
+static int parse_rate_opt(const char *opt, const char *s, __u64 *out)
+{
+	int err = sl_parse_rate(s, out);
+
+	if (err)
+		sl_err("bad %s '%s' (%s)", opt, s,
+		       err == -ERANGE ? "1 bit/s to 10 Tbit/s" : "expected e.g. 128kbit, 10mbit, 1gbit");
+	return err ? -EINVAL : 0;
+}
+
 static int class_set(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "pass", no_argument, NULL, 'P' },
 		{ "drop", no_argument, NULL, 'D' },
 		{ "rate", required_argument, NULL, 'r' },
+		{ "rate-in", required_argument, NULL, 'i' },
+		{ "rate-out", required_argument, NULL, 'o' },
 		{ "burst", required_argument, NULL, 'b' },
+		{ "mode", required_argument, NULL, 'm' },
 		{}
 	};
-	__u64 rate = 0, burst = 0;
-	int policy = -1, c, id, err, d;
+	static const char *const modes[] = { "police", "shape" };
+	__u64 rate[SL_DIR_MAX] = { 0 }, burst = 0;
+	int policy = -1, mode = -1, c, id, err, d;
+	bool created = false, any_rate = false;
 	struct sl_class cl, old;
 	struct sl_ctx ctx;
-	bool created = false;
 	const char *name;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		int p = c == 'P' ? SL_POLICY_PASS : c == 'D' ? SL_POLICY_DROP : SL_POLICY_POLICE;
-
 		switch (c) {
 		case 'P':
 		case 'D':
-		case 'r':
-			if (policy >= 0 && policy != p) {
-				sl_err("choose one of --pass, --drop and --rate");
+			if (policy >= 0) {
+				sl_err("choose one of --pass and --drop");
 				return -EINVAL;
 			}
-			policy = p;
-			if (c == 'r') {
-				err = sl_parse_rate(optarg, &rate);
-				if (err) {
-					sl_err("bad rate '%s' (%s)", optarg,
-					       err == -ERANGE ? "out of range" :
-					       "expected e.g. 128kbit, 10mbit, 1gbit");
-					return -EINVAL;
-				}
-			}
+			policy = c == 'P' ? SL_POLICY_PASS : SL_POLICY_DROP;
+			break;
+		case 'r':
+			if (parse_rate_opt("rate", optarg, &rate[SL_DIR_IN]))
+				return -EINVAL;
+			rate[SL_DIR_OUT] = rate[SL_DIR_IN];
+			any_rate = true;
+			break;
+		case 'i':
+		case 'o':
+			if (parse_rate_opt(c == 'i' ? "--rate-in" : "--rate-out", optarg,
+					   &rate[c == 'i' ? SL_DIR_IN : SL_DIR_OUT]))
+				return -EINVAL;
+			any_rate = true;
 			break;
 		case 'b':
 			err = sl_parse_size(optarg, &burst);
@@ -99,18 +171,28 @@ static int class_set(int argc, char **argv)
 				return -EINVAL;
 			}
 			break;
+		case 'm':
+			mode = sl_match_word(optarg, modes, 2);
+			if (mode < 0) {
+				sl_err("bad mode '%s' (expected police or shape)", optarg);
+				return -EINVAL;
+			}
+			break;
 		default:
 			return -EINVAL;
 		}
 	}
-	if (optind + 1 != argc || policy < 0) {
-		sl_err("usage: sluice class set NAME (--pass | --drop | --rate RATE [--burst SIZE])");
+	if (optind + 1 != argc || (policy < 0) == !any_rate) {
+		sl_err("usage: sluice class set NAME (--pass | --drop | --rate RATE [--rate-in RATE] "
+		       "[--rate-out RATE] [--burst SIZE] [--mode police|shape])");
 		return -EINVAL;
 	}
-	if (burst && policy != SL_POLICY_POLICE) {
-		sl_err("--burst needs --rate");
+	if ((burst || mode >= 0) && !any_rate) {
+		sl_err("%s needs a rate", burst ? "--burst" : "--mode");
 		return -EINVAL;
 	}
+	if (any_rate)
+		policy = mode == 1 ? SL_POLICY_SHAPE : SL_POLICY_POLICE;
 	name = argv[optind];
 	if (!sl_valid_class_name(name)) {
 		sl_err("bad class name '%s' (1-31 characters: letters, digits, '_', '.', '-')",
@@ -149,17 +231,33 @@ static int class_set(int argc, char **argv)
 		err = id;
 		goto out;
 	}
+	if (policy == SL_POLICY_SHAPE && id > (int)SL_SHAPE_MAX_CLASS) {
+		sl_err("class %s: shaping is limited to the first %u classes", name,
+		       SL_SHAPE_MAX_CLASS);
+		err = -ENOSPC;
+		goto out;
+	}
 	cl = old;
 	snprintf(cl.name, sizeof(cl.name), "%s", name);
 	cl.flags |= SL_CLASS_USED;
 	cl.policy = policy;
 	for (d = 0; d < SL_DIR_MAX; d++) {
-		cl.rate[d] = rate;
-		cl.burst[d] = policy == SL_POLICY_POLICE ? (burst ? burst : sl_default_burst(rate)) : 0;
+		cl.rate[d] = rate[d];
+		/* defaults derived from the rate: the bucket, or HTB's burst */
+		cl.burst[d] = !rate[d] ? 0 : burst ? burst :
+			      policy == SL_POLICY_POLICE ? sl_default_burst(rate[d]) :
+							   sl_default_shape_burst(rate[d]);
 	}
 	err = sl_class_put(&ctx, id, &cl);
 	if (err) {
 		sl_err("cannot write class %s: %s", name, strerror(-err));
+		goto out;
+	}
+	err = sl_shape_sync(&ctx);
+	if (err) {
+		/* Leave things as they were. */
+		sl_class_put(&ctx, id, created ? &(struct sl_class){ 0 } : &old);
+		sl_shape_sync(&ctx);
 		goto out;
 	}
 	if (sl_json) {
@@ -169,20 +267,12 @@ static int class_set(int argc, char **argv)
 		json_object_object_add(j, "id", json_object_new_int(id));
 		json_object_object_add(j, "created", json_object_new_boolean(created));
 		json_object_object_add(j, "policy", json_object_new_string(policy_names[policy]));
-		json_object_object_add(j, "rate_bps", json_object_new_int64(cl.rate[0]));
-		json_object_object_add(j, "burst_bytes", json_object_new_int64(cl.burst[0]));
+		add_rates_json(j, &cl);
 		sl_json_print(j);
 	} else {
-		char r[32], b[32];
-
-		sl_fmt_rate(r, sizeof(r), cl.rate[0]);
-		sl_fmt_size(b, sizeof(b), cl.burst[0]);
-		if (policy == SL_POLICY_POLICE)
-			printf("class %s %s: police %s burst %s\n", name,
-			       created ? "created" : "updated", r, b);
-		else
-			printf("class %s %s: %s\n", name, created ? "created" : "updated",
-			       policy_names[policy]);
+		printf("class %s %s: ", name, created ? "created" : "updated");
+		class_policy_text(&cl);
+		printf("\n");
 	}
 out:
 	sl_close(&ctx);
@@ -222,6 +312,8 @@ static int class_del(int argc, char **argv)
 	err = sl_class_put(&ctx, id, &cl);
 	if (!err)
 		err = reset_class_runtime(&ctx, id);
+	if (!err)
+		err = sl_shape_sync(&ctx);
 	if (err)
 		goto out;
 	if (sl_json) {
@@ -266,8 +358,7 @@ static struct json_object *class_json(__u32 id, const struct sl_class *cl)
 	json_object_object_add(o, "id", json_object_new_int(id));
 	json_object_object_add(o, "name", json_object_new_string(cl->name));
 	json_object_object_add(o, "policy", json_object_new_string(policy_names[cl->policy]));
-	json_object_object_add(o, "rate_bps", json_object_new_int64(cl->rate[0]));
-	json_object_object_add(o, "burst_bytes", json_object_new_int64(cl->burst[0]));
+	add_rates_json(o, cl);
 	json_object_object_add(o, "prefixes_v4", json_object_new_int64(cl->n_v4));
 	json_object_object_add(o, "prefixes_v6", json_object_new_int64(cl->n_v6));
 	json_object_object_add(o, "loaded_ns", json_object_new_int64(cl->load_time));
@@ -276,17 +367,9 @@ static struct json_object *class_json(__u32 id, const struct sl_class *cl)
 
 static void class_text(const struct sl_class *cl)
 {
-	char r[32], b[32];
-
 	printf("%-20s ", cl->name);
-	if (cl->policy == SL_POLICY_POLICE) {
-		sl_fmt_rate(r, sizeof(r), cl->rate[0]);
-		sl_fmt_size(b, sizeof(b), cl->burst[0]);
-		printf("police %-9s burst %-9s", r, b);
-	} else {
-		printf("%-32s", policy_names[cl->policy]);
-	}
-	printf(" %u IPv4, %u IPv6 prefixes\n", cl->n_v4, cl->n_v6);
+	class_policy_text(cl);
+	printf("; %u IPv4, %u IPv6 prefixes\n", cl->n_v4, cl->n_v6);
 }
 
 /* class list (with_counters false) and stats (true). */
@@ -306,7 +389,7 @@ static int show_classes(bool with_counters)
 		j = json_object_new_object();
 		arr = json_object_new_array();
 	} else if (!with_counters) {
-		printf("%-20s %-32s %s\n", "CLASS", "POLICY", "PREFIXES");
+		printf("%-20s %s\n", "CLASS", "POLICY; PREFIXES");
 	}
 	for (id = 0; id < ctx.st.max_classes; id++) {
 		err = sl_class_get(&ctx, id, &cl);
