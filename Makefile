@@ -47,7 +47,7 @@ FEED_TEST  := $(OUTPUT)/tests/feed_test
 
 
 
-.PHONY: fuzz bench bench-feeds all deps test test-unit test-datapath test-e2e demo install uninstall clean help \
+.PHONY: fuzz bench bench-feeds bench-rates all deps test test-unit test-datapath test-e2e demo install uninstall clean help \
         check-format
 
 all: $(BIN)
@@ -63,6 +63,7 @@ help:
 	@echo '  demo           client-gateway-server demo with a policed flow (root)'
 	@echo '  bench          lookup benchmark: sluice classifier against the LPM trie (root)'
 	@echo '  bench-feeds    1M-entry feed load against ipset restore + swap (root)'
+	@echo '  bench-rates    iperf3 goodput: police, shape, tc HTB, nftables (root)'
 	@echo '  fuzz           libFuzzer over the feed parsers (FUZZ_TIME=60 seconds)'
 	@echo '  install        install to $$(DESTDIR)$$(PREFIX) (default /usr/local)'
 	@echo '  clean          remove $(OUTPUT)'
@@ -122,6 +123,9 @@ fuzz: $(OUTPUT)/fuzz_feed
 
 bench-feeds: $(BIN) $(OUTPUT)/bench/genfeed
 	$(Q)scripts/bench-feeds.sh
+
+bench-rates: $(BIN)
+	$(Q)scripts/bench-rates.sh
 
 $(OUTPUT)/user/%.o: user/%.c $(SKEL) | $(OUTPUT)/user
 	$(call msg,CC,$@)

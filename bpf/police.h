@@ -10,12 +10,18 @@
 /*
  * Token bucket shared by all CPUs. Tokens are kept in bit-nanoseconds per
  * second: a byte is worth 8e9 and one nanosecond at R bit/s refills R, so
- * the arithmetic is exact. The bucket starts full.
+ * the arithmetic is exact. The bucket starts full and holds at most burst
+ * bytes. A packet is admitted while the bucket holds any tokens, and its
+ * whole length is taken, so the bucket may go into debt by up to one
+ * packet: a 64 KiB GSO packet is never starved by a burst smaller than it,
+ * and over any window the bytes admitted stay within
+ * rate * time + burst + one packet.
  */
 static __always_inline int sl_police(__u32 key, __u64 rate, __u64 burst, __u64 len)
 {
 	struct sl_bucket *b;
-	__u64 now, cap, cost, room, elapsed;
+	__s64 cap, cost, room;
+	__u64 now, elapsed;
 	int verdict;
 
 	if (!rate)
@@ -25,8 +31,8 @@ static __always_inline int sl_police(__u32 key, __u64 rate, __u64 burst, __u64 l
 		return SL_PASS;
 
 	now = bpf_ktime_get_ns();
-	cap = burst * 8 * SL_NSEC;
-	cost = len * 8 * SL_NSEC;
+	cap = (__s64)(burst * 8 * SL_NSEC);
+	cost = (__s64)(len * 8 * SL_NSEC);
 
 	bpf_spin_lock(&b->lock);
 	if (b->tokens > cap)
@@ -34,13 +40,13 @@ static __always_inline int sl_police(__u32 key, __u64 rate, __u64 burst, __u64 l
 	if (now > b->last_ns) {
 		elapsed = now - b->last_ns;
 		room = cap - b->tokens;
-		if (elapsed > room / rate)
+		if (elapsed > (__u64)room / rate)
 			b->tokens = cap;
 		else
-			b->tokens += elapsed * rate;
+			b->tokens += (__s64)(elapsed * rate);
 		b->last_ns = now;
 	}
-	if (b->tokens >= cost) {
+	if (b->tokens > 0) {
 		b->tokens -= cost;
 		verdict = SL_PASS;
 	} else {

@@ -94,12 +94,13 @@ struct sl_class {
 /*
  * Token bucket, one per class and direction (key class * 2 + dir), shared by
  * all CPUs and updated under the spin lock. Tokens are counted in
- * bit-nanoseconds per second (1 byte = 8e9 units), so refills are exact.
+ * bit-nanoseconds per second (1 byte = 8e9 units), so refills are exact;
+ * negative while in debt (see bpf/police.h).
  */
 struct sl_bucket {
 	struct bpf_spin_lock lock;
 	__u32 pad;
-	__u64 tokens;
+	__s64 tokens;
 	__u64 last_ns;
 };
 

@@ -64,9 +64,13 @@ static void class_policy_text(const struct sl_class *cl)
 	}
 }
 
-/* Default burst: 50 ms at the rate, and never below 128 KiB (two GSO packets). */
+/*
+ * Police: the default burst is 250 ms at the rate, never below 128 KiB (two
+ * GSO packets). TCP through a policer needs that much: measured here with
+ * iperf3, 100 ms of burst gave 50-65% of the rate, 250 ms gave 100%.
+ */
 #define SL_BURST_MIN (128 * 1024ull)
-#define SL_BURST_MS 50
+#define SL_BURST_MS 250
 
 /*
  * Shape: HTB's burst, large enough for a GSO super-packet (64 KiB) on top of

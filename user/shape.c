@@ -28,7 +28,6 @@
 /* The default class: everything not shaped, at (practically) line rate. */
 #define UNLIMITED_BPS (100ull * 1000 * 1000 * 1000)
 #define UNLIMITED_BURST (4ull << 20)
-#define LEAF_LIMIT 1000 /* packets, for pfifo leaves */
 
 static struct nl_sock *nl_open(void)
 {
@@ -111,7 +110,22 @@ static __u32 quantum_for(__u64 bps)
 	return q;
 }
 
-static int leaf_add(struct nl_sock *sk, int ifindex, __u32 minor, const char *kind)
+/*
+ * The leaf queue of a shaped class, when fq_codel is missing: a byte FIFO
+ * holding LEAF_QUEUE_MS of traffic at the class's rate (at least
+ * LEAF_QUEUE_MIN), so the queue adds at most that much delay.
+ */
+#define LEAF_QUEUE_MS 100
+#define LEAF_QUEUE_MIN (192 * 1024)
+
+static __u32 leaf_bytes(__u64 bps)
+{
+	__u64 b = bps / 8 * LEAF_QUEUE_MS / 1000;
+
+	return b < LEAF_QUEUE_MIN ? LEAF_QUEUE_MIN : b > (1u << 30) ? (1u << 30) : b;
+}
+
+static int leaf_add(struct nl_sock *sk, int ifindex, __u32 minor, const char *kind, __u64 bps)
 {
 	struct rtnl_qdisc *leaf = rtnl_qdisc_alloc();
 	int err;
@@ -121,8 +135,8 @@ static int leaf_add(struct nl_sock *sk, int ifindex, __u32 minor, const char *ki
 	rtnl_tc_set_ifindex(TC_CAST(leaf), ifindex);
 	rtnl_tc_set_parent(TC_CAST(leaf), TC_HANDLE(SL_HTB_MAJOR, minor));
 	rtnl_tc_set_kind(TC_CAST(leaf), kind);
-	if (!strcmp(kind, "pfifo"))
-		rtnl_qdisc_fifo_set_limit(leaf, LEAF_LIMIT);
+	if (!strcmp(kind, "bfifo"))
+		rtnl_qdisc_fifo_set_limit(leaf, leaf_bytes(bps));
 	err = nl_err(rtnl_qdisc_add(sk, leaf, NLM_F_CREATE | NLM_F_REPLACE));
 	rtnl_qdisc_put(leaf);
 	return err;
@@ -164,12 +178,12 @@ static int htb_class(struct nl_sock *sk, struct nl_cache *classes, int ifindex, 
 	/* The leaf: fq_codel where the kernel has it, else a bounded FIFO. */
 	err = -EOPNOTSUPP;
 	if (*fq_codel_ok) {
-		err = leaf_add(sk, ifindex, minor, "fq_codel");
+		err = leaf_add(sk, ifindex, minor, "fq_codel", bps);
 		if (err)
 			*fq_codel_ok = false;
 	}
 	if (err)
-		err = leaf_add(sk, ifindex, minor, "pfifo");
+		err = leaf_add(sk, ifindex, minor, "bfifo", bps);
 	return err;
 }
 
