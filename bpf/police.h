@@ -4,8 +4,7 @@
 #define SLUICE_BPF_POLICE_H
 
 #include "maps.h"
-
-#define SL_NSEC 1000000000ull
+#include "sluice_bucket.h"
 
 /*
  * Token bucket shared by all CPUs. Tokens are kept in bit-nanoseconds per
@@ -20,8 +19,8 @@
 static __always_inline int sl_police(__u32 key, __u64 rate, __u64 burst, __u64 len)
 {
 	struct sl_bucket *b;
-	__s64 cap, cost, room;
-	__u64 now, elapsed;
+	__s64 cap;
+	__u64 now;
 	int verdict;
 
 	if (!rate)
@@ -31,27 +30,17 @@ static __always_inline int sl_police(__u32 key, __u64 rate, __u64 burst, __u64 l
 		return SL_PASS;
 
 	now = bpf_ktime_get_ns();
-	cap = (__s64)(burst * 8 * SL_NSEC);
-	cost = (__s64)(len * 8 * SL_NSEC);
+	cap = sl_bucket_cap(burst);
 
 	bpf_spin_lock(&b->lock);
-	if (b->tokens > cap)
-		b->tokens = cap;
+	/* CPUs may read the clock in one order and take the lock in another */
 	if (now > b->last_ns) {
-		elapsed = now - b->last_ns;
-		room = cap - b->tokens;
-		if (elapsed > (__u64)room / rate)
-			b->tokens = cap;
-		else
-			b->tokens += (__s64)(elapsed * rate);
+		b->tokens = sl_bucket_refill(b->tokens, cap, now - b->last_ns, rate);
 		b->last_ns = now;
+	} else if (b->tokens > cap) {
+		b->tokens = cap; /* the burst was lowered */
 	}
-	if (b->tokens > 0) {
-		b->tokens -= cost;
-		verdict = SL_PASS;
-	} else {
-		verdict = SL_DROP;
-	}
+	verdict = sl_bucket_take(&b->tokens, len) ? SL_PASS : SL_DROP;
 	bpf_spin_unlock(&b->lock);
 	return verdict;
 }

@@ -57,6 +57,10 @@ int sl_parse_entry(const char *s, size_t len, struct sl_pfx_vec *vec, const char
 /* Append the minimal prefixes covering lo..hi (same family, lo <= hi). */
 int sl_range_to_pfx(const struct sl_pfx *lo, const struct sl_pfx *hi, struct sl_pfx_vec *vec);
 
+/* Default bursts derived from a rate: the policer's bucket, and HTB's burst. */
+__u64 sl_default_burst(__u64 rate_bps);
+__u64 sl_default_shape_burst(__u64 rate_bps);
+
 /* Class names: 1-31 characters of [A-Za-z0-9_.-], not starting with '-'. */
 bool sl_valid_class_name(const char *name);
 
