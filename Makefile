@@ -9,7 +9,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 
 MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
-PKGS      := libbpf json-c zlib libxxhash libnl-route-3.0
+PKGS      := libbpf json-c zlib libxxhash libnl-route-3.0 inih
 
 ifeq ($(V),1)
 Q :=
@@ -33,7 +33,8 @@ SKEL      := $(OUTPUT)/sluice.skel.h
 # The CLI minus main(): linked into the binary and into the tests.
 LIB_SRCS  := user/util.c user/parse.c user/prefix.c user/feed.c user/state.c \
              user/table.c user/table_build.c user/attach.c user/shape.c user/cmd_attach.c user/cmd_class.c \
-             user/cmd_feed.c user/cmd_lookup.c user/cmd_exporter.c user/cmd_top.c
+             user/cmd_feed.c user/cmd_lookup.c user/cmd_exporter.c user/cmd_top.c \
+             user/config.c user/cmd_apply.c
 LIB_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 ASAN_OBJS := $(patsubst user/%.c,$(OUTPUT)/asan/%.o,$(LIB_SRCS))
 BIN       := $(OUTPUT)/sluice

@@ -12,6 +12,7 @@ int cmd_feed(int argc, char **argv);
 int cmd_lookup(int argc, char **argv);
 int cmd_exporter(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
 
 #include <stdio.h>
 /* Write the Prometheus text exposition of the live state (exporter, stats --prometheus). */

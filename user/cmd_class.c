@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "cmd.h"
+#include "ops.h"
 #include "parse.h"
 #include "state.h"
 #include "shape.h"
@@ -80,6 +81,123 @@ static int reset_class_runtime(struct sl_ctx *ctx, __u32 id)
 	return err;
 }
 
+/* The class record a spec gives, on top of the old one (prefixes kept). */
+static void class_from_spec(struct sl_class *cl, const char *name,
+			    const struct sl_class_spec *spec)
+{
+	int d;
+
+	snprintf(cl->name, sizeof(cl->name), "%s", name);
+	cl->flags |= SL_CLASS_USED;
+	cl->policy = spec->policy;
+	for (d = 0; d < SL_DIR_MAX; d++) {
+		__u64 r = spec->policy == SL_POLICY_POLICE || spec->policy == SL_POLICY_SHAPE ?
+				  spec->rate[d] : 0;
+
+		cl->rate[d] = r;
+		/* defaults derived from the rate: the bucket, or HTB's burst */
+		cl->burst[d] = !r ? 0 : spec->burst ? spec->burst :
+			       spec->policy == SL_POLICY_POLICE ? sl_default_burst(r) :
+								   sl_default_shape_burst(r);
+	}
+}
+
+int sl_class_define(struct sl_ctx *ctx, const char *name, const struct sl_class_spec *spec,
+		    bool *created, bool *changed)
+{
+	struct sl_class cl, old;
+	int id, err;
+
+	*created = false;
+	id = sl_class_find(ctx, name, &old);
+	if (id == -ENOENT) {
+		for (id = 1; id < (int)ctx->st.max_classes; id++) {
+			err = sl_class_get(ctx, id, &old);
+			if (err)
+				return err;
+			if (!(old.flags & SL_CLASS_USED))
+				break;
+		}
+		if (id == (int)ctx->st.max_classes) {
+			sl_err("no free class: all %u are in use", ctx->st.max_classes - 1);
+			return -ENOSPC;
+		}
+		memset(&old, 0, sizeof(old));
+		*created = true;
+		/* A reused slot starts with fresh counters and buckets. */
+		err = reset_class_runtime(ctx, id);
+		if (err)
+			return err;
+	} else if (id < 0) {
+		return id;
+	}
+	if (spec->policy == SL_POLICY_SHAPE && id > (int)SL_SHAPE_MAX_CLASS) {
+		sl_err("class %s: shaping is limited to the first %u classes", name,
+		       SL_SHAPE_MAX_CLASS);
+		return -ENOSPC;
+	}
+	cl = old;
+	class_from_spec(&cl, name, spec);
+	if (changed)
+		*changed = *created || memcmp(&cl, &old, sizeof(cl)) != 0;
+	if (!*created && !memcmp(&cl, &old, sizeof(cl)))
+		return id;
+	err = sl_class_put(ctx, id, &cl);
+	if (err) {
+		sl_err("cannot write class %s: %s", name, strerror(-err));
+		return err;
+	}
+	err = sl_shape_sync(ctx);
+	if (err) {
+		/* Leave things as they were. */
+		sl_class_put(ctx, id, *created ? &(struct sl_class){ 0 } : &old);
+		sl_shape_sync(ctx);
+		return err;
+	}
+	return id;
+}
+
+/* Would applying spec change class name? (For plans; no change made.) */
+bool sl_class_differs(struct sl_ctx *ctx, const char *name, const struct sl_class_spec *spec)
+{
+	struct sl_class cl, old;
+
+	if (sl_class_find(ctx, name, &old) < 0)
+		return true;
+	cl = old;
+	class_from_spec(&cl, name, spec);
+	return memcmp(&cl, &old, sizeof(cl)) != 0;
+}
+
+int sl_class_remove(struct sl_ctx *ctx, const char *name)
+{
+	struct sl_class cl;
+	int id, err;
+
+	id = sl_class_find(ctx, name, &cl);
+	if (id < 0) {
+		sl_err("unknown class %s", name);
+		return id;
+	}
+	if (id == SL_CLASS_DEFAULT) {
+		sl_err("the default class cannot be deleted");
+		return -EINVAL;
+	}
+	/* First take its prefixes out of the live tables, then the class. */
+	if (cl.n_v4 + cl.n_v6) {
+		err = sl_tables_replace(ctx, id, NULL, 0);
+		if (err)
+			return err;
+	}
+	memset(&cl, 0, sizeof(cl));
+	err = sl_class_put(ctx, id, &cl);
+	if (!err)
+		err = reset_class_runtime(ctx, id);
+	if (!err)
+		err = sl_shape_sync(ctx);
+	return err;
+}
+
 static int parse_rate_opt(const char *opt, const char *s, __u64 *out)
 {
 	int err = sl_parse_rate(s, out);
@@ -104,9 +222,10 @@ static int class_set(int argc, char **argv)
 	};
 	static const char *const modes[] = { "police", "shape" };
 	__u64 rate[SL_DIR_MAX] = { 0 }, burst = 0;
-	int policy = -1, mode = -1, c, id, err, d;
+	int policy = -1, mode = -1, c, id, err;
 	bool created = false, any_rate = false;
-	struct sl_class cl, old;
+	struct sl_class_spec spec;
+	struct sl_class cl;
 	struct sl_ctx ctx;
 	const char *name;
 
@@ -175,62 +294,22 @@ static int class_set(int argc, char **argv)
 		return -EINVAL;
 	}
 
+	spec.policy = policy;
+	spec.rate[SL_DIR_IN] = rate[SL_DIR_IN];
+	spec.rate[SL_DIR_OUT] = rate[SL_DIR_OUT];
+	spec.burst = burst;
 	sl_ctx_init(&ctx, sl_bpffs());
 	err = sl_open(&ctx, SL_OPEN_CREATE | SL_OPEN_LOCK, NULL);
 	if (err)
 		goto out;
-	id = sl_class_find(&ctx, name, &old);
-	if (id == -ENOENT) {
-		for (id = 1; id < (int)ctx.st.max_classes; id++) {
-			err = sl_class_get(&ctx, id, &old);
-			if (err || !(old.flags & SL_CLASS_USED))
-				break;
-		}
-		if (!err && id == (int)ctx.st.max_classes) {
-			sl_err("no free class: all %u are in use", ctx.st.max_classes - 1);
-			err = -ENOSPC;
-		}
-		if (err)
-			goto out;
-		memset(&old, 0, sizeof(old));
-		created = true;
-		/* A reused slot starts with fresh counters and buckets. */
-		err = reset_class_runtime(&ctx, id);
-		if (err)
-			goto out;
-	} else if (id < 0) {
+	id = sl_class_define(&ctx, name, &spec, &created, NULL);
+	if (id < 0) {
 		err = id;
 		goto out;
 	}
-	if (policy == SL_POLICY_SHAPE && id > (int)SL_SHAPE_MAX_CLASS) {
-		sl_err("class %s: shaping is limited to the first %u classes", name,
-		       SL_SHAPE_MAX_CLASS);
-		err = -ENOSPC;
+	err = sl_class_get(&ctx, id, &cl);
+	if (err)
 		goto out;
-	}
-	cl = old;
-	snprintf(cl.name, sizeof(cl.name), "%s", name);
-	cl.flags |= SL_CLASS_USED;
-	cl.policy = policy;
-	for (d = 0; d < SL_DIR_MAX; d++) {
-		cl.rate[d] = rate[d];
-		/* defaults derived from the rate: the bucket, or HTB's burst */
-		cl.burst[d] = !rate[d] ? 0 : burst ? burst :
-			      policy == SL_POLICY_POLICE ? sl_default_burst(rate[d]) :
-							   sl_default_shape_burst(rate[d]);
-	}
-	err = sl_class_put(&ctx, id, &cl);
-	if (err) {
-		sl_err("cannot write class %s: %s", name, strerror(-err));
-		goto out;
-	}
-	err = sl_shape_sync(&ctx);
-	if (err) {
-		/* Leave things as they were. */
-		sl_class_put(&ctx, id, created ? &(struct sl_class){ 0 } : &old);
-		sl_shape_sync(&ctx);
-		goto out;
-	}
 	if (sl_json) {
 		struct json_object *j = json_object_new_object();
 
@@ -252,9 +331,8 @@ out:
 
 static int class_del(int argc, char **argv)
 {
-	struct sl_class cl;
 	struct sl_ctx ctx;
-	int id, err;
+	int err;
 
 	if (argc != 2) {
 		sl_err("usage: sluice class del NAME");
@@ -265,37 +343,18 @@ static int class_del(int argc, char **argv)
 		return -EINVAL;
 	}
 	err = sl_open_existing(&ctx, SL_OPEN_LOCK);
-	if (err)
-		goto out;
-	id = sl_class_find(&ctx, argv[1], &cl);
-	if (id < 0) {
-		sl_err("unknown class %s", argv[1]);
-		err = id;
-		goto out;
-	}
-	/* First take its prefixes out of the live tables, then the class. */
-	if (cl.n_v4 + cl.n_v6) {
-		err = sl_tables_replace(&ctx, id, NULL, 0);
-		if (err)
-			goto out;
-	}
-	memset(&cl, 0, sizeof(cl));
-	err = sl_class_put(&ctx, id, &cl);
 	if (!err)
-		err = reset_class_runtime(&ctx, id);
-	if (!err)
-		err = sl_shape_sync(&ctx);
-	if (err)
-		goto out;
-	if (sl_json) {
-		struct json_object *j = json_object_new_object();
+		err = sl_class_remove(&ctx, argv[1]);
+	if (!err) {
+		if (sl_json) {
+			struct json_object *j = json_object_new_object();
 
-		json_object_object_add(j, "deleted", json_object_new_string(argv[1]));
-		sl_json_print(j);
-	} else {
-		printf("class %s deleted\n", argv[1]);
+			json_object_object_add(j, "deleted", json_object_new_string(argv[1]));
+			sl_json_print(j);
+		} else {
+			printf("class %s deleted\n", argv[1]);
+		}
 	}
-out:
 	sl_close(&ctx);
 	return err;
 }

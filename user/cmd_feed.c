@@ -14,6 +14,7 @@
 #include <xxhash.h>
 
 #include "cmd.h"
+#include "ops.h"
 #include "feed.h"
 #include "state.h"
 #include "table.h"
@@ -21,18 +22,6 @@
 
 /* `feed plan` and `feed load --dry-run` exit with this when something would change. */
 #define SL_EXIT_CHANGES 2
-
-struct feed_args {
-	struct sl_feed_opts fo;
-	double max_invalid; /* percent of data lines */
-	double max_churn;   /* percent of live entries; < 0: no limit */
-	bool allow_empty;
-	bool dry_run;
-	bool force;
-	const char *cls;
-	char **files;
-	int nfiles;
-};
 
 struct plan {
 	size_t added[2], removed[2], kept[2]; /* [0] IPv4, [1] IPv6 */
@@ -52,7 +41,14 @@ static int parse_pct(const char *opt, const char *s, double *out)
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, struct feed_args *a, bool plan)
+void sl_feed_args_init(struct sl_feed_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->max_invalid = 1.0;
+	a->max_churn = -1;
+}
+
+static int parse_args(int argc, char **argv, struct sl_feed_args *a, bool plan)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
@@ -66,9 +62,7 @@ static int parse_args(int argc, char **argv, struct feed_args *a, bool plan)
 	};
 	int c, i;
 
-	memset(a, 0, sizeof(*a));
-	a->max_invalid = 1.0;
-	a->max_churn = -1;
+	sl_feed_args_init(a);
 	a->dry_run = plan;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -155,7 +149,7 @@ static int hash_file(const char *path, struct sl_source *src)
 }
 
 /* One hash over every source and the options that shape the result. */
-static __u64 combined_hash(const struct feed_args *a, const struct sl_source *src)
+static __u64 combined_hash(const struct sl_feed_args *a, const struct sl_source *src)
 {
 	XXH3_state_t *h = XXH3_createState();
 	__u64 v;
@@ -353,121 +347,144 @@ static int write_sources(struct sl_ctx *ctx, __u32 id, __u32 old_n, const struct
 	return err;
 }
 
-static int feed_apply(int argc, char **argv, bool plan_only)
+int sl_feed_update(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_feed_result *r)
 {
 	struct sl_source src[SL_MAX_SOURCES];
 	struct sl_pfx_vec vec = { 0 }, old = { 0 };
 	struct sl_feed_stats st = { 0 };
-	struct feed_args a;
 	struct plan p = { 0 };
 	struct sl_class cl;
-	struct sl_ctx ctx;
 	bool hashed = true;
 	__u64 hash = 0;
 	int i, id, err;
 
-	err = parse_args(argc, argv, &a, plan_only);
-	if (err)
-		return err;
-	for (i = 0; i < a.nfiles; i++) {
-		err = hash_file(a.files[i], &src[i]);
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < a->nfiles; i++) {
+		err = hash_file(a->files[i], &src[i]);
 		if (err == -1)
 			hashed = false;
 		else if (err)
 			return err;
 	}
 	if (hashed)
-		hash = combined_hash(&a, src);
+		hash = combined_hash(a, src);
 
-	err = sl_open_existing(&ctx, a.dry_run ? 0 : SL_OPEN_LOCK);
-	if (err)
-		goto out;
-	id = sl_class_find(&ctx, a.cls, &cl);
+	id = sl_class_find(ctx, a->cls, &cl);
 	if (id <= 0) {
 		sl_err(id == SL_CLASS_DEFAULT ? "the default class takes no prefixes" :
-						"unknown class %s", a.cls);
-		err = -ENOENT;
-		goto out;
+						"unknown class %s", a->cls);
+		return -ENOENT;
 	}
 	/* Same bytes, same options: a fast no-op (cron reloads). */
-	if (hashed && !a.force && cl.src_hash == hash) {
-		print_plan(a.cls, &p, &st, true, false);
-		goto out;
+	if (hashed && !a->force && cl.src_hash == hash) {
+		r->unchanged_sources = true;
+		r->prefixes[0] = cl.n_v4;
+		r->prefixes[1] = cl.n_v6;
+		if (!a->quiet)
+			print_plan(a->cls, &p, &st, true, false);
+		return 0;
 	}
 
 	/* Parse everything before touching any state. */
-	for (i = 0; i < a.nfiles; i++) {
+	for (i = 0; i < a->nfiles; i++) {
 		unsigned long e0 = st.entries, i0 = st.invalid;
 
-		err = sl_feed_read_opts(a.files[i], &a.fo, &vec, &st);
+		err = sl_feed_read_opts(a->files[i], &a->fo, &vec, &st);
 		if (err)
 			goto out;
 		src[i].entries = st.entries - e0;
 		src[i].invalid = st.invalid - i0;
 	}
-	if (st.invalid && 100.0 * st.invalid / (st.invalid + st.entries) > a.max_invalid) {
+	if (st.invalid && 100.0 * st.invalid / (st.invalid + st.entries) > a->max_invalid) {
 		sl_err("%s: %lu of %lu lines invalid (more than %g%%); class %s unchanged",
-		       a.nfiles == 1 ? a.files[0] : "feeds", st.invalid, st.invalid + st.entries,
-		       a.max_invalid, a.cls);
+		       a->nfiles == 1 ? a->files[0] : "feeds", st.invalid, st.invalid + st.entries,
+		       a->max_invalid, a->cls);
 		err = -EINVAL;
 		goto out;
 	}
 	sl_pfx_normalise(&vec);
-	if (!vec.n && !a.allow_empty) {
+	if (!vec.n && !a->allow_empty) {
 		sl_err("%s: no prefixes; refusing to empty class %s (use --allow-empty)",
-		       a.nfiles == 1 ? a.files[0] : "feeds", a.cls);
+		       a->nfiles == 1 ? a->files[0] : "feeds", a->cls);
 		err = -ENODATA;
 		goto out;
 	}
-	err = sl_store_read(&ctx, id, (size_t)cl.n_v4 + cl.n_v6, &old);
+	err = sl_store_read(ctx, id, (size_t)cl.n_v4 + cl.n_v6, &old);
 	if (!err)
 		err = make_plan(&old, &vec, &p);
 	if (err)
 		goto out;
-	if (a.max_churn >= 0 && old.n) {
+	for (i = 0; i < 2; i++) {
+		r->prefixes[i] = p.kept[i] + p.added[i];
+		r->added[i] = p.added[i];
+		r->removed[i] = p.removed[i];
+	}
+	r->changes = plan_changes(&p);
+	if (a->max_churn >= 0 && old.n) {
 		double churn = 100.0 * (p.added[0] + p.added[1] + p.removed[0] + p.removed[1]) /
 			       old.n;
 
-		if (churn > a.max_churn) {
+		if (churn > a->max_churn) {
 			sl_err("the change to class %s adds %zu and removes %zu of %zu prefixes (%.1f%%, "
 			       "more than --max-churn %g%%); class unchanged",
-			       a.cls, p.added[0] + p.added[1], p.removed[0] + p.removed[1], old.n,
-			       churn, a.max_churn);
+			       a->cls, p.added[0] + p.added[1], p.removed[0] + p.removed[1], old.n,
+			       churn, a->max_churn);
 			err = -EDQUOT;
 			goto out;
 		}
 	}
-	if (a.dry_run) {
-		print_plan(a.cls, &p, &st, false, false);
-		err = plan_changes(&p) ? SL_EXIT_CHANGES : 0;
+	if (a->dry_run) {
+		if (!a->quiet)
+			print_plan(a->cls, &p, &st, false, false);
 		goto out;
 	}
-	if (plan_changes(&p)) {
-		err = sl_tables_replace(&ctx, id, vec.v, vec.n);
+	if (r->changes) {
+		err = sl_tables_replace(ctx, id, vec.v, vec.n);
 		if (err) {
 			if (err != -E2BIG && err != -ENOSPC)
-				sl_err("cannot load the prefixes of class %s: %s", a.cls,
+				sl_err("cannot load the prefixes of class %s: %s", a->cls,
 				       strerror(-err));
 			goto out;
 		}
 	}
-	err = sl_class_get(&ctx, id, &cl);
+	err = sl_class_get(ctx, id, &cl);
 	if (!err) {
 		__u32 old_n = cl.n_sources;
 
 		cl.src_hash = hash;
-		cl.n_sources = a.nfiles;
+		cl.n_sources = a->nfiles;
 		cl.load_time = sl_now_realtime_ns();
-		err = sl_class_put(&ctx, id, &cl);
+		err = sl_class_put(ctx, id, &cl);
 		if (!err)
-			err = write_sources(&ctx, id, old_n, src, a.nfiles);
+			err = write_sources(ctx, id, old_n, src, a->nfiles);
 	}
-	if (!err)
-		print_plan(a.cls, &p, &st, false, true);
+	if (!err) {
+		r->applied = true;
+		if (!a->quiet)
+			print_plan(a->cls, &p, &st, false, true);
+	}
 out:
 	sl_pfx_vec_free(&vec);
 	sl_pfx_vec_free(&old);
+	return err;
+}
+
+static int feed_apply(int argc, char **argv, bool plan_only)
+{
+	struct sl_feed_result r;
+	struct sl_feed_args a;
+	struct sl_ctx ctx;
+	int err;
+
+	err = parse_args(argc, argv, &a, plan_only);
+	if (err)
+		return err;
+	err = sl_open_existing(&ctx, a.dry_run ? 0 : SL_OPEN_LOCK);
+	if (!err)
+		err = sl_feed_update(&ctx, &a, &r);
 	sl_close(&ctx);
+	if (!err && a.dry_run && r.changes)
+		return SL_EXIT_CHANGES;
 	return err;
 }
 

@@ -30,15 +30,23 @@ static void usage(FILE *f)
 	      "\n"
 	      "  sluice attach DEV [--hook xdp|tc-ingress|tc-egress] [--match src|dst]\n"
 	      "                    [--xdp-mode native|generic] [--max-classes N]\n"
-	      "                    [--v4-size N] [--v6-size N]\n"
+	      "                    [--v4-size N] [--v6-size N] [--force]\n"
 	      "  sluice detach DEV [--hook HOOK] | --all\n"
-	      "  sluice class set NAME (--pass | --drop | --rate RATE [--burst SIZE])\n"
+	      "  sluice class set NAME (--pass | --drop | --rate RATE [--rate-in RATE]\n"
+	      "                   [--rate-out RATE] [--burst SIZE] [--mode police|shape])\n"
 	      "  sluice class del NAME\n"
 	      "  sluice class list\n"
-	      "  sluice feed load CLASS FILE... | -\n"
+	      "  sluice feed load CLASS FILE... | - [--format auto|plain|ipset|csv] [--strict]\n"
+	      "                   [--max-invalid PCT] [--max-churn PCT] [--allow-empty]\n"
+	      "                   [--dry-run] [--force]\n"
+	      "  sluice feed plan CLASS FILE... | -\n"
+	      "  sluice feed list\n"
 	      "  sluice lookup ADDR... | --stdin\n"
-	      "  sluice stats\n"
+	      "  sluice stats [--prometheus]\n"
 	      "  sluice status\n"
+	      "  sluice top [--interval SECONDS] [--iterations N]\n"
+	      "  sluice exporter [--listen ADDR:PORT]\n"
+	      "  sluice apply [-c FILE] [--dry-run]\n"
 	      "\n"
 	      "Options:\n"
 	      "  -j, --json          JSON output (errors as {\"error\": ...} on stderr)\n"
@@ -64,6 +72,7 @@ static const struct cmd cmds[] = {
 	{ "attach", cmd_attach }, { "detach", cmd_detach }, { "class", cmd_class },
 	{ "feed", cmd_feed },	  { "lookup", cmd_lookup }, { "stats", cmd_stats },
 	{ "status", cmd_status }, { "exporter", cmd_exporter }, { "top", cmd_top },
+	{ "apply", cmd_apply },
 	{ "help", NULL },
 };
 

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sluice apply [-c FILE] [--dry-run]: bring the live state to the
+ * configuration. Classes are created and updated first, then their feeds
+ * (only those whose bytes or options changed), then the attachments; what
+ * the file no longer names is detached and deleted last. Every step is
+ * atomic on its own, so a run killed midway leaves a working state, and the
+ * next run finishes the job. The bpffs lock serialises concurrent runs.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <json-c/json.h>
+
+#include "attach.h"
+#include "cmd.h"
+#include "config.h"
+#include "ops.h"
+#include "util.h"
+
+#define SL_EXIT_CHANGES 2
+
+struct run {
+	struct sl_ctx *ctx;
+	bool dry_run;
+	int changes;
+	struct json_object *actions;
+};
+
+/* Record (and, in text mode, print) one action. */
+static void action(struct run *r, const char *what, const char *obj, const char *detail)
+{
+	r->changes++;
+	if (sl_json) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "action", json_object_new_string(what));
+		json_object_object_add(o, "object", json_object_new_string(obj));
+		if (detail)
+			json_object_object_add(o, "detail", json_object_new_string(detail));
+		json_object_array_add(r->actions, o);
+	} else {
+		printf("%s%s %s%s%s\n", r->dry_run ? "would " : "", what, obj, detail ? ": " : "",
+		       detail ? detail : "");
+	}
+}
+
+static const char *policy_name(int p)
+{
+	static const char *const n[] = { "pass", "drop", "police", "shape" };
+
+	return p >= 0 && p < 4 ? n[p] : "?";
+}
+
+static int apply_classes(struct run *r, struct sl_cfg *cfg)
+{
+	int i, id;
+
+	for (i = 0; i < cfg->nclasses; i++) {
+		struct sl_cfg_class *c = &cfg->classes[i];
+		struct sl_class old;
+		bool created, changed;
+		bool exists = sl_class_find(r->ctx, c->name, &old) >= 0;
+
+		if (exists && !sl_class_differs(r->ctx, c->name, &c->spec))
+			continue;
+		if (r->dry_run) {
+			action(r, exists ? "update class" : "create class", c->name,
+			       policy_name(c->spec.policy));
+			continue;
+		}
+		id = sl_class_define(r->ctx, c->name, &c->spec, &created, &changed);
+		if (id < 0)
+			return id;
+		if (changed)
+			action(r, created ? "create class" : "update class", c->name,
+			       policy_name(c->spec.policy));
+	}
+	return 0;
+}
+
+static int apply_feeds(struct run *r, struct sl_cfg *cfg)
+{
+	int i, err;
+
+	for (i = 0; i < cfg->nclasses; i++) {
+		struct sl_cfg_class *c = &cfg->classes[i];
+		struct sl_feed_args a = c->fa;
+		struct sl_feed_result res;
+		struct sl_class old;
+		char detail[160];
+
+		if (!c->nfeeds)
+			continue; /* prefixes managed with `sluice feed load` */
+		a.cls = c->name;
+		a.files = c->feeds;
+		a.nfiles = c->nfeeds;
+		a.dry_run = r->dry_run;
+		a.quiet = true;
+		if (r->dry_run && sl_class_find(r->ctx, c->name, &old) < 0) {
+			action(r, "load feeds of", c->name, "a new class");
+			continue;
+		}
+		err = sl_feed_update(r->ctx, &a, &res);
+		if (err)
+			return err;
+		if (res.unchanged_sources || !res.changes)
+			continue;
+		snprintf(detail, sizeof(detail),
+			 "%zu IPv4 and %zu IPv6 prefixes (+%zu -%zu IPv4, +%zu -%zu IPv6)",
+			 res.prefixes[0], res.prefixes[1], res.added[0], res.removed[0],
+			 res.added[1], res.removed[1]);
+		action(r, "load feeds of", c->name, detail);
+	}
+	return 0;
+}
+
+static int apply_attach(struct run *r, struct sl_cfg *cfg)
+{
+	int i, err;
+
+	for (i = 0; i < cfg->nattach; i++) {
+		struct sl_cfg_attach *a = &cfg->attach[i];
+		struct sl_attach_opts o = { .hook = a->hook, .force = a->force };
+		struct sl_attach_val v;
+		__u32 ifindex = if_nametoindex(a->dev);
+		char obj[64];
+		bool noop;
+
+		o.match = a->match >= 0 ? a->match :
+			  a->hook == SL_HOOK_TC_OUT ? SL_MATCH_DST : SL_MATCH_SRC;
+		o.xdp_native = a->xdp_mode == 0;
+		o.xdp_generic = a->xdp_mode == 1;
+		snprintf(obj, sizeof(obj), "%s %s", a->dev, sl_hook_names[a->hook]);
+		if (!ifindex) {
+			sl_err("%s:%d: unknown device %s", cfg->path, a->line, a->dev);
+			return -ENODEV;
+		}
+		if (r->dry_run) {
+			if (sl_attach_get(r->ctx, ifindex, a->hook, &v) || v.match != (__u32)o.match)
+				action(r, "attach", obj, o.match ? "match dst" : "match src");
+			continue;
+		}
+		err = sl_attach(r->ctx, a->dev, &o, &noop);
+		if (err)
+			return err;
+		if (!noop)
+			action(r, "attach", obj, o.match ? "match dst" : "match src");
+	}
+	return 0;
+}
+
+static bool wanted_attach(struct sl_cfg *cfg, __u32 ifindex, __u32 hook)
+{
+	int i;
+
+	for (i = 0; i < cfg->nattach; i++)
+		if (cfg->attach[i].hook == (int)hook && if_nametoindex(cfg->attach[i].dev) == ifindex)
+			return true;
+	return false;
+}
+
+static int remove_extra(struct run *r, struct sl_cfg *cfg)
+{
+	struct sl_attach_key keys[SL_MAX_ATTACH];
+	struct sl_attach_val vals[SL_MAX_ATTACH];
+	struct sl_class c;
+	int n, i, j, count, err;
+	char obj[64];
+	__u32 id;
+
+	n = sl_attach_list(r->ctx, keys, vals, SL_MAX_ATTACH);
+	for (i = 0; i < n; i++) {
+		if (wanted_attach(cfg, keys[i].ifindex, keys[i].hook))
+			continue;
+		snprintf(obj, sizeof(obj), "%.16s %.16s", vals[i].ifname, sl_hook_names[keys[i].hook]);
+		if (!r->dry_run) {
+			err = sl_detach(r->ctx, keys[i].ifindex, keys[i].hook, &count);
+			if (err)
+				return err;
+		}
+		action(r, "detach", obj, NULL);
+	}
+	for (id = 1; id < r->ctx->st.max_classes; id++) {
+		if (sl_class_get(r->ctx, id, &c) || !(c.flags & SL_CLASS_USED))
+			continue;
+		for (j = 0; j < cfg->nclasses; j++)
+			if (!strcmp(cfg->classes[j].name, c.name))
+				break;
+		if (j < cfg->nclasses)
+			continue;
+		if (!r->dry_run) {
+			err = sl_class_remove(r->ctx, c.name);
+			if (err)
+				return err;
+		}
+		action(r, "delete class", c.name, NULL);
+	}
+	return 0;
+}
+
+int cmd_apply(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{}
+	};
+	const char *path = SL_DEFAULT_CONFIG;
+	struct run r = { 0 };
+	struct timespec t0, t1;
+	struct sl_cfg cfg;
+	struct sl_ctx ctx;
+	int c, err;
+
+
+	while ((c = getopt_long(argc, argv, "c:n", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'n':
+			r.dry_run = true;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (optind != argc) {
+		sl_err("usage: sluice apply [-c FILE] [--dry-run]");
+		return -EINVAL;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	err = sl_config_load(path, &cfg);
+	if (err)
+		return err;
+	if (sl_json)
+		r.actions = json_object_new_array();
+
+	sl_ctx_init(&ctx, sl_bpffs());
+	/* A dry run on a machine where nothing is loaded still plans it all. */
+	err = sl_open(&ctx, r.dry_run ? 0 : SL_OPEN_CREATE | SL_OPEN_LOCK, &cfg.sizes);
+	if (err == -ENOENT && r.dry_run) {
+		int i;
+
+		err = 0;
+		action(&r, "load", "sluice", ctx.dir);
+		for (i = 0; i < cfg.nclasses; i++) {
+			action(&r, "create class", cfg.classes[i].name,
+			       policy_name(cfg.classes[i].spec.policy));
+			if (cfg.classes[i].nfeeds)
+				action(&r, "load feeds of", cfg.classes[i].name, "a new class");
+		}
+		for (i = 0; i < cfg.nattach; i++) {
+			char obj[64];
+
+			snprintf(obj, sizeof(obj), "%.16s %.16s", cfg.attach[i].dev,
+				 sl_hook_names[cfg.attach[i].hook]);
+			action(&r, "attach", obj, NULL);
+		}
+		goto report;
+	}
+	if (err)
+		goto out;
+	if (ctx.st.max_classes != cfg.sizes.max_classes ||
+	    ctx.st.v4_entries != cfg.sizes.v4_entries || ctx.st.v6_entries != cfg.sizes.v6_entries)
+		sl_warn("%s: the table sizes apply when sluice is loaded; the live ones stay "
+			"until 'sluice detach --all'", path);
+	r.ctx = &ctx;
+	err = apply_classes(&r, &cfg);
+	if (!err)
+		err = apply_feeds(&r, &cfg);
+	if (!err)
+		err = apply_attach(&r, &cfg);
+	if (!err)
+		err = remove_extra(&r, &cfg);
+report:
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (!err) {
+		double secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+
+		if (sl_json) {
+			struct json_object *j = json_object_new_object();
+
+			json_object_object_add(j, "config", json_object_new_string(path));
+			json_object_object_add(j, "dry_run", json_object_new_boolean(r.dry_run));
+			json_object_object_add(j, "changes", json_object_new_int(r.changes));
+			json_object_object_add(j, "actions",
+					       r.actions ? r.actions : json_object_new_array());
+			r.actions = NULL;
+			json_object_object_add(j, "seconds", json_object_new_double(secs));
+			sl_json_print(j);
+		} else if (!r.changes) {
+			printf("%s: nothing to do, the live state matches (%.3f s)\n", path, secs);
+		} else {
+			printf("%s: %d change%s %s (%.3f s)\n", path, r.changes,
+			       r.changes == 1 ? "" : "s", r.dry_run ? "planned" : "applied", secs);
+		}
+	}
+out:
+	if (r.actions)
+		json_object_put(r.actions);
+	sl_close(&ctx);
+	sl_config_free(&cfg);
+	if (!err && r.dry_run && r.changes)
+		return SL_EXIT_CHANGES;
+	return err;
+}

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sluice.conf(5), parsed with libinih. Sections:
+ *   [global]        max_classes, v4_size, v6_size, exporter
+ *   [attach DEV]    hook (one or more), match, xdp_mode, force
+ *   [class NAME]    policy, rate, rate_in, rate_out, burst, feed (repeatable),
+ *                   format, strict, max_invalid, max_churn, allow_empty
+ * Every error names FILE:LINE.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <ini.h>
+
+#include "attach.h"
+#include "config.h"
+#include "parse.h"
+#include "util.h"
+
+static const char *const policies[] = { "pass", "drop", "police", "shape" };
+static const char *const matches[] = { "src", "dst" };
+static const char *const xdp_modes[] = { "native", "generic" };
+
+static int fail(struct sl_cfg *c, const char *fmt, const char *a, const char *b)
+{
+	snprintf(c->err, sizeof(c->err), fmt, a, b);
+	return 0; /* inih: stop, and report this line */
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1") ||
+	    !strcasecmp(v, "on"))
+		*out = true;
+	else if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcmp(v, "0") ||
+		 !strcasecmp(v, "off"))
+		*out = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_pct(const char *v, double *out)
+{
+	char *end;
+	double d = strtod(v, &end);
+
+	if (end == v || (*end && strcmp(end, "%")) || d < 0 || d > 100)
+		return -EINVAL;
+	*out = d;
+	return 0;
+}
+
+static int parse_u32(const char *v, __u32 min, __u32 max, __u32 *out)
+{
+	char *end;
+	unsigned long n = strtoul(v, &end, 10);
+
+	if (end == v || *end || *v == '-' || n < min || n > max)
+		return -EINVAL;
+	*out = n;
+	return 0;
+}
+
+static int add_attach(struct sl_cfg *c, const char *dev, const char *hooks)
+{
+	char buf[128], *tok, *save;
+
+	snprintf(buf, sizeof(buf), "%s", hooks);
+	for (tok = strtok_r(buf, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+		int h = sl_match_word(tok, sl_hook_names, SL_HOOK_MAX), i;
+		struct sl_cfg_attach *a;
+
+		if (h < 0)
+			return fail(c, "bad hook '%s' (expected xdp, tc-ingress or tc-egress)%s", tok,
+				    "");
+		for (i = 0; i < c->nattach; i++)
+			if (!strcmp(c->attach[i].dev, dev) && c->attach[i].hook == h)
+				return fail(c, "%s is attached at %s twice", dev, sl_hook_names[h]);
+		a = realloc(c->attach, (c->nattach + 1) * sizeof(*a));
+		if (!a)
+			return fail(c, "out of memory%s%s", "", "");
+		c->attach = a;
+		a = &c->attach[c->nattach++];
+		memset(a, 0, sizeof(*a));
+		snprintf(a->dev, sizeof(a->dev), "%s", dev);
+		a->hook = h;
+		a->match = -1;
+		a->xdp_mode = -1;
+		a->line = c->line;
+	}
+	return 1;
+}
+
+/* Attachment options apply to every hook of the current [attach DEV]. */
+static int attach_key(struct sl_cfg *c, const char *dev, const char *k, const char *v)
+{
+	int i, n = 0, val = -1;
+	bool force = false;
+
+	if (!strcmp(k, "hook"))
+		return add_attach(c, dev, v);
+	if (!strcmp(k, "match") && (val = sl_match_word(v, matches, 2)) < 0)
+		return fail(c, "bad match '%s' (expected src or dst)%s", v, "");
+	if (!strcmp(k, "xdp_mode") && (val = sl_match_word(v, xdp_modes, 2)) < 0)
+		return fail(c, "bad xdp_mode '%s' (expected native or generic)%s", v, "");
+	if (!strcmp(k, "force") && parse_bool(v, &force))
+		return fail(c, "bad force '%s' (expected yes or no)%s", v, "");
+	if (strcmp(k, "match") && strcmp(k, "xdp_mode") && strcmp(k, "force"))
+		return fail(c, "unknown key '%s' in [attach %s]", k, dev);
+	for (i = 0; i < c->nattach; i++) {
+		struct sl_cfg_attach *a = &c->attach[i];
+
+		if (strcmp(a->dev, dev))
+			continue;
+		n++;
+		if (!strcmp(k, "match"))
+			a->match = val;
+		else if (!strcmp(k, "xdp_mode"))
+			a->xdp_mode = val;
+		else
+			a->force = force;
+	}
+	if (!n)
+		return fail(c, "'%s' before 'hook' in [attach %s]", k, dev);
+	return 1;
+}
+
+static struct sl_cfg_class *class_get(struct sl_cfg *c, const char *name)
+{
+	struct sl_cfg_class *cl;
+	int i;
+
+	for (i = 0; i < c->nclasses; i++)
+		if (!strcmp(c->classes[i].name, name))
+			return &c->classes[i];
+	cl = realloc(c->classes, (c->nclasses + 1) * sizeof(*cl));
+	if (!cl)
+		return NULL;
+	c->classes = cl;
+	cl = &c->classes[c->nclasses++];
+	memset(cl, 0, sizeof(*cl));
+	snprintf(cl->name, sizeof(cl->name), "%s", name);
+	sl_feed_args_init(&cl->fa);
+	cl->fa.allow_empty = false;
+	cl->line = c->line;
+	return cl;
+}
+
+static int class_key(struct sl_cfg *c, const char *name, const char *k, const char *v)
+{
+	struct sl_cfg_class *cl = class_get(c, name);
+	__u64 r;
+	int i;
+
+	if (!cl)
+		return fail(c, "out of memory%s%s", "", "");
+	if (!strcmp(k, "policy")) {
+		i = sl_match_word(v, policies, 4);
+		if (i < 0)
+			return fail(c, "bad policy '%s' (expected pass, drop, police or shape)%s", v,
+				    "");
+		cl->spec.policy = i;
+		cl->has_policy = true;
+	} else if (!strcmp(k, "rate") || !strcmp(k, "rate_in") || !strcmp(k, "rate_out")) {
+		i = sl_parse_rate(v, &r);
+		if (i)
+			return fail(c, "bad %s '%s' (expected e.g. 128kbit, 10mbit, 1gbit)", k, v);
+		if (strcmp(k, "rate_out"))
+			cl->spec.rate[SL_DIR_IN] = r;
+		if (strcmp(k, "rate_in"))
+			cl->spec.rate[SL_DIR_OUT] = r;
+	} else if (!strcmp(k, "burst")) {
+		if (sl_parse_size(v, &cl->spec.burst))
+			return fail(c, "bad burst '%s' (expected e.g. 1500, 64k, 1m)%s", v, "");
+	} else if (!strcmp(k, "feed")) {
+		if (cl->nfeeds == SL_MAX_SOURCES)
+			return fail(c, "more than 16 feeds in [class %s]%s", name, "");
+		cl->feeds[cl->nfeeds] = strdup(v);
+		if (!cl->feeds[cl->nfeeds++])
+			return fail(c, "out of memory%s%s", "", "");
+	} else if (!strcmp(k, "format")) {
+		i = sl_match_word(v, sl_format_names, SL_FMT_MAX);
+		if (i < 0)
+			return fail(c, "bad format '%s' (expected auto, plain, ipset or csv)%s", v, "");
+		cl->fa.fo.format = i;
+	} else if (!strcmp(k, "strict")) {
+		if (parse_bool(v, &cl->fa.fo.strict))
+			return fail(c, "bad strict '%s' (expected yes or no)%s", v, "");
+	} else if (!strcmp(k, "allow_empty")) {
+		if (parse_bool(v, &cl->fa.allow_empty))
+			return fail(c, "bad allow_empty '%s' (expected yes or no)%s", v, "");
+	} else if (!strcmp(k, "max_invalid")) {
+		if (parse_pct(v, &cl->fa.max_invalid))
+			return fail(c, "bad max_invalid '%s' (expected a percentage)%s", v, "");
+	} else if (!strcmp(k, "max_churn")) {
+		if (parse_pct(v, &cl->fa.max_churn))
+			return fail(c, "bad max_churn '%s' (expected a percentage)%s", v, "");
+	} else {
+		return fail(c, "unknown key '%s' in [class %s]", k, name);
+	}
+	return 1;
+}
+
+static int global_key(struct sl_cfg *c, const char *k, const char *v)
+{
+	if (!strcmp(k, "max_classes")) {
+		if (parse_u32(v, 2, 65536, &c->sizes.max_classes))
+			return fail(c, "bad max_classes '%s' (2 to 65536)%s", v, "");
+	} else if (!strcmp(k, "v4_size")) {
+		if (parse_u32(v, 1, 1u << 28, &c->sizes.v4_entries))
+			return fail(c, "bad v4_size '%s'%s", v, "");
+	} else if (!strcmp(k, "v6_size")) {
+		if (parse_u32(v, 1, 1u << 28, &c->sizes.v6_entries))
+			return fail(c, "bad v6_size '%s'%s", v, "");
+	} else if (!strcmp(k, "exporter")) {
+		snprintf(c->exporter, sizeof(c->exporter), "%s", v);
+	} else {
+		return fail(c, "unknown key '%s' in [global]%s", k, "");
+	}
+	return 1;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct sl_cfg *c = user;
+	const char *arg = strchr(section, ' ');
+
+	if (!name) /* a new section (INI_CALL_HANDLER_ON_NEW_SECTION builds) */
+		return 1;
+	if (!strcmp(section, "global"))
+		return global_key(c, name, value);
+	if (!arg || !arg[1])
+		return fail(c, "unknown section [%s] (expected [global], [attach DEV] or [class NAME])%s",
+			    section, "");
+	arg++;
+	if (!strncmp(section, "attach ", 7)) {
+		if (strlen(arg) >= IF_NAMESIZE)
+			return fail(c, "bad device name '%s'%s", arg, "");
+		return attach_key(c, arg, name, value);
+	}
+	if (!strncmp(section, "class ", 6)) {
+		if (!sl_valid_class_name(arg) || !strcmp(arg, "default"))
+			return fail(c, "bad class name '%s'%s", arg, "");
+		return class_key(c, arg, name, value);
+	}
+	return fail(c, "unknown section [%s] (expected [global], [attach DEV] or [class NAME])%s",
+		    section, "");
+}
+
+/* inih reads through this, so that each class knows its line. */
+struct read_ctx {
+	FILE *f;
+	struct sl_cfg *cfg;
+};
+
+static char *line_reader(char *str, int num, void *stream)
+{
+	struct read_ctx *r = stream;
+	char *s = fgets(str, num, r->f);
+
+	if (s)
+		r->cfg->line++;
+	return s;
+}
+
+/* Checks that need the whole file: each class has what its policy needs. */
+static int check(struct sl_cfg *c)
+{
+	int i;
+
+	for (i = 0; i < c->nclasses; i++) {
+		struct sl_cfg_class *cl = &c->classes[i];
+		bool rated = cl->spec.rate[0] || cl->spec.rate[1];
+		const char *why = NULL;
+
+		if (!cl->has_policy)
+			why = "has no policy (pass, drop, police or shape)";
+		else if ((cl->spec.policy == SL_POLICY_POLICE || cl->spec.policy == SL_POLICY_SHAPE) &&
+			 !rated)
+			why = "needs a rate (rate, rate_in or rate_out)";
+		else if (cl->spec.policy <= SL_POLICY_DROP && (rated || cl->spec.burst))
+			why = "has a rate or burst, which only police and shape use";
+		if (why) {
+			sl_err("%s:%d: class %s %s", c->path, cl->line, cl->name, why);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int sl_config_load(const char *path, struct sl_cfg *cfg)
+{
+	struct read_ctx r = { .cfg = cfg };
+	int line;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->path = path;
+	cfg->sizes.max_classes = SL_DEF_MAX_CLASSES;
+	cfg->sizes.v4_entries = SL_DEF_V4_ENTRIES;
+	cfg->sizes.v6_entries = SL_DEF_V6_ENTRIES;
+	r.f = fopen(path, "r");
+	if (!r.f) {
+		sl_err("%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	line = ini_parse_stream(line_reader, &r, handler, cfg);
+	fclose(r.f);
+	if (line) {
+		sl_err("%s:%d: %s", path, line > 0 ? line : cfg->line,
+		       cfg->err[0] ? cfg->err : "syntax error (expected [section] or key = value)");
+		return -EINVAL;
+	}
+	return check(cfg);
+}
+
+void sl_config_free(struct sl_cfg *cfg)
+{
+	int i, j;
+
+	for (i = 0; i < cfg->nclasses; i++)
+		for (j = 0; j < cfg->classes[i].nfeeds; j++)
+			free(cfg->classes[i].feeds[j]);
+	free(cfg->classes);
+	free(cfg->attach);
+	memset(cfg, 0, sizeof(*cfg));
+}
