@@ -22,7 +22,7 @@ endif
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror
 CPPFLAGS := -Iinclude -Iuser -I$(OUTPUT) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -ljson-c -lz -lxxhash) -lelf -lm
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -ljson-c -lz -lxxhash -lnl-route-3 -lnl-3 -linih) -lelf -lm
 DEPFLAGS  = -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf $(WARN) -Iinclude -I/usr/include/$(MULTIARCH)
 ASAN     := -fsanitize=address,undefined -fno-omit-frame-pointer
@@ -48,7 +48,7 @@ FEED_TEST  := $(OUTPUT)/tests/feed_test
 
 
 
-.PHONY: fuzz bench bench-feeds bench-rates all deps test test-unit test-datapath test-e2e demo install uninstall clean help \
+.PHONY: fuzz bench bench-feeds bench-rates all deps test test-all demo-run test-unit test-datapath test-e2e demo install uninstall clean help \
         check-format
 
 all: $(BIN)
@@ -164,7 +164,12 @@ $(FEED_TEST): tests/datapath/feed_test.c $(ASAN_OBJS) | $(OUTPUT)/tests
 	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) $< $(ASAN_OBJS) \
 		$(LDLIBS) -lcmocka -lpthread -o $@
 
-test: $(BIN) $(UNIT_TESTS) $(DP_TEST) $(DIFF_TEST) $(FEED_TEST) $(OUTPUT)/fuzz_feed
+# `make test` and `make demo` first install what they need (scripts/deps.sh).
+test:
+	$(Q)scripts/deps.sh
+	$(Q)$(MAKE) --no-print-directory test-all
+
+test-all: $(BIN) $(UNIT_TESTS) $(DP_TEST) $(DIFF_TEST) $(FEED_TEST) $(OUTPUT)/fuzz_feed
 	$(Q)tests/run.sh all
 
 test-unit: $(UNIT_TESTS)
@@ -176,7 +181,11 @@ test-datapath: $(BIN) $(DP_TEST) $(DIFF_TEST) $(FEED_TEST)
 test-e2e: $(BIN)
 	$(Q)tests/run.sh e2e
 
-demo: $(BIN)
+demo:
+	$(Q)scripts/deps.sh
+	$(Q)$(MAKE) --no-print-directory demo-run
+
+demo-run: $(BIN)
 	$(Q)scripts/demo.sh
 
 install: $(BIN)
