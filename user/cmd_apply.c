@@ -48,13 +48,6 @@ static void action(struct run *r, const char *what, const char *obj, const char 
 	}
 }
 
-static const char *policy_name(int p)
-{
-	static const char *const n[] = { "pass", "drop", "police", "shape" };
-
-	return p >= 0 && p < 4 ? n[p] : "?";
-}
-
 static int apply_classes(struct run *r, struct sl_cfg *cfg)
 {
 	int i, id;
@@ -69,7 +62,7 @@ static int apply_classes(struct run *r, struct sl_cfg *cfg)
 			continue;
 		if (r->dry_run) {
 			action(r, exists ? "update class" : "create class", c->name,
-			       policy_name(c->spec.policy));
+			       sl_policy_name(c->spec.policy));
 			continue;
 		}
 		id = sl_class_define(r->ctx, c->name, &c->spec, &created, &changed);
@@ -77,7 +70,7 @@ static int apply_classes(struct run *r, struct sl_cfg *cfg)
 			return id;
 		if (changed)
 			action(r, created ? "create class" : "update class", c->name,
-			       policy_name(c->spec.policy));
+			       sl_policy_name(c->spec.policy));
 	}
 	return 0;
 }
@@ -250,7 +243,7 @@ int cmd_apply(int argc, char **argv)
 		action(&r, "load", "sluice", ctx.dir);
 		for (i = 0; i < cfg.nclasses; i++) {
 			action(&r, "create class", cfg.classes[i].name,
-			       policy_name(cfg.classes[i].spec.policy));
+			       sl_policy_name(cfg.classes[i].spec.policy));
 			if (cfg.classes[i].nfeeds)
 				action(&r, "load feeds of", cfg.classes[i].name, "a new class");
 		}

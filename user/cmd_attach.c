@@ -266,19 +266,6 @@ static const char *xdp_mode_of(__u32 ifindex)
 	}
 }
 
-static void fmt_time(char *buf, size_t len, __u64 ns)
-{
-	time_t t = ns / 1000000000ull;
-	struct tm tm;
-
-	if (!ns) {
-		snprintf(buf, len, "never");
-		return;
-	}
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 int cmd_status(int argc, char **argv)
 {
 	struct sl_attach_key keys[SL_MAX_ATTACH];
@@ -302,7 +289,7 @@ int cmd_status(int argc, char **argv)
 	for (id = 0; id < ctx.st.max_classes; id++)
 		if (!sl_class_get(&ctx, id, &cl) && (cl.flags & SL_CLASS_USED))
 			used++;
-	fmt_time(tbuf, sizeof(tbuf), ctx.st.swap_time);
+	sl_fmt_time(tbuf, sizeof(tbuf), ctx.st.swap_time);
 
 	if (sl_json) {
 		j = json_object_new_object();

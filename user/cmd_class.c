@@ -15,15 +15,6 @@
 #include "table.h"
 #include "util.h"
 
-static const char *const policy_names[] = {
-	[SL_POLICY_PASS] = "pass",
-	[SL_POLICY_DROP] = "drop",
-	[SL_POLICY_POLICE] = "police",
-	[SL_POLICY_SHAPE] = "shape",
-};
-
-static const char *const dir_names[SL_DIR_MAX] = { "in", "out" };
-
 static void add_rates_json(struct json_object *o, const struct sl_class *cl)
 {
 	int d;
@@ -34,9 +25,9 @@ static void add_rates_json(struct json_object *o, const struct sl_class *cl)
 	for (d = 0; d < SL_DIR_MAX; d++) {
 		char key[32];
 
-		snprintf(key, sizeof(key), "rate_%s_bps", dir_names[d]);
+		snprintf(key, sizeof(key), "rate_%s_bps", sl_dir_names[d]);
 		json_object_object_add(o, key, json_object_new_int64(cl->rate[d]));
-		snprintf(key, sizeof(key), "burst_%s_bytes", dir_names[d]);
+		snprintf(key, sizeof(key), "burst_%s_bytes", sl_dir_names[d]);
 		json_object_object_add(o, key, json_object_new_int64(cl->burst[d]));
 	}
 }
@@ -47,7 +38,7 @@ static void class_policy_text(const struct sl_class *cl)
 	char r[32], b[32];
 	int d;
 
-	printf("%s", policy_names[cl->policy]);
+	printf("%s", sl_policy_names[cl->policy]);
 	if (cl->policy != SL_POLICY_POLICE && cl->policy != SL_POLICY_SHAPE)
 		return;
 	if (cl->rate[0] == cl->rate[1] && cl->burst[0] == cl->burst[1]) {
@@ -59,7 +50,7 @@ static void class_policy_text(const struct sl_class *cl)
 	for (d = 0; d < SL_DIR_MAX; d++) {
 		sl_fmt_rate(r, sizeof(r), cl->rate[d]);
 		sl_fmt_size(b, sizeof(b), cl->burst[d]);
-		printf("%s %s %s", d ? "," : "", dir_names[d], cl->rate[d] ? r : "unlimited");
+		printf("%s %s %s", d ? "," : "", sl_dir_names[d], cl->rate[d] ? r : "unlimited");
 		if (cl->rate[d])
 			printf(" burst %s", cl->burst[d] ? b : "auto");
 	}
@@ -316,7 +307,7 @@ static int class_set(int argc, char **argv)
 		json_object_object_add(j, "class", json_object_new_string(name));
 		json_object_object_add(j, "id", json_object_new_int(id));
 		json_object_object_add(j, "created", json_object_new_boolean(created));
-		json_object_object_add(j, "policy", json_object_new_string(policy_names[policy]));
+		json_object_object_add(j, "policy", json_object_new_string(sl_policy_names[policy]));
 		add_rates_json(j, &cl);
 		sl_json_print(j);
 	} else {
@@ -387,7 +378,7 @@ static struct json_object *class_json(__u32 id, const struct sl_class *cl)
 
 	json_object_object_add(o, "id", json_object_new_int(id));
 	json_object_object_add(o, "name", json_object_new_string(cl->name));
-	json_object_object_add(o, "policy", json_object_new_string(policy_names[cl->policy]));
+	json_object_object_add(o, "policy", json_object_new_string(sl_policy_names[cl->policy]));
 	add_rates_json(o, cl);
 	json_object_object_add(o, "prefixes_v4", json_object_new_int64(cl->n_v4));
 	json_object_object_add(o, "prefixes_v6", json_object_new_int64(cl->n_v6));
@@ -436,12 +427,12 @@ static int show_classes(bool with_counters)
 			struct json_object *o = class_json(id, &cl);
 
 			for (d = 0; with_counters && d < SL_DIR_MAX; d++)
-				json_object_object_add(o, dir_names[d], counters_json(&cnt[d]));
+				json_object_object_add(o, sl_dir_names[d], counters_json(&cnt[d]));
 			json_object_array_add(arr, o);
 		} else {
 			class_text(&cl);
 			for (d = 0; with_counters && d < SL_DIR_MAX; d++)
-				counters_text(dir_names[d], &cnt[d]);
+				counters_text(sl_dir_names[d], &cnt[d]);
 		}
 	}
 	if (with_counters) {
@@ -454,13 +445,13 @@ static int show_classes(bool with_counters)
 			struct json_object *o = json_object_new_object();
 
 			for (d = 0; d < SL_DIR_MAX; d++)
-				json_object_object_add(o, dir_names[d], counters_json(&cnt[d]));
+				json_object_object_add(o, sl_dir_names[d], counters_json(&cnt[d]));
 			json_object_object_add(j, "not_classified", o);
 		} else {
 			printf("%-20s non-IP or truncated frames, passed untouched\n",
 			       "(not classified)");
 			for (d = 0; d < SL_DIR_MAX; d++)
-				counters_text(dir_names[d], &cnt[d]);
+				counters_text(sl_dir_names[d], &cnt[d]);
 		}
 	}
 	if (sl_json) {

@@ -168,17 +168,7 @@ static __u64 combined_hash(const struct sl_feed_args *a, const struct sl_source 
 	return v ? v : 1;
 }
 
-typedef unsigned __int128 u128;
-
-static u128 pfx_lo(const struct sl_pfx *p)
-{
-	int i, n = p->family == 4 ? 4 : 16;
-	u128 v = 0;
-
-	for (i = 0; i < n; i++)
-		v = v << 8 | p->addr[i];
-	return v;
-}
+typedef sl_u128 u128;
 
 static u128 pfx_span(const struct sl_pfx *p)
 {
@@ -198,7 +188,7 @@ static void covered(const struct sl_pfx *v, size_t n, int family, u128 *lo, u128
 
 		if (v[i].family != family)
 			continue;
-		a = pfx_lo(&v[i]);
+		a = sl_pfx_to_u128(&v[i]);
 		b = a + pfx_span(&v[i]);
 		if (*k && a <= hi[*k - 1]) {
 			if (b > hi[*k - 1])
@@ -488,19 +478,6 @@ static int feed_apply(int argc, char **argv, bool plan_only)
 	return err;
 }
 
-static void fmt_time(char *buf, size_t len, __u64 ns)
-{
-	time_t t = ns / 1000000000ull;
-	struct tm tm;
-
-	if (!ns) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static int feed_list(int argc, char **argv)
 {
 	struct json_object *arr = NULL;
@@ -527,7 +504,7 @@ static int feed_list(int argc, char **argv)
 
 		if (sl_class_get(&ctx, id, &cl) || !(cl.flags & SL_CLASS_USED))
 			continue;
-		fmt_time(t, sizeof(t), cl.load_time);
+		sl_fmt_time(t, sizeof(t), cl.load_time);
 		if (!arr) {
 			printf("%s: %u IPv4, %u IPv6 prefixes, loaded %s\n", cl.name, cl.n_v4, cl.n_v6,
 			       t);

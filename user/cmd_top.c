@@ -41,15 +41,6 @@
 #define TOP_FIXED_LINES 6
 #define TOP_NAME_MIN 16 /* strlen("(not classified)") */
 
-static const char *const policy_names[] = {
-	[SL_POLICY_PASS] = "pass",
-	[SL_POLICY_DROP] = "drop",
-	[SL_POLICY_POLICE] = "police",
-	[SL_POLICY_SHAPE] = "shape",
-};
-
-static const char *const dir_names[SL_DIR_MAX] = { "in", "out" };
-
 /* Rates of one line, per direction and verdict. */
 struct top_rates {
 	double pps[SL_DIR_MAX][SL_VERDICT_MAX];
@@ -355,12 +346,6 @@ static void top_compute(struct top *t)
 	qsort(t->rows, t->nrows, sizeof(*t->rows), top_row_cmp);
 }
 
-static const char *top_policy_name(__u32 policy)
-{
-	return policy < ARRAY_SIZE(policy_names) && policy_names[policy] ? policy_names[policy] :
-									   "?";
-}
-
 /* A rate as a JSON number with at most three decimals. */
 static struct json_object *top_json_num(double v)
 {
@@ -386,7 +371,7 @@ static void top_rates_json(struct json_object *o, const struct top_rates *r)
 		json_object_object_add(dj, "pass_bps", top_json_num(r->bps[d][SL_PASS]));
 		json_object_object_add(dj, "drop_pps", top_json_num(r->pps[d][SL_DROP]));
 		json_object_object_add(dj, "drop_bps", top_json_num(r->bps[d][SL_DROP]));
-		json_object_object_add(o, dir_names[d], dj);
+		json_object_object_add(o, sl_dir_names[d], dj);
 	}
 }
 
@@ -409,7 +394,7 @@ static void top_show_json(struct top *t)
 		json_object_object_add(o, "name", json_object_new_string(row->name));
 		json_object_object_add(o, "id", json_object_new_int(row->id));
 		json_object_object_add(o, "policy",
-				       json_object_new_string(top_policy_name(row->policy)));
+				       json_object_new_string(sl_policy_name(row->policy)));
 		top_rates_json(o, &row->r);
 		json_object_array_add(arr, o);
 	}
@@ -470,7 +455,7 @@ static void top_rates_text(struct top_screen *sc, int w, const char *name, const
 		sl_fmt_count(dp, sizeof(dp), top_round(r->pps[d][SL_DROP]));
 		sl_fmt_rate(db, sizeof(db), top_round(r->bps[d][SL_DROP]));
 		top_line(sc, "%-*s %-6s %-3s %10s %11s %10s %11s", w, d ? "" : name,
-			 d ? "" : policy, dir_names[d], pp, pb, dp, db);
+			 d ? "" : policy, sl_dir_names[d], pp, pb, dp, db);
 	}
 }
 
@@ -518,7 +503,7 @@ static void top_show_text(struct top *t)
 		shown = room > 0 ? room / SL_DIR_MAX : 0;
 	}
 	for (i = 0; i < shown; i++)
-		top_rates_text(&sc, w, t->rows[i].name, top_policy_name(t->rows[i].policy),
+		top_rates_text(&sc, w, t->rows[i].name, sl_policy_name(t->rows[i].policy),
 			       &t->rows[i].r);
 	if (shown < t->nrows)
 		top_line(&sc, "(%d more)", t->nrows - shown);

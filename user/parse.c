@@ -212,9 +212,7 @@ bool sl_valid_class_name(const char *name)
 	       n;
 }
 
-typedef unsigned __int128 sl_u128;
-
-static sl_u128 pfx_to_int(const struct sl_pfx *p)
+sl_u128 sl_pfx_to_u128(const struct sl_pfx *p)
 {
 	int i, n = p->family == 4 ? 4 : 16;
 	sl_u128 v = 0;
@@ -249,7 +247,7 @@ static int ctz128(sl_u128 v)
 int sl_range_to_pfx(const struct sl_pfx *lo_p, const struct sl_pfx *hi_p, struct sl_pfx_vec *vec)
 {
 	int width = lo_p->family == 4 ? 32 : 128;
-	sl_u128 lo = pfx_to_int(lo_p), hi = pfx_to_int(hi_p);
+	sl_u128 lo = sl_pfx_to_u128(lo_p), hi = sl_pfx_to_u128(hi_p);
 	struct sl_pfx p;
 	int k, err, count = 0;
 
@@ -302,7 +300,7 @@ static int parse_range(const char *s, size_t len, const char *dash, struct sl_pf
 		*why = "range mixes IPv4 and IPv6";
 		return -EINVAL;
 	}
-	if (pfx_to_int(&lo) > pfx_to_int(&hi)) {
+	if (sl_pfx_to_u128(&lo) > sl_pfx_to_u128(&hi)) {
 		*why = "range ends before it starts";
 		return -EINVAL;
 	}

@@ -47,6 +47,10 @@ int sl_parse_feed_line(char *line, struct sl_pfx *p, const char **why, bool *mas
 
 struct sl_pfx_vec;
 
+/* The address of p as an integer (IPv4 in the low 32 bits). */
+typedef unsigned __int128 sl_u128;
+sl_u128 sl_pfx_to_u128(const struct sl_pfx *p);
+
 /*
  * One entry of a feed: an address, a CIDR prefix or a range "A-B" (turned
  * into the minimal set of prefixes). Appends to vec and returns the number

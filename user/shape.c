@@ -81,16 +81,26 @@ static long root_handle(struct nl_sock *sk, int ifindex, char *kind, size_t len)
 	return h;
 }
 
-static int htb_root(struct nl_sock *sk, int ifindex)
+/* sluice's root qdisc on a device, as a libnl object. */
+static struct rtnl_qdisc *root_qdisc(int ifindex)
 {
 	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+
+	if (!q)
+		return NULL;
+	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
+	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
+	rtnl_tc_set_handle(TC_CAST(q), HTB_HANDLE);
+	return q;
+}
+
+static int htb_root(struct nl_sock *sk, int ifindex)
+{
+	struct rtnl_qdisc *q = root_qdisc(ifindex);
 	int err;
 
 	if (!q)
 		return -ENOMEM;
-	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
-	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
-	rtnl_tc_set_handle(TC_CAST(q), HTB_HANDLE);
 	rtnl_tc_set_kind(TC_CAST(q), "htb");
 	rtnl_htb_set_defcls(q, SL_HTB_DEFAULT);
 	err = rtnl_qdisc_add(sk, q, NLM_F_CREATE | NLM_F_REPLACE);
@@ -222,14 +232,11 @@ static int prune(struct nl_sock *sk, int ifindex, const bool *want)
 
 static int del_root(struct nl_sock *sk, int ifindex)
 {
-	struct rtnl_qdisc *q = rtnl_qdisc_alloc();
+	struct rtnl_qdisc *q = root_qdisc(ifindex);
 	int err;
 
 	if (!q)
 		return -ENOMEM;
-	rtnl_tc_set_ifindex(TC_CAST(q), ifindex);
-	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
-	rtnl_tc_set_handle(TC_CAST(q), HTB_HANDLE);
 	err = nl_err(rtnl_qdisc_delete(sk, q));
 	rtnl_qdisc_put(q);
 	return err == -ENOENT ? 0 : err;

@@ -120,3 +120,24 @@ int sl_match_word(const char *word, const char *const *names, int n)
 	}
 	return found;
 }
+
+const char *const sl_policy_names[SL_POLICY_NAMES] = { "pass", "drop", "police", "shape" };
+const char *const sl_dir_names[2] = { "in", "out" };
+
+const char *sl_policy_name(__u32 policy)
+{
+	return policy < SL_POLICY_NAMES ? sl_policy_names[policy] : "?";
+}
+
+void sl_fmt_time(char *buf, size_t len, __u64 ns)
+{
+	time_t t = ns / 1000000000ull;
+	struct tm tm;
+
+	if (!ns) {
+		snprintf(buf, len, "never");
+		return;
+	}
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

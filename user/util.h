@@ -28,6 +28,14 @@ void sl_fmt_size(char *buf, size_t len, __u64 bytes);
 void sl_fmt_count(char *buf, size_t len, __u64 n);
 
 __u64 sl_now_realtime_ns(void);
+/* "2026-11-28T17:00:00Z" (UTC), or "never" for 0. */
+void sl_fmt_time(char *buf, size_t len, __u64 ns);
+
+/* Names of enum sl_policy and enum sl_dir values. */
+#define SL_POLICY_NAMES 4
+extern const char *const sl_policy_names[SL_POLICY_NAMES];
+extern const char *const sl_dir_names[2];
+const char *sl_policy_name(__u32 policy);
 
 /* --bpffs, set by main(). */
 extern const char *sl_bpffs_opt;
