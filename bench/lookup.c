@@ -98,6 +98,56 @@ static int bench_one(FILE *md, const char *mixname, enum bm_mix mix, size_t n,
 	return 0;
 }
 
+/*
+ * The flatness check (cost at 1M against cost at 1K) compares two runs, so
+ * it is measured again with both tables loaded and the runs interleaved,
+ * ROUNDS times, keeping the best of each: a burst of other work on this
+ * shared machine then hits both sides alike.
+ */
+#define ROUNDS 9
+
+static int flatness(FILE *md)
+{
+	struct sl_pfx_vec small = { 0 }, big = { 0 };
+	struct sl_pfx *addrs = calloc(NADDR, sizeof(*addrs));
+	struct bm *bs = NULL, *bb = NULL;
+	double best_s = 1e18, best_b = 1e18, ns;
+	int i, err = -1;
+
+	if (!addrs || bm_gen(BM_MIX_REALISTIC, 1000, 100, 7, &small) ||
+	    bm_gen(BM_MIX_REALISTIC, 1000000, 100, 7, &big))
+		goto out;
+	bs = bm_open(&small);
+	bb = bm_open(&big);
+	if (!bs || !bb)
+		goto out;
+	rand_addrs(addrs, NADDR, 4, 1);
+	bm_set_addrs(bs, addrs, NADDR);
+	bm_set_addrs(bb, addrs, NADDR);
+	for (i = 0; i < ROUNDS; i++) {
+		if (bm_run(bs, BM_SLUICE4, 0, NADDR, REPEAT, &ns))
+			goto out;
+		if (ns < best_s)
+			best_s = ns;
+		if (bm_run(bb, BM_SLUICE4, 0, NADDR, REPEAT, &ns))
+			goto out;
+		if (ns < best_b)
+			best_b = ns;
+	}
+	printf("realistic IPv4, interleaved best of %d: sluice %.1f ns at 1K, %.1f ns at 1M: %.2fx\n",
+	       ROUNDS, best_s / NADDR, best_b / NADDR, best_b / best_s);
+	fprintf(md, "\nRealistic IPv4, interleaved best of %d: sluice %.1f ns at 1K, %.1f ns at 1M "
+		    "(%.2fx).\n", ROUNDS, best_s / NADDR, best_b / NADDR, best_b / best_s);
+	err = 0;
+out:
+	bm_close(bs);
+	bm_close(bb);
+	sl_pfx_vec_free(&small);
+	sl_pfx_vec_free(&big);
+	free(addrs);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	static const size_t sizes[] = { 1000, 100000, 1000000 };
@@ -132,8 +182,10 @@ int main(int argc, char **argv)
 				s_big = s4;
 		}
 	}
-	printf("realistic IPv4: sluice at 1M costs %.2fx its cost at 1K\n", s_big / s_small);
-	fprintf(md, "\nRealistic IPv4: sluice at 1M costs %.2fx its cost at 1K.\n", s_big / s_small);
+	printf("realistic IPv4: sluice at 1M costs %.2fx its cost at 1K (in the table's runs)\n",
+	       s_big / s_small);
+	if (flatness(md))
+		return EXIT_FAILURE;
 	fclose(md);
 	printf("table written to %s\n", out);
 	return EXIT_SUCCESS;

@@ -52,6 +52,10 @@ for i in $(seq "$RUNS"); do
 	sl_times+=("$(echo "$t1 - $t0" | bc -l)")
 	rss+=("$(cat "$DIR/rss")")
 done
+# A cron-style `apply` with nothing changed, 1M prefixes loaded.
+printf '[class bench]\npolicy = drop\nfeed = %s\n' "$DIR/b.gz" >"$DIR/sluice.conf"
+"$S" apply -c "$DIR/sluice.conf" >/dev/null
+noop=$("$S" -j apply -c "$DIR/sluice.conf" | jq .seconds)
 status=$("$S" -j status)
 prefixes=$(echo "$status" | jq '.tables.v4_prefixes + .tables.v6_prefixes')
 bytes=$(echo "$status" | jq '.tables.v4_bytes + .tables.v6_bytes')
@@ -77,5 +81,6 @@ printf '\n%-44s %8s\n' "best of $RUNS runs" "seconds"
 printf '%-44s %8.3f\n' "sluice feed load (1M entries, gzip, swap)" "$sl"
 printf '%-44s %8.3f\n' "ipset restore + swap (IPv4 entries only)" "$ip"
 printf 'speed-up over ipset: %.1fx\n' "$(echo "$ip / $sl" | bc -l)"
+printf 'sluice apply with nothing changed (1M prefixes loaded): %.3f s\n' "$noop"
 printf 'sluice peak RSS: %d MiB; kernel table memory: %d MiB, %.0f bytes per prefix (%d prefixes)\n' \
 	$((peak / 1024)) $((bytes / 1048576)) "$(echo "$bytes / $prefixes" | bc -l)" "$prefixes"
