@@ -33,6 +33,11 @@ static __always_inline int sl_police(__u32 key, __u64 rate, __u64 burst, __u64 l
 	cap = sl_bucket_cap(burst);
 
 	bpf_spin_lock(&b->lock);
+	if (!b->last_ns) {
+		/* a new or reset bucket starts full, however long the uptime */
+		b->tokens = cap;
+		b->last_ns = now;
+	}
 	/* CPUs may read the clock in one order and take the lock in another */
 	if (now > b->last_ns) {
 		b->tokens = sl_bucket_refill(b->tokens, cap, now - b->last_ns, rate);

@@ -67,15 +67,35 @@ static __always_inline int sl_tc_shape_in(struct __sk_buff *skb)
 	return bpf_redirect(v->ifb_ifindex, 0);
 }
 
+/*
+ * The bytes a packet takes on the wire. A GSO packet carries its headers
+ * once for gso_segs segments; each segment will carry them again. With full
+ * segments the headers are len - segs * gso_size (a short last segment makes
+ * that an underestimate, never an overestimate).
+ */
+static __always_inline __u64 sl_wire_len(struct __sk_buff *skb)
+{
+	__u64 len = skb->len;
+	__s64 hdr;
+
+	if (skb->gso_segs > 1 && skb->gso_size) {
+		hdr = (__s64)skb->len - (__s64)skb->gso_segs * skb->gso_size;
+		if (hdr > 0 && hdr < 256)
+			len += (__u64)(skb->gso_segs - 1) * hdr;
+	}
+	return len;
+}
+
 static __always_inline int sl_tc(struct __sk_buff *skb, int dir, int match_dst)
 {
 	__u32 linear = skb->data_end - skb->data, class_id = 0;
+	__u64 len = sl_wire_len(skb);
 	int action;
 
 	if (linear < SL_HDR_MAX && skb->len > linear)
 		bpf_skb_pull_data(skb, skb->len < SL_HDR_MAX ? skb->len : SL_HDR_MAX);
 
-	action = sl_process((void *)(long)skb->data, (void *)(long)skb->data_end, skb->len, dir,
+	action = sl_process((void *)(long)skb->data, (void *)(long)skb->data_end, len, dir,
 			    match_dst, &class_id);
 	if (action == SL_DROP)
 		return TC_ACT_SHOT;

@@ -442,7 +442,7 @@ static void test_swap_atomic_under_load(void **state)
 	pthread_join(th, NULL);
 	printf("# %lu swaps, %lu checks, %lu inconsistent\n", s.swaps, checks, wrong);
 	assert_int_equal(s.err, 0);
-	assert_true(s.swaps > 20);
+	assert_true(s.swaps > 5);
 	assert_int_equal(wrong, 0);
 	sl_pfx_vec_free(&s.gen[0]);
 	sl_pfx_vec_free(&s.gen[1]);
