@@ -16,7 +16,7 @@ HI=1.03
 # within NAME BPS RATE_MBIT: goodput within [LO, HI] of the rate
 within() {
 	local name=$1 bps=$2 rate=$3
-	if awk -v b="$bps" -v r="$rate" -v lo="$LO" -v hi="$HI" \
+	if awk -v b="$bps" -v r="$rate" -v lo="${LO}" -v hi="$HI" \
 		'BEGIN { exit !(b >= lo * r * 1e6 && b <= hi * r * 1e6) }'; then
 		ok "$name ($(mbit "$bps") Mbit/s of $rate)"
 	else
@@ -63,8 +63,15 @@ iperf_server_stop
 leaf_after=$(in_ns "$GW" tc qdisc show dev "$GW_SDEV" | awk -v p="parent 51c:$(printf %x "$id")" '$0 ~ p {print $3}')
 first=$(jq '[.intervals[1:4][].sum.bits_per_second] | add / length' "$E2E_TMP/live.json" 2>/dev/null)
 last=$(jq '[.intervals[5:8][].sum.bits_per_second] | add / length' "$E2E_TMP/live.json" 2>/dev/null)
-within "live change: before, 20mbit" "${first:-0}" 20
-within "live change: after, 40mbit" "${last:-0}" 40
+# Over 3-second windows of a flow that is changing rate, allow more: the
+# check is that the rate moved to the new one, not how close each window is.
+LO=0.6 within "live change: before, 20mbit" "${first:-0}" 20
+LO=0.6 within "live change: after, 40mbit" "${last:-0}" 40
+if awk -v a="${first:-0}" -v b="${last:-0}" 'BEGIN { exit !(a > 0 && b / a >= 1.4 && b / a <= 2.8) }'; then
+	ok "live change: the goodput follows the new rate (x$(awk -v a="$first" -v b="$last" 'BEGIN { printf "%.2f", b / a }'))"
+else
+	not_ok "live change: the goodput follows the new rate" "before ${first:-0}, after ${last:-0}"
+fi
 retr=$(jq '.end.sum_sent.retransmits // 0' "$E2E_TMP/live.json" 2>/dev/null)
 diag "retransmits over the change: ${retr:-?}"
 if [ -n "$leaf_before" ] && [ "$leaf_before" = "$leaf_after" ]; then
