@@ -9,7 +9,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 
 MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
-PKGS      := libbpf json-c zlib libxxhash libnl-route-3.0 inih
+PKGS      := libbpf json-c zlib libxxhash libnl-route-3.0 inih libmicrohttpd
 
 ifeq ($(V),1)
 Q :=
@@ -22,7 +22,7 @@ endif
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror
 CPPFLAGS := -Iinclude -Iuser -I$(OUTPUT) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -ljson-c -lz -lxxhash -lnl-route-3 -lnl-3 -linih) -lelf -lm
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -ljson-c -lz -lxxhash -lnl-route-3 -lnl-3 -linih -lmicrohttpd) -lelf -lm
 DEPFLAGS  = -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf $(WARN) -Iinclude -I/usr/include/$(MULTIARCH)
 ASAN     := -fsanitize=address,undefined -fno-omit-frame-pointer
@@ -188,12 +188,35 @@ demo:
 demo-run: $(BIN)
 	$(Q)scripts/demo.sh
 
+# The systemd units get $(PREFIX)/sbin in their commands; /etc/default/sluice
+# is installed only when absent, and uninstall leaves it and /etc/sluice alone.
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/sluice
+	install -D -m 0755 contrib/sluice-fetch-feeds $(DESTDIR)$(PREFIX)/sbin/sluice-fetch-feeds
 	install -D -m 0644 docs/sluice.8 $(DESTDIR)$(PREFIX)/share/man/man8/sluice.8
+	install -D -m 0644 docs/sluice.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/sluice.conf.5
+	install -D -m 0644 contrib/bash-completion/sluice \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/sluice
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	for u in contrib/systemd/*.service contrib/systemd/*.timer; do \
+		sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|g' $$u >$(DESTDIR)$(PREFIX)/lib/systemd/system/$${u##*/} && \
+		chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/$${u##*/} || exit 1; \
+	done
+	install -d $(DESTDIR)$(PREFIX)/share/doc/sluice/contrib
+	cp -R contrib/. $(DESTDIR)$(PREFIX)/share/doc/sluice/contrib/
+	install -D -m 0644 contrib/sluice.conf.example $(DESTDIR)/etc/sluice/sluice.conf.example
+	[ -e $(DESTDIR)/etc/default/sluice ] || \
+		install -D -m 0644 contrib/default/sluice $(DESTDIR)/etc/default/sluice
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/sbin/sluice $(DESTDIR)$(PREFIX)/share/man/man8/sluice.8
+	rm -f $(DESTDIR)$(PREFIX)/sbin/sluice-fetch-feeds $(DESTDIR)$(PREFIX)/share/man/man5/sluice.conf.5
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sluice
+	for u in contrib/systemd/*.service contrib/systemd/*.timer; do \
+		rm -f $(DESTDIR)$(PREFIX)/lib/systemd/system/$${u##*/}; \
+	done
+	rm -rf $(DESTDIR)$(PREFIX)/share/doc/sluice
+	rm -f $(DESTDIR)/etc/sluice/sluice.conf.example
 
 check-format:
 	$(Q)clang-format --dry-run --Werror bpf/*.c bpf/*.h user/*.c user/*.h include/*.h

@@ -27,6 +27,9 @@ trap cleanup EXIT
 [ "$(id -u)" = 0 ] || { echo "bench-feeds: needs root" >&2; exit 1; }
 command -v ipset >/dev/null || { echo "bench-feeds: ipset not installed (make deps)" >&2; exit 1; }
 
+# Run a copy: a rebuild during the run must not change what is measured.
+cp "$S" "$DIR/sluice"
+S=$DIR/sluice
 mkdir -p "$DIR/bpf"
 mount -t bpf bpf "$DIR/bpf"
 export SLUICE_BPFFS=$DIR/bpf

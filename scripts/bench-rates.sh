@@ -23,6 +23,9 @@ DAT=$OUT/bench-rates.dat
 PNG=$OUT/bench-rates.png
 
 [ "$(id -u)" = 0 ] || { echo "bench-rates: needs root" >&2; exit 1; }
+# Run a copy: a rebuild during the run must not change what is measured.
+cp "$S" "$BPF.sluice"
+S=$BPF.sluice
 
 cleanup() {
 	ip netns exec "$GW" "$S" detach --all >/dev/null 2>&1 || true
@@ -32,6 +35,7 @@ cleanup() {
 	done
 	umount "$BPF" 2>/dev/null || true
 	rmdir "$BPF" 2>/dev/null || true
+	rm -f "$BPF.sluice"
 }
 trap cleanup EXIT
 

@@ -498,10 +498,11 @@ int cmd_class(int argc, char **argv)
 
 int cmd_stats(int argc, char **argv)
 {
-	(void)argv;
-	if (argc > 1) {
-		sl_err("usage: sluice stats");
+	bool prom = argc == 2 && !strcmp(argv[1], "--prometheus");
+
+	if (argc > 1 && !prom) {
+		sl_err("usage: sluice stats [--prometheus]");
 		return -EINVAL;
 	}
-	return show_classes(true);
+	return prom ? sl_metrics_write(stdout) : show_classes(true);
 }

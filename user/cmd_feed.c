@@ -58,6 +58,7 @@ static int parse_args(int argc, char **argv, struct sl_feed_args *a, bool plan)
 		{ "allow-empty", no_argument, NULL, 'e' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "force", no_argument, NULL, 'F' },
+		{ "merge", no_argument, NULL, 'm' },
 		{}
 	};
 	int c, i;
@@ -93,6 +94,9 @@ static int parse_args(int argc, char **argv, struct sl_feed_args *a, bool plan)
 			break;
 		case 'F':
 			a->force = true;
+			break;
+		case 'm':
+			a->merge = true;
 			break;
 		default:
 			return -EINVAL;
@@ -158,6 +162,7 @@ static __u64 combined_hash(const struct sl_feed_args *a, const struct sl_source 
 	XXH3_64bits_reset(h);
 	XXH3_64bits_update(h, &a->fo.format, sizeof(a->fo.format));
 	XXH3_64bits_update(h, &a->fo.strict, sizeof(a->fo.strict));
+	XXH3_64bits_update(h, &a->merge, sizeof(a->merge));
 	for (i = 0; i < a->nfiles; i++) {
 		XXH3_64bits_update(h, src[i].path, strlen(src[i].path));
 		XXH3_64bits_update(h, &src[i].hash, sizeof(src[i].hash));
@@ -410,6 +415,9 @@ int sl_feed_update(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_f
 		r->removed[i] = p.removed[i];
 	}
 	r->changes = plan_changes(&p);
+	/* Turning merging on or off rebuilds the tables, prefixes unchanged. */
+	if (!(cl.flags & SL_CLASS_MERGE) != !a->merge)
+		r->changes = true;
 	if (a->max_churn >= 0 && old.n) {
 		double churn = 100.0 * (p.added[0] + p.added[1] + p.removed[0] + p.removed[1]) /
 			       old.n;
@@ -429,7 +437,10 @@ int sl_feed_update(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_f
 		goto out;
 	}
 	if (r->changes) {
-		err = sl_tables_replace(ctx, id, vec.v, vec.n);
+		cl.flags = a->merge ? cl.flags | SL_CLASS_MERGE : cl.flags & ~SL_CLASS_MERGE;
+		err = sl_class_put(ctx, id, &cl);
+		if (!err)
+			err = sl_tables_replace(ctx, id, vec.v, vec.n);
 		if (err) {
 			if (err != -E2BIG && err != -ENOSPC)
 				sl_err("cannot load the prefixes of class %s: %s", a->cls,

@@ -189,6 +189,9 @@ static int class_key(struct sl_cfg *c, const char *name, const char *k, const ch
 	} else if (!strcmp(k, "strict")) {
 		if (parse_bool(v, &cl->fa.fo.strict))
 			return fail(c, "bad strict '%s' (expected yes or no)%s", v, "");
+	} else if (!strcmp(k, "merge")) {
+		if (parse_bool(v, &cl->fa.merge))
+			return fail(c, "bad merge '%s' (expected yes or no)%s", v, "");
 	} else if (!strcmp(k, "allow_empty")) {
 		if (parse_bool(v, &cl->fa.allow_empty))
 			return fail(c, "bad allow_empty '%s' (expected yes or no)%s", v, "");

@@ -38,7 +38,7 @@ static void usage(FILE *f)
 	      "  sluice class list\n"
 	      "  sluice feed load CLASS FILE... | - [--format auto|plain|ipset|csv] [--strict]\n"
 	      "                   [--max-invalid PCT] [--max-churn PCT] [--allow-empty]\n"
-	      "                   [--dry-run] [--force]\n"
+	      "                   [--merge] [--dry-run] [--force]\n"
 	      "  sluice feed plan CLASS FILE... | -\n"
 	      "  sluice feed list\n"
 	      "  sluice lookup ADDR... | --stdin\n"

@@ -27,6 +27,7 @@ struct sl_feed_args {
 	double max_invalid; /* percent of data lines */
 	double max_churn;   /* percent of live entries; < 0: no limit */
 	bool allow_empty;
+	bool merge;	    /* merge covered and adjacent prefixes in the table */
 	bool dry_run;
 	bool force;
 	bool quiet;	    /* no plan output (apply prints its own) */

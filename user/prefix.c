@@ -250,3 +250,96 @@ void sl_pfx_resolve(struct sl_pfx_vec *vec)
 	/* Sorting puts the lowest class id first among equal prefixes. */
 	sort_unique(vec);
 }
+
+static bool pfx_contains(const struct sl_pfx *outer, const struct sl_pfx *p)
+{
+	struct sl_pfx m = *p;
+
+	if (outer->family != p->family || outer->plen > p->plen)
+		return false;
+	m.plen = outer->plen;
+	sl_pfx_mask(&m);
+	return !memcmp(m.addr, outer->addr, 16);
+}
+
+/* Drop prefixes whose nearest enclosing prefix has the same mergeable class. */
+static size_t drop_covered(struct sl_pfx_vec *vec, const bool *mergeable, size_t nclasses)
+{
+	struct sl_pfx *stack[130];
+	size_t i, out = 0, dropped = 0;
+	int top = 0;
+
+	for (i = 0; i < vec->n; i++) {
+		struct sl_pfx *p = &vec->v[i];
+
+		while (top && !pfx_contains(stack[top - 1], p))
+			top--;
+		if (top && stack[top - 1]->class_id == p->class_id && p->class_id < nclasses &&
+		    mergeable[p->class_id]) {
+			dropped++;
+			continue;
+		}
+		vec->v[out] = *p;
+		stack[top++] = &vec->v[out];
+		out++;
+	}
+	vec->n = out;
+	return dropped;
+}
+
+/* Join sibling prefixes of one mergeable class into their parent. */
+static size_t join_siblings(struct sl_pfx_vec *vec, const bool *mergeable, size_t nclasses)
+{
+	size_t i, out = 0, joined = 0;
+
+	for (i = 0; i < vec->n; i++) {
+		struct sl_pfx *a = &vec->v[i], *b, parent;
+		size_t j;
+
+		if (!a->plen || a->class_id >= nclasses || !mergeable[a->class_id]) {
+			vec->v[out++] = *a;
+			continue;
+		}
+		parent = *a;
+		parent.plen--;
+		sl_pfx_mask(&parent);
+		/* a must be the lower half; its sibling is the next prefix of the
+		 * same length after a's nested prefixes */
+		if (memcmp(parent.addr, a->addr, 16)) {
+			vec->v[out++] = *a;
+			continue;
+		}
+		for (j = i + 1; j < vec->n && pfx_contains(a, &vec->v[j]); j++)
+			;
+		b = j < vec->n ? &vec->v[j] : NULL;
+		/* no other prefix may be exactly the parent (sorted just before a) */
+		if (!b || b->plen != a->plen || b->class_id != a->class_id ||
+		    !pfx_contains(&parent, b) ||
+		    (out && vec->v[out - 1].plen == parent.plen &&
+		     !memcmp(vec->v[out - 1].addr, parent.addr, 16) &&
+		     vec->v[out - 1].family == parent.family)) {
+			vec->v[out++] = *a;
+			continue;
+		}
+		/* parent replaces a; the nested prefixes of a follow; b goes */
+		vec->v[out++] = parent;
+		for (i = i + 1; i < j; i++)
+			vec->v[out++] = vec->v[i];
+		joined++;
+		/* i is now j (b): skip it */
+	}
+	vec->n = out;
+	return joined;
+}
+
+size_t sl_pfx_merge(struct sl_pfx_vec *vec, const bool *mergeable, size_t nclasses)
+{
+	size_t total = 0, n;
+
+	do {
+		n = drop_covered(vec, mergeable, nclasses);
+		n += join_siblings(vec, mergeable, nclasses);
+		total += n;
+	} while (n);
+	return total;
+}

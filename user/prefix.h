@@ -29,4 +29,13 @@ void sl_pfx_normalise(struct sl_pfx_vec *vec);
  */
 void sl_pfx_resolve(struct sl_pfx_vec *vec);
 
+/*
+ * Within the classes marked mergeable, drop prefixes that the nearest
+ * enclosing prefix already gives to the same class, and join sibling
+ * prefixes of a class into their parent, until nothing changes. Every
+ * address keeps its class; lookups then report the merged prefixes. The
+ * vector must be resolved (sorted, unique). Returns the prefixes removed.
+ */
+size_t sl_pfx_merge(struct sl_pfx_vec *vec, const bool *mergeable, size_t nclasses);
+
 #endif

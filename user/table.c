@@ -105,8 +105,9 @@ static int table_fill(struct sl_ctx *ctx, int family, const struct sl_pfx *p, si
 	int err;
 
 	if (n > cap) {
-		sl_err("the IPv%d table is full: %zu prefixes, room for %u (raise it with "
-		       "attach --v%d-size)", family, n, cap, family);
+		sl_err("the IPv%d table is full: %zu prefixes, room for %u (sizes are set when sluice "
+		       "is loaded: 'sluice detach --all', then 'sluice attach DEV --v%d-size N')",
+		       family, n, cap, family);
 		return -E2BIG;
 	}
 	err = family == 4 ? sl_build_v4(p, n, &b) : sl_build_v6(p, n, &b);
@@ -154,6 +155,27 @@ static int gather(struct sl_ctx *ctx, __u32 skip, struct sl_pfx_vec *all)
 	return 0;
 }
 
+/* Merge within the classes that asked for it (feed load --merge). */
+static int merge_classes(struct sl_ctx *ctx, struct sl_pfx_vec *all)
+{
+	bool *mergeable = calloc(ctx->st.max_classes, sizeof(*mergeable)), any = false;
+	struct sl_class c;
+	__u32 id;
+
+	if (!mergeable)
+		return -ENOMEM;
+	for (id = 1; id < ctx->st.max_classes; id++) {
+		if (sl_class_get(ctx, id, &c))
+			continue;
+		mergeable[id] = (c.flags & SL_CLASS_USED) && (c.flags & SL_CLASS_MERGE);
+		any |= mergeable[id];
+	}
+	if (any)
+		sl_pfx_merge(all, mergeable, ctx->st.max_classes);
+	free(mergeable);
+	return 0;
+}
+
 int sl_tables_replace(struct sl_ctx *ctx, __u32 id, const struct sl_pfx *list, size_t n)
 {
 	struct sl_pfx_vec all = { 0 };
@@ -176,6 +198,9 @@ int sl_tables_replace(struct sl_ctx *ctx, __u32 id, const struct sl_pfx *list, s
 	for (i = all.n - n; i < all.n; i++)
 		all.v[i].class_id = id;
 	sl_pfx_resolve(&all);
+	err = merge_classes(ctx, &all);
+	if (err)
+		goto cleanup;
 
 	for (split = 0; split < all.n && all.v[split].family == 4; split++)
 		;
