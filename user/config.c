@@ -25,7 +25,9 @@ static const char *const xdp_modes[] = { "native", "generic" };
 
 static int fail(struct sl_cfg *c, const char *fmt, const char *a, const char *b)
 {
-	snprintf(c->err, sizeof(c->err), fmt, a, b);
+	/* inih goes on after an error and reports the first one's line */
+	if (!c->err[0])
+		snprintf(c->err, sizeof(c->err), fmt, a, b);
 	return 0; /* inih: stop, and report this line */
 }
 
