@@ -153,6 +153,8 @@ static int parse_line(enum sl_format fmt, char *line, unsigned long lineno,
 	case SL_FMT_CSV:
 		if (lineno == 1 && !strncasecmp(line + strspn(line, " \t"), "Updated:", 8))
 			return 0;
+		if (no_data(line))
+			return 0; /* blank lines and comments, as in the other formats */
 		line[strcspn(line, ";")] = '\0';
 		for (tok = strtok_r(line, "|", &s); tok; tok = strtok_r(NULL, "|", &s)) {
 			bool m;
@@ -199,8 +201,9 @@ int sl_feed_read_opts(const char *path, const struct sl_feed_opts *opts, struct 
 
 	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(STDIN_FILENO);
 	if (fd < 0) {
-		sl_err("%s: %s", name, strerror(errno));
-		return -errno;
+		err = -errno;
+		sl_err("%s: %s", name, strerror(-err));
+		return err;
 	}
 	r = calloc(1, sizeof(*r));
 	line = malloc(SL_FEED_MAX_LINE);

@@ -40,7 +40,7 @@ struct sl_feed_stats {
 int sl_feed_read_opts(const char *path, const struct sl_feed_opts *opts, struct sl_pfx_vec *out,
 		      struct sl_feed_stats *st);
 
-/* Strict read of one file, format detected. */
+/* Read one file, format detected; -EINVAL when any line is invalid. */
 int sl_feed_read(const char *path, struct sl_pfx_vec *out);
 
 #endif

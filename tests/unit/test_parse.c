@@ -608,6 +608,7 @@ static void test_entry_ranges(void **state)
 	static const char *const top[] = { "255.255.255.255/32", NULL };
 	static const char *const top24[] = { "255.255.255.0/24", NULL };
 	static const char *const top6[] = { "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff00/120", NULL };
+	static const char *const low64[] = { "2001:db8:0:1::/64", NULL };
 	static const char *const one6[] = { "2001:db8::1/128", "2001:db8::2/128", NULL };
 	static const char *const pfx[] = { "192.0.2.0/24", NULL };
 	struct sl_pfx_vec vec = { 0 };
@@ -625,6 +626,7 @@ static void test_entry_ranges(void **state)
 	check_entry("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff00-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
 		    top6);
 	check_entry("2001:db8::1-2001:db8::2", one6);
+	check_entry("2001:db8:0:1::-2001:db8:0:1:ffff:ffff:ffff:ffff", low64);
 	check_entry("192.0.2.0/24", pfx);
 
 	assert_int_equal(sl_parse_entry("192.0.2.9-192.0.2.1", 19, &vec, &why, &masked), -EINVAL);
@@ -693,6 +695,86 @@ static void test_entry_ranges_random(void **state)
 	}
 }
 
+typedef unsigned __int128 u128;
+
+static u128 v6_of(const struct sl_pfx *p)
+{
+	u128 v = 0;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		v = v << 8 | p->addr[i];
+	return v;
+}
+
+static void v6_str(u128 v, char *buf, size_t len)
+{
+	struct sl_pfx p = { .family = 6, .plen = 128 };
+	int i;
+
+	for (i = 15; i >= 0; i--) {
+		p.addr[i] = (__u8)v;
+		v >>= 8;
+	}
+	sl_fmt_addr(buf, len, &p);
+}
+
+static u128 rand128(unsigned int *seed)
+{
+	u128 v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 16 | (rand_r(seed) & 0xffff);
+	return v;
+}
+
+/* Random IPv6 ranges, of all magnitudes: the prefixes tile lo..hi exactly. */
+static void test_entry_ranges_random_v6(void **state)
+{
+	unsigned int seed = 13;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 3000; i++) {
+		int zeros = rand_r(&seed) % 129, bits = rand_r(&seed) % 129;
+		u128 lo = rand128(&seed), span = rand128(&seed), hi, next;
+		struct sl_pfx_vec vec = { 0 };
+		char a[64], b[64], s[140];
+		const char *why;
+		bool masked;
+		size_t k;
+		int rc;
+
+		/* lo with `zeros` low zero bits, span below 2^bits */
+		lo = zeros == 128 ? 0 : lo >> zeros << zeros;
+		span = bits == 128 ? span : span & (((u128)1 << bits) - 1);
+		hi = lo + span < lo ? ~(u128)0 : lo + span;
+		v6_str(lo, a, sizeof(a));
+		v6_str(hi, b, sizeof(b));
+		snprintf(s, sizeof(s), "%s-%s", a, b);
+		rc = sl_parse_entry(s, strlen(s), &vec, &why, &masked);
+		if (rc <= 0 || rc > 254)
+			fail_msg("\"%s\": %d", s, rc);
+		assert_int_equal(vec.n, rc);
+		next = lo;
+		for (k = 0; k < vec.n; k++) {
+			u128 at = v6_of(&vec.v[k]);
+			int host = 128 - vec.v[k].plen;
+			u128 mask = host == 128 ? ~(u128)0 : ((u128)1 << host) - 1;
+
+			assert_int_equal(vec.v[k].family, 6);
+			assert_true(at == next);
+			assert_true((at & mask) == 0);
+			if (k + 1 < vec.n)
+				next = at + mask + 1;
+			else
+				assert_true(at + mask == hi);
+		}
+		sl_pfx_vec_free(&vec);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -715,6 +797,7 @@ int main(void)
 		cmocka_unit_test(test_class_name),
 		cmocka_unit_test(test_entry_ranges),
 		cmocka_unit_test(test_entry_ranges_random),
+		cmocka_unit_test(test_entry_ranges_random_v6),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
