@@ -140,18 +140,21 @@ if command -v gnuplot >/dev/null; then
 	plots=""
 	for m in $METHODS; do
 		for f in $FLOWS; do
-			plots="$plots${plots:+, }'$DAT' using 2:(stringcolumn(1) eq '$m-$f' ? \$3 : 1/0) with linespoints title '$m, $f flow(s)'"
+			plots="$plots${plots:+, }'$DAT' using 2:(stringcolumn(1) eq '$m-$f' ? \$3 / \$2 : 1/0) with linespoints title '$m, $f flow(s)'"
 		done
 	done
 	gnuplot <<-EOF
 	set terminal png size 1000,700
 	set output '$PNG'
-	set logscale xy
+	set logscale x
+	set xrange [0.8:1250]
+	set yrange [0.6:1.2]
 	set xlabel 'configured rate (Mbit/s)'
-	set ylabel 'TCP goodput (Mbit/s)'
-	set key left top
+	set ylabel 'TCP goodput / configured rate'
+	set title 'iperf3 TCP through a gateway namespace (goodput; 0.956 = the rate on the wire)'
+	set key right bottom
 	set grid
-	plot x title 'configured rate' with lines dashtype 2 lc rgb 'black', $plots
+	plot 1 title 'configured rate' with lines dashtype 2 lc rgb 'black', 0.956 title 'payload share of full-size frames' with lines dashtype 3 lc rgb 'gray', $plots
 	EOF
 	echo "plot: $PNG"
 fi
