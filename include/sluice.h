@@ -65,6 +65,7 @@ enum sl_verdict {
 };
 
 #define SL_CLASS_USED (1u << 0)
+#define SL_CLASS_MERGE (1u << 1) /* merge covered and adjacent prefixes */
 
 /*
  * Per-class configuration, one array slot per class id. The datapath reads
