@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /* sluice attach / detach / status */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <linux/if_link.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <json-c/json.h>
 
@@ -193,7 +196,14 @@ int cmd_detach(int argc, char **argv)
 	}
 
 	sl_ctx_init(&ctx, sl_bpffs());
+	/* detach --all also clears a broken state: no "incomplete" report */
+	sl_quiet = all && geteuid() == 0;
 	err = sl_open(&ctx, SL_OPEN_LOCK, NULL);
+	sl_quiet = false;
+	if (err && err != -ENOENT && err != -EIO && all) {
+		sl_err("cannot open the pinned state under %s: %s", ctx.dir, strerror(-err));
+		goto out;
+	}
 	if (err == -ENOENT) {
 		sl_close(&ctx);
 		if (all) {
@@ -210,8 +220,29 @@ int cmd_detach(int argc, char **argv)
 	}
 	if (err) {
 		if (all && err == -EIO) {
-			/* A broken state: remove the pins all the same. */
+			/*
+			 * A broken or older state: undo what its attachment
+			 * records name, as far as they can be read, then remove
+			 * the pins all the same.
+			 */
+			char path[PATH_MAX];
+
 			sl_close(&ctx);
+			sl_pin_path(path, sizeof(path), &ctx, "%s", SL_MAP_ATTACH);
+			ctx.attach_fd = bpf_obj_get(path);
+			if (ctx.attach_fd >= 0) {
+				struct bpf_map_info info = {};
+				__u32 len = sizeof(info);
+
+				if (!bpf_obj_get_info_by_fd(ctx.attach_fd, &info, &len) &&
+				    info.key_size == sizeof(struct sl_attach_key) &&
+				    info.value_size == sizeof(struct sl_attach_val))
+					sl_detach(&ctx, 0, -1, &count);
+				close(ctx.attach_fd);
+				ctx.attach_fd = -1;
+			}
+			sl_warn("the pinned state was incomplete; removed it and %d attachment%s",
+				count, count == 1 ? "" : "s");
 			return sl_unload(&ctx);
 		}
 		goto out;
