@@ -288,4 +288,21 @@ else
 fi
 err_check "detach of a device after detach --all" "nothing attached to $GW_CDEV" detach "$GW_CDEV"
 
+# A broken (or older, differently laid out) pinned state: detach --all still
+# undoes its attachments and removes it.
+sl_ok attach "$GW_SDEV" --hook tc-egress
+sl_ok attach "$GW_CDEV" --hook tc-ingress
+rm -f "$BPFFS/sluice/sl_sources"
+out=$(sl detach --all 2>&1)
+rc=$?
+# (the foreign clsact made above on $GW_SDEV stays; sluice's filters go)
+qd=$(in_ns "$GW" tc qdisc show dev "$GW_CDEV"; for d in "$GW_CDEV" "$GW_SDEV"; do
+	in_ns "$GW" tc filter show dev "$d" ingress; in_ns "$GW" tc filter show dev "$d" egress; done)
+pins=$(find "$BPFFS" -mindepth 1 ! -name progs.debug ! -name maps.debug)
+if [ "$rc" = 0 ] && ! grep -Eq "clsact|sl_t" <<<"$qd" && [ -z "$pins" ]; then
+	ok "detach --all clears a broken state and its attachments ($out)"
+else
+	not_ok "detach --all clears a broken state and its attachments" "exit $rc: $out" "$qd" "$pins"
+fi
+
 finish
