@@ -27,6 +27,7 @@
 
 #include "attach.h"
 #include "cmd.h"
+#include "config.h"
 #include "state.h"
 #include "util.h"
 
@@ -601,9 +602,12 @@ int cmd_exporter(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, 'l' },
+		{ "config", required_argument, NULL, 'c' },
 		{}
 	};
-	const char *listen_spec = SL_EXPORTER_LISTEN;
+	const char *listen_spec = SL_EXPORTER_LISTEN, *config = NULL;
+	char listen_buf[sizeof(((struct sl_cfg *)0)->exporter)];
+	bool listen_set = false;
 	struct MHD_Daemon *d = NULL;
 	struct sockaddr_storage ss;
 	struct server srv = { 0 };
@@ -612,18 +616,34 @@ int cmd_exporter(int argc, char **argv)
 	sigset_t sigs, old;
 	int c, sig, fd = -1, err;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			listen_spec = optarg;
+			listen_set = true;
+			break;
+		case 'c':
+			config = optarg;
 			break;
 		default:
 			return -EINVAL;
 		}
 	}
 	if (optind != argc) {
-		sl_err("usage: sluice exporter [--listen ADDR:PORT]");
+		sl_err("usage: sluice exporter [--listen ADDR:PORT] [-c FILE]");
 		return -EINVAL;
+	}
+	/* Without --listen: [global] exporter of the config file, if any. */
+	if (!listen_set && (config || access(SL_DEFAULT_CONFIG, R_OK) == 0)) {
+		struct sl_cfg cfg;
+
+		if (sl_config_load(config ? config : SL_DEFAULT_CONFIG, &cfg))
+			return -EINVAL;
+		if (cfg.exporter[0]) {
+			snprintf(listen_buf, sizeof(listen_buf), "%s", cfg.exporter);
+			listen_spec = listen_buf;
+		}
+		sl_config_free(&cfg);
 	}
 	if (geteuid() != 0) {
 		sl_err("sluice needs root (CAP_BPF and CAP_NET_ADMIN)");

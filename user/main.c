@@ -45,7 +45,7 @@ static void usage(FILE *f)
 	      "  sluice stats [--prometheus]\n"
 	      "  sluice status\n"
 	      "  sluice top [--interval SECONDS] [--iterations N]\n"
-	      "  sluice exporter [--listen ADDR:PORT]\n"
+	      "  sluice exporter [--listen ADDR:PORT] [-c FILE]\n"
 	      "  sluice apply [-c FILE] [--dry-run]\n"
 	      "\n"
 	      "Options:\n"
