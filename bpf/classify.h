@@ -32,6 +32,22 @@ static __always_inline __u32 sl_word(void *tab, __u32 idx)
 #endif
 }
 
+/* Words idx and idx + 1 (idx even: one element) with one lookup. */
+static __always_inline void sl_word_pair(void *tab, __u32 idx, __u32 *first, __u32 *second)
+{
+	__u32 key = idx >> 1;
+	__u64 *w = bpf_map_lookup_elem(tab, &key);
+	__u64 v = w ? *w : 0;
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	*first = (__u32)v;
+	*second = v >> 32;
+#else
+	*first = v >> 32;
+	*second = (__u32)v;
+#endif
+}
+
 /* Host-order address; returns an entry word (0: no match). */
 static __always_inline __u32 sl_lookup4(void *tab, __u32 a)
 {
@@ -39,28 +55,25 @@ static __always_inline __u32 sl_lookup4(void *tab, __u32 a)
 	int i;
 
 	if (e & SL_E_HOSTS) {
-		__u32 off = sl_word(tab, SL_T4_W_HASH_OFF);
-		__u32 bits = sl_word(tab, SL_T4_W_HASH_BITS);
-		__u32 probes = sl_word(tab, SL_T4_W_HASH_PROBES);
-		__u32 h, slot, v;
+		__u32 off = sl_word(tab, SL_T4_W_HASH_OFF), bits, probes, h, k, v;
 
+		sl_word_pair(tab, SL_T4_W_HASH_BITS, &bits, &probes);
 		if (bits < 1 || bits > 31)
 			return 0;
 		h = sl_hash32(a, bits);
 		for (i = 0; i < SL_MAX_PROBES; i++) {
 			if (i >= (int)probes)
 				break;
-			slot = off + 2 * ((h + i) & ((1u << bits) - 1));
-			v = sl_word(tab, slot + 1);
+			/* a slot (address, entry) is one element: off is even */
+			sl_word_pair(tab, off + 2 * ((h + i) & ((1u << bits) - 1)), &k, &v);
 			if (!(v & SL_E_VALID))
 				break;
-			if (sl_word(tab, slot) == a)
+			if (k == a)
 				return v;
 		}
 	}
 	if (e & SL_E_CHUNK)
-		e = sl_word(tab, sl_word(tab, SL_T4_W_CHUNK_OFF) + SL_E_CHUNK_IDX(e) * 256 +
-				      (a & 0xff));
+		e = sl_word(tab, SL_T4_CHUNK_OFF + SL_E_CHUNK_IDX(e) * 256 + (a & 0xff));
 	return e & SL_E_VALID ? e : 0;
 }
 

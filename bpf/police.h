@@ -72,20 +72,24 @@ static __always_inline void sl_count(void *map, __u32 key, int verdict, __u64 le
 static __always_inline int sl_enforce(__u32 class_id, int dir, __u64 len)
 {
 	__u32 key = class_id * SL_DIR_MAX + dir;
+	int verdict = SL_PASS, action = SL_PASS;
 	struct sl_class *cls;
-	int verdict = SL_PASS, action;
 
 	cls = bpf_map_lookup_elem(&sl_classes, &class_id);
 	if (cls && (cls->flags & SL_CLASS_USED)) {
-		if (cls->policy == SL_POLICY_DROP)
-			verdict = SL_DROP;
-		else if (cls->policy == SL_POLICY_POLICE)
-			verdict = sl_police(key, cls->rate[dir & 1], cls->burst[dir & 1], len);
+		switch (cls->policy) {
+		case SL_POLICY_DROP:
+			verdict = action = SL_DROP;
+			break;
+		case SL_POLICY_POLICE:
+			verdict = action = sl_police(key, cls->rate[dir & 1], cls->burst[dir & 1], len);
+			break;
+		case SL_POLICY_SHAPE:
+			if (cls->rate[dir & 1] && class_id <= SL_SHAPE_MAX_CLASS)
+				action = SL_SHAPE;
+			break;
+		}
 	}
-	action = verdict;
-	if (cls && (cls->flags & SL_CLASS_USED) && cls->policy == SL_POLICY_SHAPE &&
-	    cls->rate[dir & 1] && class_id <= SL_SHAPE_MAX_CLASS)
-		action = SL_SHAPE;
 	sl_count(&sl_stats, key, verdict, len);
 	return action;
 }

@@ -135,19 +135,20 @@ struct sl_counters {
  * IPv4 table: a header, a directory of 2^24 entries indexed by the top 24
  * bits of the address (DIR-24-8), 256-entry chunks for /24s that hold longer
  * prefixes, and an open-addressing hash of /32 hosts (slots of two words:
- * address in host order, entry).
+ * address in host order, entry; at an even word offset, so that a slot is
+ * one 8-byte array element).
  */
 #define SL_T4_MAGIC 0x5c740001u
 enum {
 	SL_T4_W_MAGIC = 0,
-	SL_T4_W_CHUNK_OFF,
 	SL_T4_W_HASH_OFF,
-	SL_T4_W_HASH_BITS,
+	SL_T4_W_HASH_BITS,   /* even: read with HASH_PROBES in one lookup */
 	SL_T4_W_HASH_PROBES,
 	SL_T4_HDR = 16,
 };
 #define SL_T4_DIR_OFF SL_T4_HDR
 #define SL_T4_DIR_SIZE (1u << 24)
+#define SL_T4_CHUNK_OFF (SL_T4_DIR_OFF + SL_T4_DIR_SIZE)
 
 /*
  * IPv6 table: an array of 24-byte elements (a separate inner map type from

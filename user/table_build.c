@@ -131,7 +131,7 @@ static void fill_dir(__u32 *dir, const struct sl_pfx *v, size_t n)
 int sl_build_v4(const struct sl_pfx *v, size_t n, struct sl_built *out)
 {
 	size_t i, nhosts = 0, nchunks = 0;
-	__u32 bits = 0, words, chunk_off, hash_off, last24 = ~0u;
+	__u32 bits = 0, words, hash_off, last24 = ~0u;
 	__u32 *t, *dir;
 	__u8 *used = NULL;
 	int probes = 0, fd;
@@ -161,8 +161,9 @@ int sl_build_v4(const struct sl_pfx *v, size_t n, struct sl_built *out)
 		}
 		free(used);
 	}
-	chunk_off = SL_T4_DIR_OFF + SL_T4_DIR_SIZE;
-	hash_off = chunk_off + nchunks * 256;
+	/* even, so a hash slot is one array element (bpf/classify.h) */
+	_Static_assert(SL_T4_CHUNK_OFF % 2 == 0, "chunks start on an element");
+	hash_off = SL_T4_CHUNK_OFF + nchunks * 256;
 	words = n ? hash_off + (nhosts ? 2u << bits : 0) : SL_T4_HDR;
 
 	/* Two words per 8-byte element: the stride of mmap-able arrays. */
@@ -170,7 +171,6 @@ int sl_build_v4(const struct sl_pfx *v, size_t n, struct sl_built *out)
 	if (fd < 0)
 		return fd;
 	t[SL_T4_W_MAGIC] = SL_T4_MAGIC;
-	t[SL_T4_W_CHUNK_OFF] = chunk_off;
 	t[SL_T4_W_HASH_OFF] = hash_off;
 	t[SL_T4_W_HASH_BITS] = nhosts ? bits : 0;
 	t[SL_T4_W_HASH_PROBES] = probes;
@@ -188,7 +188,7 @@ int sl_build_v4(const struct sl_pfx *v, size_t n, struct sl_built *out)
 
 		if (v[i].plen <= 24 || v[i].plen == 32)
 			continue;
-		chunk = t + chunk_off + (nchunks - (a >> 8 != last24 ? 0 : 1)) * 256;
+		chunk = t + SL_T4_CHUNK_OFF + (nchunks - (a >> 8 != last24 ? 0 : 1)) * 256;
 		if (a >> 8 != last24) {
 			__u32 base = dir[a >> 8];
 
