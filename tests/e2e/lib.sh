@@ -42,8 +42,6 @@ GWS_MAC=02:5c:02:00:00:01 SV_MAC=02:5c:02:00:00:02
 
 E2E_TMP=""  # scratch directory (iperf3 logs, feed files)
 BPFFS=""    # the private bpffs mount point
-E2E_PASS=0
-E2E_FAIL=0
 IPERF_SERVER_PID="" # the background iperf3 server and client, while they run
 IPERF_CLIENT_PID=""
 E2E_PORT=5201
@@ -51,59 +49,14 @@ E2E_QUIET=${E2E_QUIET:-0}
 
 # ---------------------------------------------------------------- reporting
 
-ok() { echo "ok - $1"; E2E_PASS=$((E2E_PASS + 1)); }
-
-# not_ok NAME [DETAIL...]
-not_ok() {
-	local d
-	echo "not ok - $1"
-	shift
-	for d in "$@"; do
-		diag "$d"
-	done
-	E2E_FAIL=$((E2E_FAIL + 1))
-}
-
-# diag TEXT: "# " before every line
-diag() {
-	local l
-	while IFS= read -r l; do
-		echo "# $l"
-	done <<<"$*"
-}
-
-# check NAME CMD...: ok when CMD succeeds (its output is shown on failure)
-check() {
-	local name=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		ok "$name"
-	else
-		not_ok "$name" "command: $*" "${out:-(no output)}"
-	fi
-}
-
-# check_fails NAME CMD...: ok when CMD fails
-check_fails() {
-	local name=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		not_ok "$name" "command succeeded but should have failed: $*" "${out:-(no output)}"
-	else
-		ok "$name"
-	fi
-}
+# ok, not_ok, diag, result, check, check_fails, finish
+. "$E2E_LIB_DIR/tap.sh"
 
 # bail MSG: a broken setup; stop here (the EXIT trap cleans up)
 bail() {
 	echo "not ok - setup: $*"
 	E2E_FAIL=$((E2E_FAIL + 1))
 	exit 1
-}
-
-finish() {
-	echo "# $E2E_PASS passed, $E2E_FAIL failed"
-	[ "$E2E_FAIL" = 0 ]
 }
 
 log() { [ "$E2E_QUIET" = 1 ] || echo "# $*"; }

@@ -17,26 +17,7 @@ NB=sltopb$ID # the peer: 10.99.0.2 (class web), 10.99.0.3 (class bad)
 T=$(mktemp -d /tmp/sluice-test-top.XXXXXX)
 B=$T/bpffs
 PIDS=()
-failed=0
-
-ok() { echo "ok - $1"; }
-
-not_ok() {
-	local name=$1 line
-	shift
-	echo "not ok - $name"
-	for line in "$@"; do
-		printf '%s\n' "$line" | sed 's/^/# /'
-	done
-	failed=1
-}
-
-# result NAME STATUS DETAIL...: ok when STATUS (of the checks just run) is 0.
-result() {
-	local name=$1 status=$2
-	shift 2
-	if [ "$status" = 0 ]; then ok "$name"; else not_ok "$name" "$@"; fi
-}
+. tests/e2e/tap.sh
 
 # shellcheck disable=SC2317 # run by the trap
 cleanup() {
@@ -332,4 +313,4 @@ PIDS=()
 result "top: exits non-zero with a message when sluice is unloaded under it" $? \
 	"exit status $rc, stderr: $(cat "$T/gone.err")"
 
-exit $failed
+finish
