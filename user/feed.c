@@ -89,20 +89,6 @@ const char *const sl_format_names[SL_FMT_MAX] = {
 	[SL_FMT_CSV] = "csv",
 };
 
-static char *trim(char *s, char **end)
-{
-	char *e;
-
-	while (*s && isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		e--;
-	*e = '\0';
-	*end = e;
-	return s;
-}
-
 /* Guess the format from the first line that holds data. */
 static enum sl_format detect(const char *line)
 {
@@ -138,7 +124,7 @@ static int parse_line(enum sl_format fmt, char *line, unsigned long lineno,
 	*masked = false;
 	switch (fmt) {
 	case SL_FMT_IPSET:
-		s = trim(line, &e);
+		s = sl_trim(line, &e);
 		if (strncmp(s, "add ", 4))
 			return 0; /* create, flush, comments: not entries */
 		s += 4 + strspn(s + 4, " \t");
@@ -159,7 +145,7 @@ static int parse_line(enum sl_format fmt, char *line, unsigned long lineno,
 		for (tok = strtok_r(line, "|", &s); tok; tok = strtok_r(NULL, "|", &s)) {
 			bool m;
 
-			tok = trim(tok, &e);
+			tok = sl_trim(tok, &e);
 			if (e == tok)
 				continue;
 			n = sl_parse_entry(tok, e - tok, out, why, &m);
@@ -175,7 +161,7 @@ static int parse_line(enum sl_format fmt, char *line, unsigned long lineno,
 		return total;
 	default:
 		line[strcspn(line, "#;")] = '\0';
-		s = trim(line, &e);
+		s = sl_trim(line, &e);
 		if (e == s)
 			return 0;
 		if (strpbrk(s, " \t") && !strchr(s, '-')) {

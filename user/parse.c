@@ -179,21 +179,30 @@ void sl_fmt_pfx(char *buf, size_t len, const struct sl_pfx *p)
 	snprintf(buf, len, "%s/%u", a, p->plen);
 }
 
-int sl_parse_feed_line(char *line, struct sl_pfx *p, const char **why, bool *masked)
+char *sl_trim(char *s, char **end)
 {
-	char *s = line, *e;
+	char *e;
 
-	*masked = false;
-	e = s + strcspn(s, "#;");
-	*e = '\0';
 	while (*s && isspace((unsigned char)*s))
 		s++;
 	e = s + strlen(s);
 	while (e > s && isspace((unsigned char)e[-1]))
 		e--;
+	*e = '\0';
+	*end = e;
+	return s;
+}
+
+int sl_parse_feed_line(char *line, struct sl_pfx *p, const char **why, bool *masked)
+{
+	char *s, *e;
+
+	*masked = false;
+	line[strcspn(line, "#;")] = '\0';
+	s = sl_trim(line, &e);
 	if (e == s)
 		return 0;
-	if (memchr(s, ' ', e - s) || memchr(s, '\t', e - s)) {
+	if (strpbrk(s, " \t")) {
 		*why = "more than one field (expected one address or prefix per line)";
 		return -EINVAL;
 	}

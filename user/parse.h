@@ -38,6 +38,9 @@ bool sl_pfx_mask(struct sl_pfx *p);
 void sl_fmt_pfx(char *buf, size_t len, const struct sl_pfx *p);
 void sl_fmt_addr(char *buf, size_t len, const struct sl_pfx *p);
 
+/* Skip leading and cut trailing white space (in place); *end: the new end. */
+char *sl_trim(char *s, char **end);
+
 /*
  * One line of a plain feed: an address or prefix with optional '#' or ';'
  * comment. Returns 1 for a prefix, 0 for a blank or comment line, -EINVAL
