@@ -254,21 +254,19 @@ static int detach_one(struct sl_ctx *ctx, const struct sl_attach_key *k,
 
 int sl_detach(struct sl_ctx *ctx, __u32 ifindex, int hook, int *count)
 {
-	struct sl_attach_key keys[SL_MAX_ATTACH], k, *prev = NULL;
-	struct sl_attach_val v;
-	int n = 0, i, err = 0;
+	struct sl_attach_key keys[SL_MAX_ATTACH];
+	struct sl_attach_val vals[SL_MAX_ATTACH], v;
+	int n, i, err = 0;
 
 	/* Collect first: deleting while walking the hash skips entries. */
-	while (n < SL_MAX_ATTACH && !bpf_map_get_next_key(ctx->attach_fd, prev, &k)) {
-		keys[n] = k;
-		prev = &keys[n++];
-	}
+	n = sl_attach_list(ctx, keys, vals, SL_MAX_ATTACH);
 	*count = 0;
 	for (i = 0; i < n; i++) {
 		if (ifindex && keys[i].ifindex != ifindex)
 			continue;
 		if (hook >= 0 && keys[i].hook != (__u32)hook)
 			continue;
+		/* read again: detaching a TC hook may hand its clsact to the other */
 		if (bpf_map_lookup_elem(ctx->attach_fd, &keys[i], &v))
 			continue;
 		if (detach_one(ctx, &keys[i], &v))
