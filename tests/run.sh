@@ -31,6 +31,20 @@ need_root() {
 	return 1
 }
 
+# tally NAME PASSED FAILED LOG PATTERN: add to the totals and report; on
+# failure show the log's lines that match PATTERN
+tally() {
+	passed=$((passed + $2))
+	failed=$((failed + $3))
+	if [ "$3" != 0 ]; then
+		failures+=("$1")
+		echo "FAIL $1 ($2 passed, $3 failed; log: $4)"
+		grep -E "$5" "$4" | head -30
+	else
+		echo "ok   $1 ($2 passed)"
+	fi
+}
+
 run_cmocka() {
 	local bin=$1 name log p f rc
 	name=$(basename "$bin")
@@ -44,15 +58,8 @@ run_cmocka() {
 	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
 		f=1 # crashed, or a sanitizer report
 	fi
-	passed=$((passed + p))
-	failed=$((failed + f))
-	if [ "$f" != 0 ]; then
-		failures+=("$name")
-		echo "FAIL $name ($p passed, $f failed; log: $log)"
-		grep -E '^\[  FAILED  \]|^\[  ERROR   \]|ERROR: AddressSanitizer|runtime error' "$log" | head -20
-	else
-		echo "ok   $name ($p passed)"
-	fi
+	tally "$name" "$p" "$f" "$log" \
+		'^\[  FAILED  \]|^\[  ERROR   \]|ERROR: AddressSanitizer|runtime error'
 }
 
 run_unit() {
@@ -102,15 +109,7 @@ run_e2e() {
 			f=1
 			echo "not ok - $name exited with status $rc" >>"$log"
 		fi
-		passed=$((passed + p))
-		failed=$((failed + f))
-		if [ "$f" != 0 ]; then
-			failures+=("$name")
-			echo "FAIL $name ($p passed, $f failed; log: $log)"
-			grep -E '^not ok|^#' "$log" | head -30
-		else
-			echo "ok   $name ($p passed)"
-		fi
+		tally "$name" "$p" "$f" "$log" '^not ok|^#'
 	done
 }
 
