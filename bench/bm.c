@@ -102,36 +102,10 @@ static int load_tables(struct bm *b, const struct sl_pfx_vec *pfx)
 		return err;
 
 	/* The reference tries, filled with batch updates. */
-	for (f = 0; f < 2; f++) {
-		const struct sl_pfx *v = f ? pfx->v + split : pfx->v;
-		size_t n = f ? pfx->n - split : split, i;
-		size_t ksz = f ? sizeof(struct sl_v6_key) : sizeof(struct sl_v4_key);
-		char *keys = calloc(n + 1, ksz);
-		struct sl_lpm_val *vals = calloc(n + 1, sizeof(*vals));
-
+	for (f = 0; f < 2 && !err; f++) {
 		trie = bpf_map__fd(f ? b->skel->maps.bm_trie6 : b->skel->maps.bm_trie4);
-		if (!keys || !vals) {
-			free(keys);
-			free(vals);
-			return -ENOMEM;
-		}
-		for (i = 0; i < n; i++) {
-			struct sl_v6_key *k = (struct sl_v6_key *)(keys + i * ksz);
-
-			k->prefixlen = v[i].plen;
-			memcpy(k->addr, v[i].addr, f ? 16 : 4);
-			vals[i].class_id = v[i].class_id;
-			vals[i].prefixlen = v[i].plen;
-		}
-		for (i = 0; i < n && !err;) {
-			__u32 c = n - i > 65536 ? 65536 : n - i;
-
-			if (bpf_map_update_batch(trie, keys + i * ksz, vals + i, &c, NULL))
-				err = -errno;
-			i += c;
-		}
-		free(keys);
-		free(vals);
+		err = f ? sl_trie_fill(trie, 6, pfx->v + split, pfx->n - split) :
+			  sl_trie_fill(trie, 4, pfx->v, split);
 	}
 	return err;
 }

@@ -378,21 +378,14 @@ int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out)
 	return 0;
 }
 
-int sl_trie_build(int family, const struct sl_pfx *p, size_t n, __u32 max_entries)
+int sl_trie_fill(int fd, int family, const struct sl_pfx *p, size_t n)
 {
-	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
 	size_t ksz = family == 4 ? sizeof(struct sl_v4_key) : sizeof(struct sl_v6_key);
 	size_t alen = family == 4 ? 4 : 16, i, done;
-	struct sl_lpm_val *vals = NULL;
-	char *keys = NULL;
-	int fd, err = 0;
+	struct sl_lpm_val *vals = calloc(n + 1, sizeof(*vals));
+	char *keys = calloc(n + 1, ksz);
+	int err = 0;
 
-	fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, family == 4 ? "sl_ref_v4" : "sl_ref_v6", ksz,
-			    sizeof(struct sl_lpm_val), max_entries, &opts);
-	if (fd < 0)
-		return -errno;
-	keys = calloc(n + 1, ksz);
-	vals = calloc(n + 1, sizeof(*vals));
 	if (!keys || !vals) {
 		err = -ENOMEM;
 		goto cleanup;
@@ -417,9 +410,5 @@ int sl_trie_build(int family, const struct sl_pfx *p, size_t n, __u32 max_entrie
 cleanup:
 	free(keys);
 	free(vals);
-	if (err) {
-		close(fd);
-		return err;
-	}
-	return fd;
+	return err;
 }

@@ -21,7 +21,7 @@ int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out);
 /* A table map of nelem elements (mmapped into *mem when not NULL). */
 int sl_table_map_create(__u32 value_size, __u32 nelem, void **mem);
 
-/* A kernel LPM trie holding the same prefixes: the reference implementation. */
-int sl_trie_build(int family, const struct sl_pfx *p, size_t n, __u32 max_entries);
+/* Fill a kernel LPM trie (the reference) with one family's prefixes. */
+int sl_trie_fill(int fd, int family, const struct sl_pfx *p, size_t n);
 
 #endif
