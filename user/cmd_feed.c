@@ -30,14 +30,10 @@ struct plan {
 
 static int parse_pct(const char *opt, const char *s, double *out)
 {
-	char *end;
-	double v = strtod(s, &end);
-
-	if (end == s || (*end && strcmp(end, "%")) || v < 0 || v > 100) {
+	if (sl_parse_pct(s, out)) {
 		sl_err("bad %s '%s' (expected a percentage from 0 to 100)", opt, s);
 		return -EINVAL;
 	}
-	*out = v;
 	return 0;
 }
 

@@ -44,17 +44,6 @@ static int parse_bool(const char *v, bool *out)
 	return 0;
 }
 
-static int parse_pct(const char *v, double *out)
-{
-	char *end;
-	double d = strtod(v, &end);
-
-	if (end == v || (*end && strcmp(end, "%")) || d < 0 || d > 100)
-		return -EINVAL;
-	*out = d;
-	return 0;
-}
-
 static int parse_u32(const char *v, __u32 min, __u32 max, __u32 *out)
 {
 	char *end;
@@ -198,10 +187,10 @@ static int class_key(struct sl_cfg *c, const char *name, const char *k, const ch
 		if (parse_bool(v, &cl->fa.allow_empty))
 			return fail(c, "bad allow_empty '%s' (expected yes or no)%s", v, "");
 	} else if (!strcmp(k, "max_invalid")) {
-		if (parse_pct(v, &cl->fa.max_invalid))
+		if (sl_parse_pct(v, &cl->fa.max_invalid))
 			return fail(c, "bad max_invalid '%s' (expected a percentage)%s", v, "");
 	} else if (!strcmp(k, "max_churn")) {
-		if (parse_pct(v, &cl->fa.max_churn))
+		if (sl_parse_pct(v, &cl->fa.max_churn))
 			return fail(c, "bad max_churn '%s' (expected a percentage)%s", v, "");
 	} else {
 		return fail(c, "unknown key '%s' in [class %s]", k, name);

@@ -364,3 +364,14 @@ __u64 sl_default_burst(__u64 rate_bps)
 		b = SL_MAX_BURST;
 	return b;
 }
+
+int sl_parse_pct(const char *s, double *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (end == s || (*end && strcmp(end, "%")) || v < 0 || v > 100)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}

@@ -64,6 +64,9 @@ int sl_parse_entry(const char *s, size_t len, struct sl_pfx_vec *vec, const char
 /* Append the minimal prefixes covering lo..hi (same family, lo <= hi). */
 int sl_range_to_pfx(const struct sl_pfx *lo, const struct sl_pfx *hi, struct sl_pfx_vec *vec);
 
+/* "5", "2.5%": a percentage from 0 to 100. */
+int sl_parse_pct(const char *s, double *out);
+
 /* Default bursts derived from a rate: the policer's bucket, and HTB's burst. */
 __u64 sl_default_burst(__u64 rate_bps);
 __u64 sl_default_shape_burst(__u64 rate_bps);
