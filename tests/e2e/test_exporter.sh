@@ -353,12 +353,23 @@ result "prometheus: scrapes the exporter: sluice_up 1 and the web class's 4 IPv4
 	"prefixes: $(pq 'sluice_class_prefixes{class="web"}' 2>&1)" \
 	"log: $(tail -20 "$T/prometheus.log")"
 
-na curl -sS -m 5 "http://127.0.0.1:$PPORT/api/v1/targets" >"$T/targets.json" 2>&1
+# (polled: the server's view settles within a few scrapes)
+for _ in $(seq 1 20); do
+	na curl -sS -m 5 "http://127.0.0.1:$PPORT/api/v1/targets" >"$T/targets.json" 2>&1
+	jq -e '.data.activeTargets | length == 1 and .[0].health == "up" and .[0].lastError == ""' \
+		"$T/targets.json" >/dev/null 2>&1 && break
+	sleep 0.5
+done
 jq -e '.data.activeTargets | length == 1 and .[0].health == "up" and .[0].lastError == ""' \
 	"$T/targets.json" >/dev/null 2>&1
-result "prometheus: the target is up, no scrape error" $? "$(cat "$T/targets.json")"
+result "prometheus: the target is up, no scrape error" $? "$(cat "$T/targets.json")" \
+	"log: $(tail -20 "$T/prometheus.log")"
 
-pq 'sluice_class_bytes_total{class="web",direction="in",verdict="pass"}' >"$T/q.json" 2>&1
+for _ in $(seq 1 20); do
+	pq 'sluice_class_bytes_total{class="web",direction="in",verdict="pass"}' >"$T/q.json" 2>&1
+	jq -e '.data.result | length == 1' "$T/q.json" >/dev/null 2>&1 && break
+	sleep 0.5
+done
 jq -e --arg wb "$wb" '.data.result[0].value[1] | tonumber >= ($wb | tonumber)' "$T/q.json" \
 	>/dev/null 2>&1 &&
 	pq 'count(sluice_class_info)' | jq -e '.data.result[0].value[1] == "4"' >/dev/null 2>&1
