@@ -210,8 +210,8 @@ PIDS=()
 
 # --- under a pseudo-terminal --------------------------------------------------
 
-# pty_run ACTION: top under script(1) in a 60x12 terminal, then ACTION after
-# 1.3 s (q: type q; int: type ^C; term: SIGTERM to sluice). Files $T/ACTION.*;
+# pty_run ACTION: top under script(1) in a 60x12 terminal, then ACTION once
+# its second frame is out (q: type q; int: type ^C; term: SIGTERM to sluice). Files $T/ACTION.*;
 # sets pty_rc and pty_ms (ms from the action to the exit, or "timeout").
 pty_run() {
 	local name=$1 action=$1 spid t0 t1
@@ -230,7 +230,13 @@ pty_run() {
 	spid=$!
 	PIDS+=("$spid")
 	exec 7>"$T/$name.in"
-	sleep 1.3
+	# Act only once top has drawn two frames: its handlers and raw mode are
+	# in place by then. A fixed sleep raced a slow start on a loaded machine
+	# (^C before the handler was installed killed it with status 130).
+	for _ in $(seq 1 200); do
+		[ "$(grep -aoF $'\e[H\e[2J' "$T/$name.out" 2>/dev/null | wc -l)" -ge 2 ] && break
+		sleep 0.05
+	done
 	t0=$(date +%s%N)
 	case $action in
 	q) printf q >&7 ;;
