@@ -123,9 +123,13 @@ apply_rc -j apply -c "$E2E_TMP/missing.conf"
 cp "$E2E_TMP/good.conf" "$CONF"
 
 # ---- the lock serialises: an apply waits for a holder of the lock
-timeout 20 flock "$BPFFS" sleep 2 &
+rm -f "$E2E_TMP/locked"
+timeout 20 flock "$BPFFS" sh -c "touch '$E2E_TMP/locked'; sleep 2" &
 holder=$!
-sleep 0.3
+for _ in $(seq 1 100); do
+	[ -e "$E2E_TMP/locked" ] && break
+	sleep 0.05
+done
 t0=$(date +%s.%N)
 printf '%s\n' "$SV4" >"$E2E_TMP/slow.txt"
 apply_rc apply -c "$CONF"
