@@ -152,6 +152,8 @@ int main(int argc, char **argv)
 {
 	static const size_t sizes[] = { 1000, 100000, 1000000 };
 	const char *out = argc > 1 ? argv[1] : ".output/bench-lookup.md";
+	/* BENCH_SIZE=N: only that table size, for a quick look (no flatness). */
+	const char *only = getenv("BENCH_SIZE");
 	double s_small = 0, s_big = 0;
 	FILE *md = fopen(out, "w");
 	size_t i;
@@ -174,6 +176,9 @@ int main(int argc, char **argv)
 		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 			double s4 = 0;
 
+			if (only && strtoul(only, NULL, 10) != sizes[i])
+				continue;
+
 			if (bench_one(md, mix ? "worst" : "realistic", mix, sizes[i], &s4))
 				return EXIT_FAILURE;
 			if (!mix && i == 0)
@@ -181,6 +186,10 @@ int main(int argc, char **argv)
 			if (!mix && i == 2)
 				s_big = s4;
 		}
+	}
+	if (only) {
+		fclose(md);
+		return EXIT_SUCCESS;
 	}
 	printf("realistic IPv4: sluice at 1M costs %.2fx its cost at 1K (in the table's runs)\n",
 	       s_big / s_small);

@@ -193,7 +193,7 @@ static __always_inline __u32 sl_lookup6(void *tab, const void *addr)
 {
 	struct sl_l6_ctx c = { .tab = tab };
 	struct sl_t6_elem *hdr, *de;
-	__u32 zero = 0, dir_bits, block, idx, shrt;
+	__u32 zero = 0, dir_bits, block, idx, shrt, half;
 
 	hdr = bpf_map_lookup_elem(tab, &zero);
 	if (!hdr)
@@ -209,13 +209,11 @@ static __always_inline __u32 sl_lookup6(void *tab, const void *addr)
 	de = bpf_map_lookup_elem(tab, &idx);
 	if (!de)
 		return 0;
-	if (block & 1) {
-		c.mask = de->w[3 + SL_T6_B_MASK_LO] | (__u64)de->w[3 + SL_T6_B_MASK_HI] << 32;
-		shrt = de->w[3 + SL_T6_B_SHORT];
-	} else {
-		c.mask = de->w[SL_T6_B_MASK_LO] | (__u64)de->w[SL_T6_B_MASK_HI] << 32;
-		shrt = de->w[SL_T6_B_SHORT];
-	}
+	/* Block b is at word 3 * (b % 2): an index, not a branch that random
+	 * addresses would mispredict half the time. */
+	half = (block & 1) * 3;
+	c.mask = de->w[half + SL_T6_B_MASK_LO] | (__u64)de->w[half + SL_T6_B_MASK_HI] << 32;
+	shrt = de->w[half + SL_T6_B_SHORT];
 	/* Groups of longer lengths, longest first: the first hit wins. */
 	if (c.mask) {
 		bpf_loop(SL_T6_GROUPS, sl_probe_group6, &c, 0);

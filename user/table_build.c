@@ -312,7 +312,7 @@ int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out)
 	struct sl_t6_elem *t;
 
 	memset(out, 0, sizeof(*out));
-	while (dir_bits < SL_T6_DIR_MAX_BITS && ((size_t)1 << (dir_bits - 2)) < n)
+	while (dir_bits < SL_T6_DIR_MAX_BITS && ((size_t)1 << (dir_bits - 6)) < n)
 		dir_bits++;
 	for (i = 0; i < n; i++)
 		count[v[i].plen]++;
