@@ -25,10 +25,11 @@ static __always_inline __u32 sl_word(void *tab, __u32 idx)
 
 	if (!w)
 		return 0;
+	/* A shift, not a branch: random addresses would mispredict it. */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return idx & 1 ? *w >> 32 : (__u32)*w;
+	return *w >> ((idx & 1) * 32);
 #else
-	return idx & 1 ? (__u32)*w : *w >> 32;
+	return *w >> ((~idx & 1) * 32);
 #endif
 }
 
