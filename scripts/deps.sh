@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="make gcc clang llvm libclang-rt-14-dev pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
-libjson-c-dev libxxhash-dev libnl-route-3-dev libinih-dev libmicrohttpd-dev libcmocka-dev iproute2 iputils-ping iperf3 jq ethtool ipset nftables gnuplot-nox time bc curl prometheus"
+libjson-c-dev libxxhash-dev libnl-route-3-dev libinih-dev libmicrohttpd-dev libcmocka-dev iproute2 iputils-ping iperf3 jq ethtool ipset nftables gnuplot-nox time bc curl prometheus python3"
 
 missing=""
 for p in $PKGS; do

@@ -1,0 +1,161 @@
+#!/bin/bash
+# A gateway set up from contrib/ as a new user would: the example config with
+# its device and paths changed, feeds served over HTTP on the gateway's
+# loopback and fetched by contrib/sluice-fetch-feeds, cron-style runs repeated
+# with unchanged, changed and bad feeds.
+. "$(dirname "$0")/lib.sh"
+
+topo_setup
+WWW=$E2E_TMP/www
+VAR=$E2E_TMP/var
+CONF=$E2E_TMP/sluice.conf
+LIST=$E2E_TMP/feeds.list
+HTTP_PORT=18$((E2E_ID % 1000 + 100))
+mkdir -p "$WWW"
+
+# The example, on this topology: the uplink is the server-facing device.
+sed -e "s/^\[attach eth0\]/[attach $GW_SDEV]/" -e "s|/var/lib/sluice/|$VAR/|g" \
+	"$SLUICE_ROOT/contrib/sluice.conf.example" >"$CONF"
+grep -q "^\[attach $GW_SDEV\]" "$CONF" && ! grep -q /var/lib/sluice "$CONF" ||
+	bail "the example config no longer has [attach eth0] and /var/lib/sluice feeds"
+
+# The feeds as their publishers write them; every file starts a day old.
+cat >"$WWW/firehol_level1.netset" <<EOF
+#
+# firehol_level1
+#
+# ipv4 hash:net ipset
+#
+# Source File Date: Sat Nov 28 10:00:00 UTC 2026
+#
+$SV4B
+198.51.100.0/24
+192.0.2.0/28
+EOF
+# enough entries that one more is within the example's max_churn of 20%
+seq 1 20 | sed 's/^/100.64.0./' >>"$WWW/firehol_level1.netset"
+printf 'Updated: 2026-11-28 06:00\n%s | 203.0.113.0/24;Example Org;RU;\n' "$SV4" |
+	gzip >"$WWW/registry-dump.csv.gz"
+printf '# v4 CDN networks: none yet\n' >"$WWW/cdn-v4.txt"
+printf '%s/128\n' "$SV6" >"$WWW/cdn-v6.txt"
+touch -d '1 day ago' "$WWW"/*
+for f in firehol_level1.netset registry-dump.csv.gz cdn-v4.txt cdn-v6.txt; do
+	echo "http://127.0.0.1:$HTTP_PORT/$f $VAR/$f"
+done >"$LIST"
+
+# The HTTP server on the gateway's loopback only, bounded in time.
+timeout 300 ip netns exec "$GW" python3 -m http.server --bind 127.0.0.1 \
+	--directory "$WWW" "$HTTP_PORT" >"$E2E_TMP/http.log" 2>&1 &
+HTTP_PID=$!
+e2e_cleanup_hook() { kill "$HTTP_PID" 2>/dev/null; }
+for _ in $(seq 1 100); do
+	in_ns "$GW" curl -s -o /dev/null "http://127.0.0.1:$HTTP_PORT/" && break
+	sleep 0.1
+done
+in_ns "$GW" curl -sf -o /dev/null "http://127.0.0.1:$HTTP_PORT/cdn-v4.txt" ||
+	bail "the HTTP server did not start: $(cat "$E2E_TMP/http.log")"
+
+# fetch: one cron run of the fetch script in the gateway; sets RC, OUT, ERR
+fetch() {
+	timeout -k 5 120 ip netns exec "$GW" env SLUICE="$SLUICE" SLUICE_CONF="$CONF" \
+		SLUICE_FEEDS_LIST="$LIST" SLUICE_FETCH_LOCK="$E2E_TMP/fetch.lock" \
+		SLUICE_DEFAULTS=/nonexistent sh "$SLUICE_ROOT/contrib/sluice-fetch-feeds" \
+		>"$E2E_TMP/fetch.out" 2>"$E2E_TMP/fetch.err"
+	RC=$?
+	OUT=$(cat "$E2E_TMP/fetch.out")
+	ERR=$(cat "$E2E_TMP/fetch.err")
+}
+
+# classes ADDR...: the classes sluice gives the addresses, comma-separated
+classes() { sl -j lookup "$@" | jq -r '[.[].class] | join(",")'; }
+generation() { sl -j status | jq .tables.generation; }
+loaded() { sl -j feed list | jq -r --arg c "$1" '.[] | select(.class == $c) | .loaded_ns'; }
+
+# ---- the first run: everything downloaded, applied, live
+fetch
+[ "$RC" = 0 ] && [ "$(grep -c ': updated from http' <<<"$OUT")" = 4 ] &&
+	[ "$(classes "$SV4B" 198.51.100.9 "$SV4" 203.0.113.1 "$SV6" "$CL4")" = \
+		"blocklist,blocklist,registry,registry,bulk-cdn,default" ]
+result "first run: 4 feeds downloaded, applied and classifying" $? \
+	"exit status $RC" "stdout: $OUT" "stderr: $ERR"
+[ "$(sl -j class list | jq -r '[.classes[] | select(.id > 0) | .name + ":" + .policy] | join(",")')" = \
+	"blocklist:drop,registry:police,bulk-cdn:shape,partners:pass" ]
+result "the example's four classes with their policies" $? "$(sl -j class list)"
+tcp_fails "$SV4B"
+result "a blocklisted address is unreachable through the gateway" $? "$IPERF_ERROR"
+tcp_ok "$SV4"
+result "a policed registry address is reachable" $? "$IPERF_ERROR"
+
+# A class without feed keys keeps what was loaded by hand.
+printf '198.18.0.0/15\n' >"$E2E_TMP/partners.txt"
+sl feed load partners "$E2E_TMP/partners.txt" >/dev/null 2>&1
+gen=$(generation)
+t_reg=$(loaded registry)
+
+# ---- the next cron run: nothing new on the server, nothing changes
+fetch
+[ "$RC" = 0 ] && [ "$(grep -c ': unchanged$' <<<"$OUT")" = 4 ] &&
+	grep -q "nothing to do" <<<"$OUT" && [ "$(generation)" = "$gen" ] &&
+	[ "$(classes 198.18.1.1)" = partners ]
+result "unchanged feeds: nothing downloaded, apply does nothing, hand-loaded prefixes stay" $? \
+	"exit status $RC" "stdout: $OUT" "stderr: $ERR"
+
+# ---- one feed changes on the server: only it is downloaded and reloaded
+printf '203.0.113.77\n' >>"$WWW/firehol_level1.netset"
+# Each new version is newer than the last by whole seconds (HTTP dates).
+touch -d '50 minutes ago' "$WWW/firehol_level1.netset"
+fetch
+[ "$RC" = 0 ] && [ "$(grep -c ': updated from http' <<<"$OUT")" = 1 ] &&
+	grep -q "firehol_level1.netset: updated" <<<"$OUT" &&
+	[ "$(classes 203.0.113.77 203.0.113.78)" = "blocklist,registry" ] &&
+	[ "$(generation)" != "$gen" ] && [ "$(loaded registry)" = "$t_reg" ]
+result "a changed feed: only it is fetched and reloaded, the others keep their load time" $? \
+	"exit status $RC" "stdout: $OUT" "stderr: $ERR"
+gen=$(generation)
+
+# ---- a bad download: refused with FILE:LINE, the previous list stays live
+{
+	cat "$WWW/firehol_level1.netset"
+	for i in 1 2 3; do echo "<html>error page $i</html>"; done
+} >"$WWW/firehol.tmp"
+mv "$WWW/firehol.tmp" "$WWW/firehol_level1.netset"
+touch -d '40 minutes ago' "$WWW/firehol_level1.netset"
+fetch
+[ "$RC" = 1 ] && grep -q "firehol_level1.netset:[0-9]*: " <<<"$ERR" &&
+	[ "$(generation)" = "$gen" ] &&
+	[ "$(classes "$SV4B" 203.0.113.77)" = "blocklist,blocklist" ]
+result "a bad feed: exit status 1, FILE:LINE named, live tables unchanged" $? \
+	"exit status $RC" "stdout: $OUT" "stderr: $ERR"
+tcp_fails "$SV4B"
+result "after the refused feed the blocklist still drops" $? "$IPERF_ERROR"
+
+# ---- the publisher fixes it: the next run recovers
+grep -v '<html>' "$WWW/firehol_level1.netset" >"$WWW/firehol.tmp"
+mv "$WWW/firehol.tmp" "$WWW/firehol_level1.netset"
+touch -d '30 minutes ago' "$WWW/firehol_level1.netset"
+fetch
+[ "$RC" = 0 ] && grep -q "firehol_level1.netset: updated" <<<"$OUT"
+result "a fixed feed is fetched and applied" $? "exit status $RC" "stdout: $OUT" "stderr: $ERR"
+
+# ---- a publisher's truncated list: more churn than the example allows
+head -n 10 "$WWW/firehol_level1.netset" >"$WWW/firehol.tmp"
+mv "$WWW/firehol.tmp" "$WWW/firehol_level1.netset"
+touch -d '20 minutes ago' "$WWW/firehol_level1.netset"
+gen=$(generation)
+fetch
+[ "$RC" = 1 ] && grep -q "class blocklist.*more than --max-churn 20%" <<<"$ERR" &&
+	[ "$(generation)" = "$gen" ] && [ "$(classes 100.64.0.20)" = blocklist ]
+result "a feed that removes more than max_churn is refused, the list stays live" $? \
+	"exit status $RC" "stdout: $OUT" "stderr: $ERR"
+
+# ---- the server is down: the feeds stay, the run says so
+kill "$HTTP_PID" 2>/dev/null
+wait "$HTTP_PID" 2>/dev/null
+gen=$(generation)
+fetch
+[ "$RC" = 1 ] && [ "$(grep -c "download failed; keeping $VAR/" <<<"$ERR")" = 4 ] &&
+	[ "$(generation)" = "$gen" ] && [ "$(classes "$SV4B")" = blocklist ]
+result "server unreachable: exit status 1, every feed kept, tables unchanged" $? \
+	"exit status $RC" "stdout: $OUT" "stderr: $ERR"
+
+finish
