@@ -19,6 +19,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "ops.h"
+#include "table.h"
 #include "util.h"
 
 #define SL_EXIT_CHANGES 2
@@ -75,9 +76,16 @@ static int apply_classes(struct run *r, struct sl_cfg *cfg)
 	return 0;
 }
 
+/*
+ * Every class's feeds are read and checked first; the accepted ones go live
+ * together, with one table build and one swap. A feed refused by its gates
+ * keeps its class's prefixes and fails the run, but does not hold back the
+ * other classes' feeds.
+ */
 static int apply_feeds(struct run *r, struct sl_cfg *cfg)
 {
-	int i, err;
+	struct sl_batch batch = { 0 };
+	int i, err, first_err = 0;
 
 	for (i = 0; i < cfg->nclasses; i++) {
 		struct sl_cfg_class *c = &cfg->classes[i];
@@ -93,13 +101,16 @@ static int apply_feeds(struct run *r, struct sl_cfg *cfg)
 		a.nfiles = c->nfeeds;
 		a.dry_run = r->dry_run;
 		a.quiet = true;
+		a.batch = &batch;
 		if (r->dry_run && sl_class_find(r->ctx, c->name, &old) < 0) {
 			action(r, "load feeds of", c->name, "a new class");
 			continue;
 		}
 		err = sl_feed_update(r->ctx, &a, &res);
-		if (err)
-			return err;
+		if (err) {
+			first_err = first_err ? first_err : err;
+			continue;
+		}
 		if (res.unchanged_sources || !res.changes)
 			continue;
 		snprintf(detail, sizeof(detail),
@@ -108,7 +119,11 @@ static int apply_feeds(struct run *r, struct sl_cfg *cfg)
 			 res.added[1], res.removed[1]);
 		action(r, "load feeds of", c->name, detail);
 	}
-	return 0;
+	err = r->dry_run ? 0 : sl_batch_commit(r->ctx, &batch);
+	if (err && err != -E2BIG && err != -ENOSPC)
+		sl_err("cannot load the feeds' prefixes: %s", strerror(-err));
+	sl_batch_free(&batch);
+	return first_err ? first_err : err;
 }
 
 static int apply_attach(struct run *r, struct sl_cfg *cfg)

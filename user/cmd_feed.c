@@ -324,25 +324,13 @@ static void print_plan(const char *cls, const struct plan *p, const struct sl_fe
 	       st->invalid);
 }
 
-static int write_sources(struct sl_ctx *ctx, __u32 id, __u32 old_n, const struct sl_source *src,
-			 int n)
-{
-	struct sl_source_key k = { .class_id = id };
-	int err = 0;
-
-	for (k.index = 0; k.index < (__u32)n; k.index++)
-		if (bpf_map_update_elem(ctx->sources_fd, &k, &src[k.index], BPF_ANY))
-			err = -errno;
-	for (; k.index < old_n; k.index++)
-		bpf_map_delete_elem(ctx->sources_fd, &k);
-	return err;
-}
-
 int sl_feed_update(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_feed_result *r)
 {
 	struct sl_source src[SL_MAX_SOURCES];
 	struct sl_pfx_vec vec = { 0 }, old = { 0 };
 	struct sl_feed_stats st = { 0 };
+	struct sl_batch one = { 0 }, *b;
+	struct sl_batch_item *it;
 	struct plan p = { 0 };
 	struct sl_class cl;
 	bool hashed = true;
@@ -432,11 +420,28 @@ int sl_feed_update(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_f
 			print_plan(a->cls, &p, &st, false, false);
 		goto out;
 	}
-	if (r->changes) {
-		cl.flags = a->merge ? cl.flags | SL_CLASS_MERGE : cl.flags & ~SL_CLASS_MERGE;
-		err = sl_class_put(ctx, id, &cl);
-		if (!err)
-			err = sl_tables_replace(ctx, id, vec.v, vec.n);
+	/*
+	 * The new list and its provenance go into a batch: the caller's, built
+	 * and swapped in with other classes' (apply), or one of its own, now.
+	 * Same prefixes from different bytes: a batch too, which records the
+	 * new provenance without a swap.
+	 */
+	b = a->batch ? a->batch : &one;
+	it = sl_batch_item(b, id);
+	if (!it) {
+		err = -ENOMEM;
+		goto out;
+	}
+	it->flags = a->merge ? cl.flags | SL_CLASS_MERGE : cl.flags & ~SL_CLASS_MERGE;
+	it->list = vec;
+	vec = (struct sl_pfx_vec){ 0 };
+	it->sources = true;
+	it->src_hash = hash;
+	it->nsrc = a->nfiles;
+	memcpy(it->src, src, a->nfiles * sizeof(src[0]));
+	it->unchanged = !r->changes;
+	if (b == &one) {
+		err = sl_batch_commit(ctx, &one);
 		if (err) {
 			if (err != -E2BIG && err != -ENOSPC)
 				sl_err("cannot load the prefixes of class %s: %s", a->cls,
@@ -444,23 +449,11 @@ int sl_feed_update(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_f
 			goto out;
 		}
 	}
-	err = sl_class_get(ctx, id, &cl);
-	if (!err) {
-		__u32 old_n = cl.n_sources;
-
-		cl.src_hash = hash;
-		cl.n_sources = a->nfiles;
-		cl.load_time = sl_now_realtime_ns();
-		err = sl_class_put(ctx, id, &cl);
-		if (!err)
-			err = write_sources(ctx, id, old_n, src, a->nfiles);
-	}
-	if (!err) {
-		r->applied = true;
-		if (!a->quiet)
-			print_plan(a->cls, &p, &st, false, true);
-	}
+	r->applied = true;
+	if (!a->quiet)
+		print_plan(a->cls, &p, &st, false, true);
 out:
+	sl_batch_free(&one);
 	sl_pfx_vec_free(&vec);
 	sl_pfx_vec_free(&old);
 	return err;

@@ -22,6 +22,8 @@ int sl_class_define(struct sl_ctx *ctx, const char *name, const struct sl_class_
 bool sl_class_differs(struct sl_ctx *ctx, const char *name, const struct sl_class_spec *spec);
 int sl_class_remove(struct sl_ctx *ctx, const char *name);
 
+struct sl_batch;
+
 struct sl_feed_args {
 	struct sl_feed_opts fo;
 	double max_invalid; /* percent of data lines */
@@ -34,6 +36,7 @@ struct sl_feed_args {
 	const char *cls;
 	char **files;
 	int nfiles;
+	struct sl_batch *batch; /* NULL: swap the tables now; else add to it */
 };
 
 struct sl_feed_result {

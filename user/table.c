@@ -129,24 +129,70 @@ static int swap_in(struct sl_ctx *ctx, int family, int fd)
 	return 0;
 }
 
-/* Everything except class `skip`, from the stored lists. */
-static int gather(struct sl_ctx *ctx, __u32 skip, struct sl_pfx_vec *all)
+static struct sl_batch_item *batch_find(const struct sl_batch *b, __u32 id)
 {
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->items[i].id == id)
+			return &b->items[i];
+	return NULL;
+}
+
+struct sl_batch_item *sl_batch_item(struct sl_batch *b, __u32 id)
+{
+	struct sl_batch_item *it = batch_find(b, id);
+
+	if (it) {
+		sl_pfx_vec_free(&it->list);
+	} else {
+		if (b->n == b->cap) {
+			size_t cap = b->cap ? 2 * b->cap : 8;
+			void *p = realloc(b->items, cap * sizeof(*b->items));
+
+			if (!p)
+				return NULL;
+			b->items = p;
+			b->cap = cap;
+		}
+		it = &b->items[b->n++];
+	}
+	memset(it, 0, sizeof(*it));
+	it->id = id;
+	return it;
+}
+
+void sl_batch_free(struct sl_batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		sl_pfx_vec_free(&b->items[i].list);
+	free(b->items);
+	memset(b, 0, sizeof(*b));
+}
+
+/* Every class's prefixes: the batch's lists, else the stored ones. */
+static int gather(struct sl_ctx *ctx, const struct sl_batch *b, struct sl_pfx_vec *all)
+{
+	struct sl_batch_item *it;
 	struct sl_class c;
 	size_t start;
 	__u32 id, i;
 	int err;
 
 	for (id = 1; id < ctx->st.max_classes; id++) {
-		if (id == skip)
-			continue;
 		err = sl_class_get(ctx, id, &c);
 		if (err)
 			return err;
 		if (!(c.flags & SL_CLASS_USED))
 			continue;
 		start = all->n;
-		err = sl_store_read(ctx, id, (size_t)c.n_v4 + c.n_v6, all);
+		it = batch_find(b, id);
+		if (it)
+			err = sl_pfx_vec_append(all, it->list.v, it->list.n);
+		else
+			err = sl_store_read(ctx, id, (size_t)c.n_v4 + c.n_v6, all);
 		if (err)
 			return err;
 		for (i = start; i < all->n; i++)
@@ -156,18 +202,21 @@ static int gather(struct sl_ctx *ctx, __u32 skip, struct sl_pfx_vec *all)
 }
 
 /* Merge within the classes that asked for it (feed load --merge). */
-static int merge_classes(struct sl_ctx *ctx, struct sl_pfx_vec *all)
+static int merge_classes(struct sl_ctx *ctx, const struct sl_batch *b, struct sl_pfx_vec *all)
 {
 	bool *mergeable = calloc(ctx->st.max_classes, sizeof(*mergeable)), any = false;
+	struct sl_batch_item *it;
 	struct sl_class c;
-	__u32 id;
+	__u32 id, flags;
 
 	if (!mergeable)
 		return -ENOMEM;
 	for (id = 1; id < ctx->st.max_classes; id++) {
 		if (sl_class_get(ctx, id, &c))
 			continue;
-		mergeable[id] = (c.flags & SL_CLASS_USED) && (c.flags & SL_CLASS_MERGE);
+		it = batch_find(b, id);
+		flags = it ? it->flags : c.flags;
+		mergeable[id] = (c.flags & SL_CLASS_USED) && (flags & SL_CLASS_MERGE);
 		any |= mergeable[id];
 	}
 	if (any)
@@ -176,52 +225,113 @@ static int merge_classes(struct sl_ctx *ctx, struct sl_pfx_vec *all)
 	return 0;
 }
 
-int sl_tables_replace(struct sl_ctx *ctx, __u32 id, const struct sl_pfx *list, size_t n)
+static int write_sources(struct sl_ctx *ctx, __u32 id, __u32 old_n, const struct sl_source *src,
+			 __u32 n)
 {
-	struct sl_pfx_vec all = { 0 };
-	struct sl_class c;
-	size_t n4 = 0, i, split;
-	int fd[2] = { -1, -1 };
-	int err, f;
+	struct sl_source_key k = { .class_id = id };
+	int err = 0;
 
-	err = sl_class_get(ctx, id, &c);
+	for (k.index = 0; k.index < n; k.index++)
+		if (bpf_map_update_elem(ctx->sources_fd, &k, &src[k.index], BPF_ANY))
+			err = -errno;
+	for (; k.index < old_n; k.index++)
+		bpf_map_delete_elem(ctx->sources_fd, &k);
+	return err;
+}
+
+static size_t count_v4(const struct sl_pfx_vec *v)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < v->n; i++)
+		n += v->v[i].family == 4;
+	return n;
+}
+
+/* After the swap: the item's list, counts and provenance become the class's. */
+static int commit_item(struct sl_ctx *ctx, const struct sl_batch_item *it, __u64 now)
+{
+	size_t n4 = count_v4(&it->list);
+	struct sl_class c;
+	__u32 old_nsrc;
+	int err;
+
+	err = it->unchanged ? 0 : store_commit(ctx, it->id, it->list.n);
+	if (!err)
+		err = sl_class_get(ctx, it->id, &c);
 	if (err)
 		return err;
-	for (i = 0; i < n; i++)
-		n4 += list[i].family == 4;
+	old_nsrc = c.n_sources;
+	c.load_time = now;
+	if (!it->unchanged) {
+		c.flags = it->flags;
+		c.n_v4 = n4;
+		c.n_v6 = it->list.n - n4;
+		c.feed_gen = ctx->st.generation;
+	}
+	if (it->sources) {
+		c.src_hash = it->src_hash;
+		c.n_sources = it->nsrc;
+	}
+	err = sl_class_put(ctx, it->id, &c);
+	if (!err && it->sources)
+		err = write_sources(ctx, it->id, old_nsrc, it->src, it->nsrc);
+	return err;
+}
 
-	err = gather(ctx, id, &all);
-	if (!err)
-		err = sl_pfx_vec_append(&all, list, n);
+int sl_batch_commit(struct sl_ctx *ctx, struct sl_batch *b)
+{
+	struct sl_pfx_vec all = { 0 };
+	bool family[2] = { false, false };
+	int fd[2] = { -1, -1 };
+	struct sl_class c;
+	size_t i, n4, split = 0;
+	int err = 0, f;
+	__u64 now;
+
+	/* Rebuild whichever family a class had or will have prefixes in. */
+	for (i = 0; i < b->n; i++) {
+		if (b->items[i].unchanged)
+			continue;
+		err = sl_class_get(ctx, b->items[i].id, &c);
+		if (err)
+			return err;
+		n4 = count_v4(&b->items[i].list);
+		family[0] |= c.n_v4 || n4;
+		family[1] |= c.n_v6 || b->items[i].list.n - n4;
+		/* toggling --merge changes the tables of unchanged prefixes */
+		if ((c.flags ^ b->items[i].flags) & SL_CLASS_MERGE)
+			family[0] = family[1] = true;
+	}
+
+	if (!family[0] && !family[1])
+		goto commit; /* only provenance, or lists that stay empty */
+	err = gather(ctx, b, &all);
 	if (err)
 		goto cleanup;
-	for (i = all.n - n; i < all.n; i++)
-		all.v[i].class_id = id;
 	sl_pfx_resolve(&all);
-	err = merge_classes(ctx, &all);
+	err = merge_classes(ctx, b, &all);
 	if (err)
 		goto cleanup;
-
 	for (split = 0; split < all.n && all.v[split].family == 4; split++)
 		;
-	/* Build whichever family this class had or will have prefixes in. */
-	if (c.n_v4 || n4) {
-		fd[0] = table_fill(ctx, 4, all.v, split);
-		if (fd[0] < 0) {
-			err = fd[0];
+	for (f = 0; f < 2; f++) {
+		if (!family[f])
+			continue;
+		fd[f] = f ? table_fill(ctx, 6, all.v + split, all.n - split) :
+			    table_fill(ctx, 4, all.v, split);
+		if (fd[f] < 0) {
+			err = fd[f];
 			goto cleanup;
 		}
 	}
-	if (c.n_v6 || n - n4) {
-		fd[1] = table_fill(ctx, 6, all.v + split, all.n - split);
-		if (fd[1] < 0) {
-			err = fd[1];
+	for (i = 0; i < b->n; i++) {
+		if (b->items[i].unchanged)
+			continue;
+		err = store_write_new(ctx, b->items[i].id, b->items[i].list.v, b->items[i].list.n);
+		if (err)
 			goto cleanup;
-		}
 	}
-	err = store_write_new(ctx, id, list, n);
-	if (err)
-		goto cleanup;
 
 	/* The point of no return: swap each family in with one update. */
 	for (f = 0; f < 2; f++) {
@@ -233,25 +343,41 @@ int sl_tables_replace(struct sl_ctx *ctx, __u32 id, const struct sl_pfx *list, s
 			goto cleanup;
 		}
 	}
-	err = store_commit(ctx, id, n);
-	if (err)
-		goto cleanup;
-
-	c.n_v4 = n4;
-	c.n_v6 = n - n4;
-	c.load_time = sl_now_realtime_ns();
+	now = sl_now_realtime_ns();
 	ctx->st.generation++;
-	ctx->st.swap_time = c.load_time;
+	ctx->st.swap_time = now;
 	ctx->st.n_v4 = split;
 	ctx->st.n_v6 = all.n - split;
-	c.feed_gen = ctx->st.generation;
-	err = sl_class_put(ctx, id, &c);
-	if (!err)
-		err = sl_state_write(ctx);
+	err = sl_state_write(ctx);
+commit:
+	now = sl_now_realtime_ns();
+	for (i = 0; i < b->n && !err; i++)
+		err = commit_item(ctx, &b->items[i], now);
 cleanup:
 	for (f = 0; f < 2; f++)
 		if (fd[f] >= 0)
 			close(fd[f]);
 	sl_pfx_vec_free(&all);
+	return err;
+}
+
+int sl_tables_replace(struct sl_ctx *ctx, __u32 id, const struct sl_pfx *list, size_t n)
+{
+	struct sl_batch b = { 0 };
+	struct sl_batch_item *it;
+	struct sl_class c;
+	int err;
+
+	err = sl_class_get(ctx, id, &c);
+	if (err)
+		return err;
+	it = sl_batch_item(&b, id);
+	if (!it)
+		return -ENOMEM;
+	it->flags = c.flags;
+	err = sl_pfx_vec_append(&it->list, list, n);
+	if (!err)
+		err = sl_batch_commit(ctx, &b);
+	sl_batch_free(&b);
 	return err;
 }

@@ -9,9 +9,37 @@
 int sl_store_read(struct sl_ctx *ctx, __u32 id, size_t n, struct sl_pfx_vec *out);
 
 /*
- * Make list (normalised) the prefixes of class id, rebuild the live tables
- * and swap them in. On error nothing live has changed.
+ * A batch of new prefix lists for classes, built into one table generation
+ * and swapped in together: `sluice apply` loads any number of feeds with one
+ * build and one swap per address family.
  */
+struct sl_batch_item {
+	__u32 id;
+	__u32 flags;		/* the class's flags once committed (SL_CLASS_MERGE) */
+	struct sl_pfx_vec list; /* normalised; owned by the batch */
+	bool unchanged;		/* the same prefixes: only the provenance changes */
+	bool sources;		/* the provenance below replaces the class's */
+	__u64 src_hash;
+	__u32 nsrc;
+	struct sl_source src[SL_MAX_SOURCES];
+};
+
+struct sl_batch {
+	struct sl_batch_item *items;
+	size_t n, cap;
+};
+
+/* The (zeroed) item of class id, added if new; NULL when out of memory. */
+struct sl_batch_item *sl_batch_item(struct sl_batch *b, __u32 id);
+/*
+ * Rebuild the live tables with the batch's lists in place of the classes'
+ * stored ones, swap them in, then store the lists and update the class
+ * records. On error before the swap nothing live has changed.
+ */
+int sl_batch_commit(struct sl_ctx *ctx, struct sl_batch *b);
+void sl_batch_free(struct sl_batch *b);
+
+/* A batch of one: list becomes the prefixes of class id, now. */
 int sl_tables_replace(struct sl_ctx *ctx, __u32 id, const struct sl_pfx *list, size_t n);
 
 #endif
