@@ -24,43 +24,84 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
+static const char usage_text[] =
+	"Usage: sluice [OPTIONS] OBJECT [COMMAND] [ARGS]\n"
+	"\n"
+	"  sluice attach DEV [--hook xdp|tc-ingress|tc-egress] [--match src|dst]\n"
+	"                    [--xdp-mode native|generic] [--max-classes N]\n"
+	"                    [--v4-size N] [--v6-size N] [--force]\n"
+	"  sluice detach DEV [--hook HOOK] | --all\n"
+	"  sluice class set NAME (--pass | --drop | --rate RATE [--rate-in RATE]\n"
+	"                   [--rate-out RATE] [--burst SIZE] [--mode police|shape])\n"
+	"  sluice class del NAME\n"
+	"  sluice class list\n"
+	"  sluice feed load CLASS FILE... | - [--format auto|plain|ipset|csv] [--strict]\n"
+	"                   [--max-invalid PCT] [--max-churn PCT] [--allow-empty]\n"
+	"                   [--merge] [--dry-run] [--force]\n"
+	"  sluice feed plan CLASS FILE... | -\n"
+	"  sluice feed list\n"
+	"  sluice lookup ADDR... | --stdin\n"
+	"  sluice stats [--prometheus]\n"
+	"  sluice status\n"
+	"  sluice top [--interval SECONDS] [--iterations N]\n"
+	"  sluice exporter [--listen ADDR:PORT] [-c FILE]\n"
+	"  sluice apply [-c FILE] [--dry-run]\n"
+	"\n"
+	"Options:\n"
+	"  -j, --json          JSON output (errors as {\"error\": ...} on stderr)\n"
+	"  -p, --pretty        pretty-printed JSON (implies -j)\n"
+	"  -d, --debug         show libbpf's log (verifier output included)\n"
+	"      --bpffs PATH    bpf filesystem holding the pins (default /sys/fs/bpf,\n"
+	"                      or $SLUICE_BPFFS); state lives in PATH/sluice\n"
+	"  -V, --version       print the version\n"
+	"  -h, --help          this help\n"
+	"\n"
+	"RATE as tc: 128kbit, 10mbit, 1gbit (bit/s; kbps = kilobytes/s).\n"
+	"SIZE as tc: 1500, 16k, 1m (bytes; k = 1024).\n"
+	"See sluice(8).\n";
+
 static void usage(FILE *f)
 {
-	fputs("Usage: sluice [OPTIONS] OBJECT [COMMAND] [ARGS]\n"
-	      "\n"
-	      "  sluice attach DEV [--hook xdp|tc-ingress|tc-egress] [--match src|dst]\n"
-	      "                    [--xdp-mode native|generic] [--max-classes N]\n"
-	      "                    [--v4-size N] [--v6-size N] [--force]\n"
-	      "  sluice detach DEV [--hook HOOK] | --all\n"
-	      "  sluice class set NAME (--pass | --drop | --rate RATE [--rate-in RATE]\n"
-	      "                   [--rate-out RATE] [--burst SIZE] [--mode police|shape])\n"
-	      "  sluice class del NAME\n"
-	      "  sluice class list\n"
-	      "  sluice feed load CLASS FILE... | - [--format auto|plain|ipset|csv] [--strict]\n"
-	      "                   [--max-invalid PCT] [--max-churn PCT] [--allow-empty]\n"
-	      "                   [--merge] [--dry-run] [--force]\n"
-	      "  sluice feed plan CLASS FILE... | -\n"
-	      "  sluice feed list\n"
-	      "  sluice lookup ADDR... | --stdin\n"
-	      "  sluice stats [--prometheus]\n"
-	      "  sluice status\n"
-	      "  sluice top [--interval SECONDS] [--iterations N]\n"
-	      "  sluice exporter [--listen ADDR:PORT] [-c FILE]\n"
-	      "  sluice apply [-c FILE] [--dry-run]\n"
-	      "\n"
-	      "Options:\n"
-	      "  -j, --json          JSON output (errors as {\"error\": ...} on stderr)\n"
-	      "  -p, --pretty        pretty-printed JSON (implies -j)\n"
-	      "  -d, --debug         show libbpf's log (verifier output included)\n"
-	      "      --bpffs PATH    bpf filesystem holding the pins (default /sys/fs/bpf,\n"
-	      "                      or $SLUICE_BPFFS); state lives in PATH/sluice\n"
-	      "  -V, --version       print the version\n"
-	      "  -h, --help          this help\n"
-	      "\n"
-	      "RATE as tc: 128kbit, 10mbit, 1gbit (bit/s; kbps = kilobytes/s).\n"
-	      "SIZE as tc: 1500, 16k, 1m (bytes; k = 1024).\n"
-	      "See sluice(8).\n",
-	      f);
+	fputs(usage_text, f);
+}
+
+/* The synopsis lines of one object, for `sluice OBJECT --help`. */
+static void usage_of(const char *obj)
+{
+	char head[32];
+	const char *l, *end;
+	bool in = false;
+
+	snprintf(head, sizeof(head), "  sluice %s ", obj);
+	printf("Usage:\n");
+	for (l = usage_text; *l; l = end + 1) {
+		end = strchr(l, '\n');
+		if (!end)
+			break;
+		if (!strncmp(l, "  sluice ", 9))
+			in = !strncmp(l, head, strlen(head)) ||
+			     ((size_t)(end - l) == strlen(head) - 1 && !strncmp(l, head, end - l));
+		else if (strncmp(l, "      ", 6))
+			in = false;
+		if (in)
+			printf("%.*s\n", (int)(end - l), l);
+	}
+	printf("\nGlobal options (before OBJECT): -j, -p, -d, --bpffs PATH. "
+	       "See 'sluice help' and sluice(8).\n");
+}
+
+/* -h or --help anywhere after the object (before a "--") */
+static bool wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return true;
+	}
+	return false;
 }
 
 struct cmd {
@@ -129,11 +170,21 @@ int main(int argc, char **argv)
 		return EXIT_FAILURE;
 	}
 	if (!cmds[i].fn) {
+		/* sluice help [OBJECT] */
+		if (optind + 1 < argc && sl_match_word(argv[optind + 1], names,
+						       ARRAY_SIZE(cmds)) >= 0) {
+			usage_of(cmds[sl_match_word(argv[optind + 1], names, ARRAY_SIZE(cmds))].name);
+			return EXIT_SUCCESS;
+		}
 		usage(stdout);
 		return EXIT_SUCCESS;
 	}
 	argc -= optind;
 	argv += optind;
+	if (wants_help(argc, argv)) {
+		usage_of(cmds[i].name);
+		return EXIT_SUCCESS;
+	}
 	optind = 0;
 	c = cmds[i].fn(argc, argv);
 	/* Commands return -errno on failure, or a documented status > 1. */

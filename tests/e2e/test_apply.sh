@@ -39,6 +39,13 @@ apply_rc() {
 	RC=$?
 }
 
+# ---- per-command help, without touching any state
+out=$("$SLUICE" apply --help 2>&1) && grep -qF "sluice apply [-c FILE] [--dry-run]" <<<"$out" &&
+	! grep -q "sluice attach" <<<"$out" &&
+	out2=$("$SLUICE" help feed 2>&1) && grep -qF "sluice feed load CLASS" <<<"$out2" &&
+	grep -qF -- "--max-churn PCT" <<<"$out2" && ! grep -q "sluice apply" <<<"$out2"
+result "apply --help and help feed print just that command's synopsis" $? "$out" "$out2"
+
 write_conf
 # ---- plan before anything is loaded: exit status 2, every action listed
 apply_rc -j apply -c "$CONF" --dry-run
