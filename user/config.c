@@ -224,6 +224,7 @@ static int handler(void *user, const char *section, const char *name, const char
 
 	if (!name) /* a new section (INI_CALL_HANDLER_ON_NEW_SECTION builds) */
 		return 1;
+	c->open_section[0] = 0; /* the section has a key */
 	if (!strcmp(section, "global"))
 		return global_key(c, name, value);
 	if (!arg || !arg[1])
@@ -250,13 +251,41 @@ struct read_ctx {
 	struct sl_cfg *cfg;
 };
 
+/*
+ * A [class] or [attach] section without keys would be dropped unseen by
+ * inih, and apply would then remove the class or attachment it names: the
+ * reader notes each header, the handler clears it at the first key, and a
+ * header still open at the next one or at the end is an error.
+ */
+static bool empty_section(struct sl_cfg *c)
+{
+	if (c->open_section[0] && !c->empty_line &&
+	    (!strncmp(c->open_section, "class", 5) || !strncmp(c->open_section, "attach", 6))) {
+		c->empty_line = c->open_line;
+		snprintf(c->err, sizeof(c->err), "[%s] is empty (a class needs a policy, an "
+			 "attachment a hook)", c->open_section);
+	}
+	return c->empty_line;
+}
+
 static char *line_reader(char *str, int num, void *stream)
 {
 	struct read_ctx *r = stream;
+	struct sl_cfg *c = r->cfg;
 	char *s = fgets(str, num, r->f);
 
-	if (s)
-		r->cfg->line++;
+	if (!s) {
+		empty_section(c);
+		return NULL;
+	}
+	c->line++;
+	if (s[0] == '[') { /* an indented one continues the previous value */
+		if (empty_section(c))
+			return NULL; /* stop here: the error is reported */
+		snprintf(c->open_section, sizeof(c->open_section), "%.*s",
+			 (int)strcspn(s + 1, "]\r\n"), s + 1);
+		c->open_line = c->line;
+	}
 	return s;
 }
 
@@ -302,6 +331,8 @@ int sl_config_load(const char *path, struct sl_cfg *cfg)
 	}
 	line = ini_parse_stream(line_reader, &r, handler, cfg);
 	fclose(r.f);
+	if (!line && cfg->empty_line)
+		line = cfg->empty_line;
 	if (line) {
 		sl_err("%s:%d: %s", path, line > 0 ? line : cfg->line,
 		       cfg->err[0] ? cfg->err : "syntax error (expected [section] or key = value)");

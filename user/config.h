@@ -41,6 +41,9 @@ struct sl_cfg {
 	int line;
 	char section[64];
 	char err[256];
+	char open_section[80]; /* a [class] or [attach] header with no key yet */
+	int open_line;
+	int empty_line;	       /* the line of the first empty one, if any */
 };
 
 /*

@@ -121,6 +121,11 @@ printf '[klass x]\npolicy = drop\n' >"$E2E_TMP/bad3.conf"
 apply_rc apply -c "$E2E_TMP/bad3.conf"
 [ "$RC" = 1 ] && grep -q "bad3.conf:2: unknown section \[klass x\]" <<<"$OUT" &&
 	ok "unknown section reported" || not_ok "unknown section reported" "$OUT"
+printf '[class kept]\npolicy = pass\n\n[class forgotten]\n# policy = drop\n' >"$E2E_TMP/bad4.conf"
+apply_rc apply -c "$E2E_TMP/bad4.conf"
+[ "$RC" = 1 ] && grep -q "bad4.conf:4: \[class forgotten\] is empty" <<<"$OUT" &&
+	ok "an empty class section is an error, not a class to remove" ||
+	not_ok "an empty class section is an error, not a class to remove" "$OUT"
 apply_rc -j apply -c "$E2E_TMP/missing.conf"
 [ "$RC" = 1 ] && jq -e '.error | test("missing.conf")' <<<"$OUT" >/dev/null &&
 	ok "missing file: JSON error" || not_ok "missing file: JSON error" "$OUT"
