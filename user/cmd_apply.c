@@ -148,7 +148,9 @@ static int apply_attach(struct run *r, struct sl_cfg *cfg)
 			return -ENODEV;
 		}
 		if (r->dry_run) {
-			if (sl_attach_get(r->ctx, ifindex, a->hook, &v) || v.match != (__u32)o.match)
+			/* what sl_attach() would redo: a new hook, another match, force */
+			if (sl_attach_get(r->ctx, ifindex, a->hook, &v) || v.match != (__u32)o.match ||
+			    (o.force && !(v.flags & SL_ATT_FORCE)))
 				action(r, "attach", obj, o.match ? "match dst" : "match src");
 			continue;
 		}
@@ -217,7 +219,7 @@ int cmd_apply(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{}
 	};
-	const char *path = SL_DEFAULT_CONFIG;
+	const char *path = sl_default_config();
 	struct run r = { 0 };
 	struct timespec t0, t1;
 	struct sl_cfg cfg;

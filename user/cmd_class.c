@@ -469,7 +469,7 @@ out:
 
 int cmd_class(int argc, char **argv)
 {
-	static const char *const sub[] = { "set", "del", "list", "show" };
+	static const char *const sub[] = { "set", "del", "list" };
 	int i;
 
 	if (argc < 2)
@@ -498,9 +498,19 @@ int cmd_class(int argc, char **argv)
 
 int cmd_stats(int argc, char **argv)
 {
-	bool prom = argc == 2 && !strcmp(argv[1], "--prometheus");
+	static const struct option opts[] = {
+		{ "prometheus", no_argument, NULL, 'P' },
+		{}
+	};
+	bool prom = false;
+	int c;
 
-	if (argc > 1 && !prom) {
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'P')
+			return -EINVAL;
+		prom = true;
+	}
+	if (optind != argc) {
 		sl_err("usage: sluice stats [--prometheus]");
 		return -EINVAL;
 	}

@@ -304,11 +304,15 @@ static void print_plan(const char *cls, const struct plan *p, const struct sl_fe
 			snprintf(key, sizeof(key), "addresses_removed_%s", fam[f]);
 			json_object_object_add(j, key, json_object_new_double(p->addr_removed[f]));
 		}
-		json_object_object_add(j, "lines", json_object_new_int64(st->lines));
-		json_object_object_add(j, "invalid_lines", json_object_new_int64(st->invalid));
-		json_object_object_add(j, "masked", json_object_new_int64(st->masked));
-		json_object_object_add(j, "format",
-				       json_object_new_string(sl_format_names[st->format]));
+		/* nothing was read when the sources are unchanged: null */
+		json_object_object_add(j, "lines", unchanged_sources ? NULL :
+						   json_object_new_int64(st->lines));
+		json_object_object_add(j, "invalid_lines", unchanged_sources ? NULL :
+							   json_object_new_int64(st->invalid));
+		json_object_object_add(j, "masked", unchanged_sources ? NULL :
+						    json_object_new_int64(st->masked));
+		json_object_object_add(j, "format", unchanged_sources ? NULL :
+						    json_object_new_string(sl_format_names[st->format]));
 		sl_json_print(j);
 		return;
 	}
@@ -357,8 +361,8 @@ int sl_feed_update(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_f
 	/* Same bytes, same options: a fast no-op (cron reloads). */
 	if (hashed && !a->force && cl.src_hash == hash) {
 		r->unchanged_sources = true;
-		r->prefixes[0] = cl.n_v4;
-		r->prefixes[1] = cl.n_v6;
+		r->prefixes[0] = p.kept[0] = cl.n_v4;
+		r->prefixes[1] = p.kept[1] = cl.n_v6;
 		if (!a->quiet)
 			print_plan(a->cls, &p, &st, true, false);
 		return 0;

@@ -314,6 +314,13 @@ static int check(struct sl_cfg *c)
 	return 0;
 }
 
+const char *sl_default_config(void)
+{
+	const char *e = getenv("SLUICE_CONF");
+
+	return e && *e ? e : SL_DEFAULT_CONFIG;
+}
+
 int sl_config_load(const char *path, struct sl_cfg *cfg)
 {
 	struct read_ctx r = { .cfg = cfg };

@@ -10,6 +10,9 @@
 
 #define SL_DEFAULT_CONFIG "/etc/sluice/sluice.conf"
 
+/* $SLUICE_CONF when set and not empty, else SL_DEFAULT_CONFIG. */
+const char *sl_default_config(void);
+
 struct sl_cfg_attach {
 	char dev[IF_NAMESIZE];
 	int hook;	  /* enum sl_hook */

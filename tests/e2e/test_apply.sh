@@ -200,4 +200,19 @@ fi
 in_ns "$GW" ip link show "$GW_CDEV" | grep -q xdp && not_ok "XDP removed from $GW_CDEV" ||
 	ok "XDP removed from $GW_CDEV"
 
+# ---- SLUICE_CONF names the file when -c does not (the systemd units use it)
+OUT=$(timeout 60 ip netns exec "$GW" env SLUICE_CONF="$CONF" "$SLUICE" apply 2>&1)
+RC=$?
+[ "$RC" = 0 ] && grep -qF "$CONF: nothing to do" <<<"$OUT"
+result "apply without -c reads \$SLUICE_CONF" $? "rc=$RC" "$OUT"
+
+# ---- a hand load of unchanged files: JSON keeps the class's counts
+printf '10.200.0.0/16\n10.201.0.1\nfd5c:99::/48\n' >"$E2E_TMP/hand.txt"
+sl class set hand --pass >/dev/null
+sl feed load hand "$E2E_TMP/hand.txt" >/dev/null
+OUT=$(sl -j feed load hand "$E2E_TMP/hand.txt")
+jq -e '.sources_unchanged and .applied == false and .prefixes_v4 == 2 and
+	.prefixes_v6 == 1 and .lines == null and .format == null' <<<"$OUT" >/dev/null
+result "feed load of unchanged files: JSON with the class's counts, nothing read" $? "$OUT"
+
 finish
