@@ -88,7 +88,7 @@ static int add_attach(struct sl_cfg *c, const char *dev, const char *hooks)
 /* Attachment options apply to every hook of the current [attach DEV]. */
 static int attach_key(struct sl_cfg *c, const char *dev, const char *k, const char *v)
 {
-	int i, n = 0, val = -1;
+	int i, n = 0, nxdp = 0, val = -1;
 	bool force = false;
 
 	if (!strcmp(k, "hook"))
@@ -107,6 +107,7 @@ static int attach_key(struct sl_cfg *c, const char *dev, const char *k, const ch
 		if (strcmp(a->dev, dev))
 			continue;
 		n++;
+		nxdp += a->hook == SL_HOOK_XDP;
 		if (!strcmp(k, "match"))
 			a->match = val;
 		else if (!strcmp(k, "xdp_mode"))
@@ -116,6 +117,10 @@ static int attach_key(struct sl_cfg *c, const char *dev, const char *k, const ch
 	}
 	if (!n)
 		return fail(c, "'%s' before 'hook' in [attach %s]", k, dev);
+	/* as `attach --xdp-mode`: a setting that would do nothing is an error */
+	if (!nxdp && !strcmp(k, "xdp_mode"))
+		return fail(c, "xdp_mode applies to hook xdp only, and [attach %s] has none%s", dev,
+			    "");
 	return 1;
 }
 

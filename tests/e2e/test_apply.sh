@@ -121,6 +121,10 @@ printf '[klass x]\npolicy = drop\n' >"$E2E_TMP/bad3.conf"
 apply_rc apply -c "$E2E_TMP/bad3.conf"
 [ "$RC" = 1 ] && grep -q "bad3.conf:2: unknown section \[klass x\]" <<<"$OUT" &&
 	ok "unknown section reported" || not_ok "unknown section reported" "$OUT"
+printf '[attach lo]\nhook = tc-egress\nxdp_mode = native\n' >"$E2E_TMP/bad5.conf"
+apply_rc apply -c "$E2E_TMP/bad5.conf"
+[ "$RC" = 1 ] && grep -q "bad5.conf:3: xdp_mode applies to hook xdp only" <<<"$OUT"
+result "xdp_mode without an xdp hook is an error" $? "$OUT"
 printf '[class kept]\npolicy = pass\n\n[class forgotten]\n# policy = drop\n' >"$E2E_TMP/bad4.conf"
 apply_rc apply -c "$E2E_TMP/bad4.conf"
 [ "$RC" = 1 ] && grep -q "bad4.conf:4: \[class forgotten\] is empty" <<<"$OUT" &&
