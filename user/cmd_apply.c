@@ -224,8 +224,7 @@ int cmd_apply(int argc, char **argv)
 	struct timespec t0, t1;
 	struct sl_cfg cfg;
 	struct sl_ctx ctx;
-	int c, err;
-
+	int c, err, feed_err = 0;
 
 	while ((c = getopt_long(argc, argv, "c:n", opts, NULL)) != -1) {
 		switch (c) {
@@ -281,12 +280,18 @@ int cmd_apply(int argc, char **argv)
 			"until 'sluice detach --all'", path);
 	r.ctx = &ctx;
 	err = apply_classes(&r, &cfg);
+	/*
+	 * A refused feed leaves its class as it was and fails the run, but
+	 * holds back neither the other feeds nor the attachments and removals.
+	 */
 	if (!err)
-		err = apply_feeds(&r, &cfg);
+		feed_err = apply_feeds(&r, &cfg);
 	if (!err)
 		err = apply_attach(&r, &cfg);
 	if (!err)
 		err = remove_extra(&r, &cfg);
+	if (!err)
+		err = feed_err;
 report:
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (!err) {

@@ -54,6 +54,7 @@ result "a second apply with the same feeds does nothing" $? "$out"
 printf '100.64.1.1\n' >>"$D/c000.txt"
 printf 'add c002 100.64.2.0/24\n' >>"$D/c002.ipset"
 for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo "garbage line $i"; done >>"$D/c004.txt"
+printf '\n[attach %s]\nhook = tc-egress\n' "$GW_SDEV" >>"$E2E_TMP/scale.conf"
 probe=$(grep -v '[#-]' "$D/c004.txt" | head -1 | cut -d/ -f1)
 before=$(sl -j lookup "$probe")
 out=$(sl -j apply -c "$E2E_TMP/scale.conf" 2>"$E2E_TMP/apply2.err")
@@ -62,8 +63,9 @@ rc=$?
 	[ "$(sl -j status | jq .tables.generation)" = $((gen + 1)) ] &&
 	[ "$(classes=$(sl -j lookup 100.64.1.1 100.64.2.9); jq -r '[.[].class] | join(",")' <<<"$classes")" = c000,c002 ] &&
 	jq -e '.[0].class != "default"' <<<"$before" >/dev/null &&
-	[ "$(sl -j lookup "$probe")" = "$before" ]
-result "a broken feed fails the run alone: the other changes go live in one swap" $? \
+	[ "$(sl -j lookup "$probe")" = "$before" ] &&
+	[ "$(sl -j status | jq '.attachments | length')" = 2 ]
+result "a broken feed fails the run alone: other feeds in one swap, the new attachment made" $? \
 	"exit status $rc, generation $gen -> $(sl -j status | jq .tables.generation)" \
 	"$(head -5 "$E2E_TMP/apply2.err")"
 
