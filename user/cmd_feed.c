@@ -385,7 +385,9 @@ int sl_feed_update(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_f
 		err = -EINVAL;
 		goto out;
 	}
-	sl_pfx_normalise(&vec);
+	err = sl_pfx_normalise(&vec);
+	if (err)
+		goto out;
 	if (!vec.n && !a->allow_empty) {
 		sl_err("%s: no prefixes; refusing to empty class %s (use --allow-empty)",
 		       a->nfiles == 1 ? a->files[0] : "feeds", a->cls);

@@ -112,6 +112,32 @@ static bool no_data(const char *line)
 }
 
 /*
+ * Whether an ipset entry's options (what follows the entry) hold the word
+ * "nomatch", outside the quoted string of a comment option.
+ */
+static bool ipset_nomatch(const char *s)
+{
+	size_t len;
+
+	for (;;) {
+		s += strspn(s, " \t\r\n");
+		if (!*s)
+			return false;
+		if (*s == '"') {
+			s = strchr(s + 1, '"');
+			if (!s)
+				return false;
+			s++;
+			continue;
+		}
+		len = strcspn(s, " \t\r\n");
+		if (len == 7 && !strncmp(s, "nomatch", 7))
+			return true;
+		s += len;
+	}
+}
+
+/*
  * Parse one data line of the given format. Returns the number of prefixes
  * added (0 for lines that hold none), or -EINVAL with *why set.
  */
@@ -135,7 +161,11 @@ static int parse_line(enum sl_format fmt, char *line, unsigned long lineno,
 			*why = "ipset add line without an entry";
 			return -EINVAL;
 		}
-		return sl_parse_entry(s, e - s, out, why, masked);
+		n = sl_parse_entry(s, e - s, out, why, masked);
+		if (n > 0 && ipset_nomatch(e))
+			for (total = 0; total < n; total++)
+				out->v[out->n - 1 - total].pad |= SL_PFX_NOMATCH;
+		return n;
 	case SL_FMT_CSV:
 		if (lineno == 1 && !strncasecmp(line + strspn(line, " \t"), "Updated:", 8))
 			return 0;

@@ -12,9 +12,12 @@ struct sl_pfx {
 	__u8 addr[16];
 	__u8 plen;
 	__u8 family; /* 4 or 6 */
-	__u16 pad;
+	__u16 pad;   /* 0, except SL_PFX_NOMATCH while a feed is read */
 	__u32 class_id;
 };
+
+/* An ipset "nomatch" entry: an exception to the set (see sl_pfx_normalise). */
+#define SL_PFX_NOMATCH 1
 
 /* "10mbit", "1gbit", "128kbit", "1.5mbit", "100kbps" (bytes/s, as tc). */
 int sl_parse_rate(const char *s, __u64 *bps);

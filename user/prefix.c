@@ -236,13 +236,108 @@ static void sort_unique(struct sl_pfx_vec *vec)
 	vec->n = out + 1;
 }
 
-void sl_pfx_normalise(struct sl_pfx_vec *vec)
+static bool pfx_contains(const struct sl_pfx *outer, const struct sl_pfx *p);
+
+static bool pfx_overlaps(const struct sl_pfx *a, const struct sl_pfx *b)
+{
+	return pfx_contains(a, b) || pfx_contains(b, a);
+}
+
+/*
+ * Push p minus the union of the exceptions q[0..n), which all overlap p:
+ * split p in halves until each part is inside an exception or clear of them.
+ * An exception overlaps one half only (unless it covers p), so the array is
+ * partitioned in place.
+ */
+static int subtract(struct sl_pfx_vec *out, const struct sl_pfx *p, const struct sl_pfx **q,
+		    size_t n)
+{
+	struct sl_pfx half[2];
+	size_t i, left = 0;
+	const struct sl_pfx *t;
+	int err;
+
+	if (!n)
+		return sl_pfx_vec_push(out, p);
+	for (i = 0; i < n; i++)
+		if (pfx_contains(q[i], p))
+			return 0;
+	half[0] = *p;
+	half[0].plen++;
+	half[1] = half[0];
+	half[1].addr[p->plen / 8] |= 0x80 >> (p->plen % 8);
+	for (i = 0; i < n; i++) {
+		if (pfx_overlaps(q[i], &half[0])) {
+			t = q[left];
+			q[left++] = q[i];
+			q[i] = t;
+		}
+	}
+	err = subtract(out, &half[0], q, left);
+	if (!err)
+		err = subtract(out, &half[1], q + left, n - left);
+	return err;
+}
+
+/*
+ * Address order; among equal prefixes a match before an exception, which
+ * then covers it: the same prefix as both (from two files) is excepted.
+ */
+static int cmp_exceptions(const void *a, const void *b)
+{
+	const struct sl_pfx *x = a, *y = b;
+	int c = sl_pfx_cmp(x, y);
+
+	return c ? c : (x->pad & SL_PFX_NOMATCH) - (y->pad & SL_PFX_NOMATCH);
+}
+
+static int take_exceptions(struct sl_pfx_vec *vec)
+{
+	struct sl_pfx_vec out = { 0 };
+	const struct sl_pfx **exc;
+	size_t i, j, k, nexc = 0;
+	struct sl_pfx p;
+	int err = 0;
+
+	for (i = 0; i < vec->n; i++)
+		nexc += !!(vec->v[i].pad & SL_PFX_NOMATCH);
+	if (!nexc)
+		return 0;
+	exc = malloc(nexc * sizeof(*exc));
+	if (!exc)
+		return -ENOMEM;
+	/* Sorted, an entry's sub-prefixes follow it. */
+	qsort(vec->v, vec->n, sizeof(*vec->v), cmp_exceptions);
+	for (i = 0; i < vec->n && !err; i++) {
+		if (vec->v[i].pad & SL_PFX_NOMATCH)
+			continue;
+		for (j = i + 1, k = 0; j < vec->n && pfx_contains(&vec->v[i], &vec->v[j]); j++)
+			if (vec->v[j].pad & SL_PFX_NOMATCH)
+				exc[k++] = &vec->v[j];
+		p = vec->v[i];
+		err = subtract(&out, &p, exc, k);
+	}
+	free(exc);
+	if (err) {
+		sl_pfx_vec_free(&out);
+		return err;
+	}
+	sl_pfx_vec_free(vec);
+	*vec = out;
+	return 0;
+}
+
+int sl_pfx_normalise(struct sl_pfx_vec *vec)
 {
 	size_t i;
+	int err = take_exceptions(vec);
 
+	if (err)
+		return err;
 	for (i = 0; i < vec->n; i++)
 		memset(&vec->v[i].pad, 0, sizeof(vec->v[i].pad));
 	sort_unique(vec);
+	return 0;
 }
 
 void sl_pfx_resolve(struct sl_pfx_vec *vec)

@@ -19,8 +19,12 @@ void sl_pfx_vec_free(struct sl_pfx_vec *vec);
 /* Order: IPv4 before IPv6, then address, then prefix length, then class. */
 int sl_pfx_cmp(const struct sl_pfx *a, const struct sl_pfx *b);
 
-/* One class's list: sort and drop exact duplicates. */
-void sl_pfx_normalise(struct sl_pfx_vec *vec);
+/*
+ * One class's list: take out the exceptions (SL_PFX_NOMATCH entries: as in
+ * ipset, an address whose longest matching entry is an exception is not in
+ * the list), sort and drop exact duplicates. 0 or -ENOMEM.
+ */
+int sl_pfx_normalise(struct sl_pfx_vec *vec);
 
 /*
  * The union of all classes: sort, and where the same exact prefix is in

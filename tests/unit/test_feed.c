@@ -813,12 +813,46 @@ static void test_formats(void **state)
 	sl_pfx_vec_free(&vec);
 }
 
+/* ipset "nomatch" entries are exceptions; the word in a comment is not. */
+static void test_ipset_nomatch(void **state)
+{
+	static const char ipset[] = "create bl hash:net family inet comment\n"
+				    "add bl 10.0.0.0/8\n"
+				    "add bl 10.1.0.0/16 nomatch\n"
+				    "add bl 10.2.0.0/16 comment \"not a nomatch here\"\n"
+				    "add bl 10.3.0.0/16 timeout 0 nomatch comment \"x\"\n";
+	static const __u16 want_flags[] = { 0, SL_PFX_NOMATCH, 0, SL_PFX_NOMATCH };
+	static const char *const want[] = { "10.0.0.0/16",  "10.2.0.0/16",  "10.4.0.0/14",
+					    "10.8.0.0/13",  "10.16.0.0/12", "10.32.0.0/11",
+					    "10.64.0.0/10", "10.128.0.0/9" };
+	struct sl_feed_opts o = { .format = SL_FMT_AUTO };
+	struct sl_feed_stats st = { 0 };
+	struct sl_pfx_vec vec = { 0 };
+	const char *path;
+	char *err;
+	size_t i;
+
+	(void)state;
+	path = tmp_file(ipset, strlen(ipset));
+	assert_int_equal(read_feed_opts(path, &o, &vec, &st, &err), 0);
+	assert_string_equal(err, "");
+	free(err);
+	assert_int_equal(vec.n, 4);
+	for (i = 0; i < vec.n; i++)
+		assert_int_equal(vec.v[i].pad, want_flags[i]);
+	/* 10/8 without 10.1/16 and 10.3/16 (10.2/16 twice: once) */
+	assert_int_equal(sl_pfx_normalise(&vec), 0);
+	CHECK_VEC(&vec, want);
+	sl_pfx_vec_free(&vec);
+}
+
 #define T(f) cmocka_unit_test_teardown(f, teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_plain),
+		T(test_ipset_nomatch),
 		T(test_appends),
 		T(test_no_final_newline),
 		T(test_crlf),

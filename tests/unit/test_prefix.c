@@ -520,6 +520,74 @@ static void test_resolve_merge_runs(void **state)
 	sl_pfx_vec_free(&ref);
 }
 
+/* Host-order IPv4 address a is in p. */
+static bool in4(const struct sl_pfx *p, uint32_t a)
+{
+	uint32_t net = (uint32_t)p->addr[0] << 24 | p->addr[1] << 16 | p->addr[2] << 8 | p->addr[3];
+	uint32_t mask = p->plen ? ~0u << (32 - p->plen) : 0;
+
+	return p->family == 4 && (a & mask) == net;
+}
+
+/*
+ * ipset "nomatch" exceptions: on random nested sets inside 10.0.0.0/16,
+ * every one of its addresses is in the normalised list exactly when the
+ * longest entry holding it is a match (where the same prefix is both, from
+ * two files, say, the exception wins).
+ */
+static void test_normalise_exceptions(void **state)
+{
+	unsigned int seed, i, a;
+
+	(void)state;
+	srandom(7);
+	for (seed = 0; seed < 40; seed++) {
+		struct sl_pfx_vec vec = { 0 }, orig = { 0 };
+		unsigned int n = 1 + random() % 40;
+
+		for (i = 0; i < n; i++) {
+			struct sl_pfx p = { .family = 4, .class_id = 1 };
+			uint32_t addr = 0x0a000000u | (random() & 0xffff);
+
+			p.plen = 14 + random() % 19;
+			addr &= p.plen ? ~0u << (32 - p.plen) : 0;
+			p.addr[0] = addr >> 24;
+			p.addr[1] = addr >> 16;
+			p.addr[2] = addr >> 8;
+			p.addr[3] = addr;
+			p.pad = random() % 3 == 0 ? SL_PFX_NOMATCH : 0;
+			assert_int_equal(sl_pfx_vec_push(&vec, &p), 0);
+		}
+		assert_int_equal(sl_pfx_vec_append(&orig, vec.v, vec.n), 0);
+		assert_int_equal(sl_pfx_normalise(&vec), 0);
+		for (i = 0; i < vec.n; i++)
+			assert_int_equal(vec.v[i].pad, 0);
+		for (a = 0x0a000000u; a < 0x0a010000u; a++) {
+			int best = -1, best_match = 0;
+			bool want, got = false;
+
+			for (i = 0; i < orig.n; i++) {
+				bool m = !(orig.v[i].pad & SL_PFX_NOMATCH);
+
+				if (!in4(&orig.v[i], a) || orig.v[i].plen < best)
+					continue;
+				if (orig.v[i].plen > best)
+					best_match = m;
+				else
+					best_match &= m;
+				best = orig.v[i].plen;
+			}
+			want = best >= 0 && best_match;
+			for (i = 0; i < vec.n && !got; i++)
+				got = in4(&vec.v[i], a);
+			if (want != got)
+				fail_msg("set %u, address %08x: want %d, got %d", seed, a, want, got);
+		}
+		sl_pfx_vec_free(&vec);
+		sl_pfx_vec_free(&orig);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -530,6 +598,7 @@ int main(void)
 		cmocka_unit_test(test_normalise_trivial),
 		cmocka_unit_test(test_normalise_one_swap),
 		cmocka_unit_test(test_normalise_large),
+		cmocka_unit_test(test_normalise_exceptions),
 		cmocka_unit_test(test_resolve_small),
 		cmocka_unit_test(test_resolve_union),
 		cmocka_unit_test(test_resolve_wide_class_ids),
