@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <json-c/json.h>
@@ -85,14 +86,17 @@ static int apply_classes(struct run *r, struct sl_cfg *cfg)
 static int apply_feeds(struct run *r, struct sl_cfg *cfg)
 {
 	struct sl_batch batch = { 0 };
+	char (*detail)[160] = calloc(cfg->nclasses ? cfg->nclasses : 1, sizeof(*detail));
 	int i, err, first_err = 0;
+
+	if (!detail)
+		return -ENOMEM;
 
 	for (i = 0; i < cfg->nclasses; i++) {
 		struct sl_cfg_class *c = &cfg->classes[i];
 		struct sl_feed_args a = c->fa;
 		struct sl_feed_result res;
 		struct sl_class old;
-		char detail[160];
 
 		if (!c->nfeeds)
 			continue; /* prefixes managed with `sluice feed load` */
@@ -113,16 +117,20 @@ static int apply_feeds(struct run *r, struct sl_cfg *cfg)
 		}
 		if (res.unchanged_sources || !res.changes)
 			continue;
-		snprintf(detail, sizeof(detail),
+		snprintf(detail[i], sizeof(detail[i]),
 			 "%zu IPv4 and %zu IPv6 prefixes (+%zu -%zu IPv4, +%zu -%zu IPv6)",
 			 res.prefixes[0], res.prefixes[1], res.added[0], res.removed[0],
 			 res.added[1], res.removed[1]);
-		action(r, "load feeds of", c->name, detail);
 	}
+	/* All or nothing: a table too small for the lot refuses the batch. */
 	err = r->dry_run ? 0 : sl_batch_commit(r->ctx, &batch);
 	if (err && err != -E2BIG && err != -ENOSPC)
 		sl_err("cannot load the feeds' prefixes: %s", strerror(-err));
+	for (i = 0; i < cfg->nclasses && !err; i++)
+		if (detail[i][0])
+			action(r, "load feeds of", cfg->classes[i].name, detail[i]);
 	sl_batch_free(&batch);
+	free(detail);
 	return first_err ? first_err : err;
 }
 

@@ -230,6 +230,7 @@ static int handler(void *user, const char *section, const char *name, const char
 	if (!name) /* a new section (INI_CALL_HANDLER_ON_NEW_SECTION builds) */
 		return 1;
 	c->open_section[0] = 0; /* the section has a key */
+	c->key_seen = true;
 	if (!strcmp(section, "global"))
 		return global_key(c, name, value);
 	if (!arg || !arg[1])
@@ -267,8 +268,9 @@ static bool empty_section(struct sl_cfg *c)
 	if (c->open_section[0] && !c->empty_line &&
 	    (!strncmp(c->open_section, "class", 5) || !strncmp(c->open_section, "attach", 6))) {
 		c->empty_line = c->open_line;
-		snprintf(c->err, sizeof(c->err), "[%s] is empty (a class needs a policy, an "
-			 "attachment a hook)", c->open_section);
+		snprintf(c->empty_err, sizeof(c->empty_err),
+			 "[%s] is empty (a class needs a policy, an attachment a hook)",
+			 c->open_section);
 	}
 	return c->empty_line;
 }
@@ -278,18 +280,25 @@ static char *line_reader(char *str, int num, void *stream)
 	struct read_ctx *r = stream;
 	struct sl_cfg *c = r->cfg;
 	char *s = fgets(str, num, r->f);
+	const char *p;
 
 	if (!s) {
 		empty_section(c);
 		return NULL;
 	}
 	c->line++;
-	if (s[0] == '[') { /* an indented one continues the previous value */
+	p = s;
+	if (c->line == 1 && !strncmp(p, "\xef\xbb\xbf", 3))
+		p += 3; /* a UTF-8 byte order mark, which inih skips */
+	p += strspn(p, " \t");
+	/* As inih: an indented line after a key continues its value. */
+	if (*p == '[' && (p == s || !c->key_seen)) {
 		if (empty_section(c))
 			return NULL; /* stop here: the error is reported */
 		snprintf(c->open_section, sizeof(c->open_section), "%.*s",
-			 (int)strcspn(s + 1, "]\r\n"), s + 1);
+			 (int)strcspn(p + 1, "]\r\n"), p + 1);
 		c->open_line = c->line;
+		c->key_seen = false;
 	}
 	return s;
 }
@@ -343,8 +352,11 @@ int sl_config_load(const char *path, struct sl_cfg *cfg)
 	}
 	line = ini_parse_stream(line_reader, &r, handler, cfg);
 	fclose(r.f);
-	if (!line && cfg->empty_line)
+	/* The first error in the file: inih's, or an empty section before it. */
+	if (cfg->empty_line && (!line || cfg->empty_line < line)) {
 		line = cfg->empty_line;
+		snprintf(cfg->err, sizeof(cfg->err), "%s", cfg->empty_err);
+	}
 	if (line) {
 		sl_err("%s:%d: %s", path, line > 0 ? line : cfg->line,
 		       cfg->err[0] ? cfg->err : "syntax error (expected [section] or key = value)");

@@ -46,7 +46,9 @@ struct sl_cfg {
 	char err[256];
 	char open_section[80]; /* a [class] or [attach] header with no key yet */
 	int open_line;
+	bool key_seen;	       /* a key since the last header (inih's prev_name) */
 	int empty_line;	       /* the line of the first empty one, if any */
+	char empty_err[160];
 };
 
 /*

@@ -30,6 +30,8 @@ static size_t store_bytes(size_t n)
 
 int sl_store_read(struct sl_ctx *ctx, __u32 id, size_t n, struct sl_pfx_vec *out)
 {
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
 	char path[PATH_MAX];
 	void *mem;
 	int fd, err;
@@ -42,6 +44,13 @@ int sl_store_read(struct sl_ctx *ctx, __u32 id, size_t n, struct sl_pfx_vec *out
 		sl_err("the prefix list of class %u is missing (%s)", id, path);
 		return -EIO;
 	}
+	/*
+	 * The list's own size: a run killed between storing a list and updating
+	 * the class record leaves a count that is not the list's. The record's
+	 * source hash is then stale too, so the next load rewrites both.
+	 */
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.max_entries)
+		n = info.max_entries;
 	mem = mmap(NULL, store_bytes(n), PROT_READ, MAP_SHARED, fd, 0);
 	close(fd);
 	if (mem == MAP_FAILED)
@@ -97,8 +106,12 @@ static int store_commit(struct sl_ctx *ctx, __u32 id, size_t n)
 	return 0;
 }
 
-/* Build a fresh table of one family from its sorted, unique entries. */
-static int table_fill(struct sl_ctx *ctx, int family, const struct sl_pfx *p, size_t n)
+/*
+ * Build a fresh table of one family from its sorted, unique entries; its
+ * kernel memory in *bytes.
+ */
+static int table_fill(struct sl_ctx *ctx, int family, const struct sl_pfx *p, size_t n,
+		      __u64 *bytes)
 {
 	__u32 cap = family == 4 ? ctx->st.v4_entries : ctx->st.v6_entries;
 	struct sl_built b;
@@ -113,10 +126,7 @@ static int table_fill(struct sl_ctx *ctx, int family, const struct sl_pfx *p, si
 	err = family == 4 ? sl_build_v4(p, n, &b) : sl_build_v6(p, n, &b);
 	if (err)
 		return err;
-	if (family == 4)
-		ctx->st.bytes_v4 = b.bytes;
-	else
-		ctx->st.bytes_v6 = b.bytes;
+	*bytes = b.bytes;
 	return b.fd;
 }
 
@@ -283,6 +293,7 @@ int sl_batch_commit(struct sl_ctx *ctx, struct sl_batch *b)
 {
 	struct sl_pfx_vec all = { 0 };
 	bool family[2] = { false, false };
+	__u64 bytes[2] = { 0, 0 };
 	int fd[2] = { -1, -1 };
 	struct sl_class c;
 	size_t i, n4, split = 0;
@@ -318,8 +329,8 @@ int sl_batch_commit(struct sl_ctx *ctx, struct sl_batch *b)
 	for (f = 0; f < 2; f++) {
 		if (!family[f])
 			continue;
-		fd[f] = f ? table_fill(ctx, 6, all.v + split, all.n - split) :
-			    table_fill(ctx, 4, all.v, split);
+		fd[f] = f ? table_fill(ctx, 6, all.v + split, all.n - split, &bytes[f]) :
+			    table_fill(ctx, 4, all.v, split, &bytes[f]);
 		if (fd[f] < 0) {
 			err = fd[f];
 			goto cleanup;
@@ -342,6 +353,10 @@ int sl_batch_commit(struct sl_ctx *ctx, struct sl_batch *b)
 			sl_err("cannot swap in the new IPv%d table: %s", f ? 6 : 4, strerror(-err));
 			goto cleanup;
 		}
+		if (f)
+			ctx->st.bytes_v6 = bytes[f];
+		else
+			ctx->st.bytes_v4 = bytes[f];
 	}
 	now = sl_now_realtime_ns();
 	ctx->st.generation++;

@@ -130,6 +130,16 @@ apply_rc apply -c "$E2E_TMP/bad4.conf"
 [ "$RC" = 1 ] && grep -q "bad4.conf:4: \[class forgotten\] is empty" <<<"$OUT" &&
 	ok "an empty class section is an error, not a class to remove" ||
 	not_ok "an empty class section is an error, not a class to remove" "$OUT"
+# inih takes an indented header straight after another for a header too
+printf '[class kept]\n  [class other]\npolicy = pass\n' >"$E2E_TMP/bad6.conf"
+apply_rc apply -c "$E2E_TMP/bad6.conf"
+[ "$RC" = 1 ] && grep -q "bad6.conf:1: \[class kept\] is empty" <<<"$OUT"
+result "an empty section before an indented header is found too" $? "$OUT"
+# the first error in the file is the one reported
+printf '[class a]\npolicy = bogus\n[class b]\n' >"$E2E_TMP/bad7.conf"
+apply_rc apply -c "$E2E_TMP/bad7.conf"
+[ "$RC" = 1 ] && grep -q "bad7.conf:2: bad policy 'bogus'" <<<"$OUT"
+result "a bad value before an empty section is the error reported" $? "$OUT"
 apply_rc -j apply -c "$E2E_TMP/missing.conf"
 [ "$RC" = 1 ] && jq -e '.error | test("missing.conf")' <<<"$OUT" >/dev/null &&
 	ok "missing file: JSON error" || not_ok "missing file: JSON error" "$OUT"
