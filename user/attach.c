@@ -127,6 +127,19 @@ static int attach_tc(__u32 ifindex, const char *dev, enum sl_hook hook, int prog
 	return err;
 }
 
+/* Attached with the same match, and with force when o asks for it. */
+static bool attached_as(const struct sl_attach_val *v, const struct sl_attach_opts *o)
+{
+	return v->match == (__u32)o->match && (!o->force || (v->flags & SL_ATT_FORCE));
+}
+
+bool sl_attach_current(struct sl_ctx *ctx, __u32 ifindex, const struct sl_attach_opts *o)
+{
+	struct sl_attach_val v;
+
+	return sl_attach_get(ctx, ifindex, o->hook, &v) == 0 && attached_as(&v, o);
+}
+
 int sl_attach(struct sl_ctx *ctx, const char *dev, const struct sl_attach_opts *o, bool *noop)
 {
 	struct sl_attach_key k = { .hook = o->hook };
@@ -147,7 +160,7 @@ int sl_attach(struct sl_ctx *ctx, const char *dev, const struct sl_attach_opts *
 		if (err)
 			return err;
 	}
-	if (exists && old.match == o->match && (!o->force || (old.flags & SL_ATT_FORCE))) {
+	if (exists && attached_as(&old, o)) {
 		*noop = true;
 		return 0;
 	}

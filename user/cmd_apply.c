@@ -141,7 +141,6 @@ static int apply_attach(struct run *r, struct sl_cfg *cfg)
 	for (i = 0; i < cfg->nattach; i++) {
 		struct sl_cfg_attach *a = &cfg->attach[i];
 		struct sl_attach_opts o = { .hook = a->hook, .force = a->force };
-		struct sl_attach_val v;
 		__u32 ifindex = if_nametoindex(a->dev);
 		char obj[64];
 		bool noop;
@@ -156,9 +155,7 @@ static int apply_attach(struct run *r, struct sl_cfg *cfg)
 			return -ENODEV;
 		}
 		if (r->dry_run) {
-			/* what sl_attach() would redo: a new hook, another match, force */
-			if (sl_attach_get(r->ctx, ifindex, a->hook, &v) || v.match != (__u32)o.match ||
-			    (o.force && !(v.flags & SL_ATT_FORCE)))
+			if (!sl_attach_current(r->ctx, ifindex, &o))
 				action(r, "attach", obj, o.match ? "match dst" : "match src");
 			continue;
 		}

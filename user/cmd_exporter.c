@@ -634,10 +634,12 @@ int cmd_exporter(int argc, char **argv)
 		return -EINVAL;
 	}
 	/* Without --listen: [global] exporter of the config file, if any. */
-	if (!listen_set && (config || access(sl_default_config(), R_OK) == 0)) {
+	if (!config && access(sl_default_config(), R_OK) == 0)
+		config = sl_default_config();
+	if (!listen_set && config) {
 		struct sl_cfg cfg;
 
-		if (sl_config_load(config ? config : sl_default_config(), &cfg))
+		if (sl_config_load(config, &cfg))
 			return -EINVAL;
 		if (cfg.exporter[0]) {
 			snprintf(listen_buf, sizeof(listen_buf), "%s", cfg.exporter);

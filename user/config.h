@@ -42,7 +42,6 @@ struct sl_cfg {
 	int nclasses;
 	/* parsing */
 	int line;
-	char section[64];
 	char err[256];
 	char open_section[80]; /* a [class] or [attach] header with no key yet */
 	int open_line;

@@ -146,6 +146,7 @@ static int parse_line(enum sl_format fmt, char *line, unsigned long lineno,
 {
 	char *s, *e, *tok;
 	int n, total = 0;
+	size_t i;
 
 	*masked = false;
 	switch (fmt) {
@@ -163,8 +164,8 @@ static int parse_line(enum sl_format fmt, char *line, unsigned long lineno,
 		}
 		n = sl_parse_entry(s, e - s, out, why, masked);
 		if (n > 0 && ipset_nomatch(e))
-			for (total = 0; total < n; total++)
-				out->v[out->n - 1 - total].pad |= SL_PFX_NOMATCH;
+			for (i = out->n - n; i < out->n; i++)
+				out->v[i].pad |= SL_PFX_NOMATCH;
 		return n;
 	case SL_FMT_CSV:
 		if (lineno == 1 && !strncasecmp(line + strspn(line, " \t"), "Updated:", 8))

@@ -65,24 +65,23 @@ static void usage(FILE *f)
 	fputs(usage_text, f);
 }
 
-/* The synopsis lines of one object, for `sluice OBJECT --help`. */
+/*
+ * The synopsis lines of one object, for `sluice OBJECT --help`: the lines
+ * "  sluice OBJECT ..." and their indented continuations.
+ */
 static void usage_of(const char *obj)
 {
-	char head[32];
-	const char *l, *end;
+	const char *l, *end, *w;
 	bool in = false;
 
-	snprintf(head, sizeof(head), "  sluice %s ", obj);
 	printf("Usage:\n");
-	for (l = usage_text; *l; l = end + 1) {
-		end = strchr(l, '\n');
-		if (!end)
-			break;
-		if (!strncmp(l, "  sluice ", 9))
-			in = !strncmp(l, head, strlen(head)) ||
-			     ((size_t)(end - l) == strlen(head) - 1 && !strncmp(l, head, end - l));
-		else if (strncmp(l, "      ", 6))
+	for (l = usage_text; (end = strchr(l, '\n')); l = end + 1) {
+		if (!strncmp(l, "  sluice ", 9)) {
+			w = l + 9;
+			in = strcspn(w, " \n") == strlen(obj) && !strncmp(w, obj, strlen(obj));
+		} else if (strncmp(l, "      ", 6)) {
 			in = false;
+		}
 		if (in)
 			printf("%.*s\n", (int)(end - l), l);
 	}
@@ -171,12 +170,11 @@ int main(int argc, char **argv)
 	}
 	if (!cmds[i].fn) {
 		/* sluice help [OBJECT] */
-		if (optind + 1 < argc && sl_match_word(argv[optind + 1], names,
-						       ARRAY_SIZE(cmds)) >= 0) {
-			usage_of(cmds[sl_match_word(argv[optind + 1], names, ARRAY_SIZE(cmds))].name);
-			return EXIT_SUCCESS;
-		}
-		usage(stdout);
+		c = optind + 1 < argc ? sl_match_word(argv[optind + 1], names, ARRAY_SIZE(cmds)) : -1;
+		if (c >= 0)
+			usage_of(cmds[c].name);
+		else
+			usage(stdout);
 		return EXIT_SUCCESS;
 	}
 	argc -= optind;

@@ -236,7 +236,23 @@ static void sort_unique(struct sl_pfx_vec *vec)
 	vec->n = out + 1;
 }
 
-static bool pfx_contains(const struct sl_pfx *outer, const struct sl_pfx *p);
+
+void sl_pfx_resolve(struct sl_pfx_vec *vec)
+{
+	/* Sorting puts the lowest class id first among equal prefixes. */
+	sort_unique(vec);
+}
+
+static bool pfx_contains(const struct sl_pfx *outer, const struct sl_pfx *p)
+{
+	struct sl_pfx m = *p;
+
+	if (outer->family != p->family || outer->plen > p->plen)
+		return false;
+	m.plen = outer->plen;
+	sl_pfx_mask(&m);
+	return !memcmp(m.addr, outer->addr, 16);
+}
 
 static bool pfx_overlaps(const struct sl_pfx *a, const struct sl_pfx *b)
 {
@@ -296,7 +312,6 @@ static int take_exceptions(struct sl_pfx_vec *vec)
 	struct sl_pfx_vec out = { 0 };
 	const struct sl_pfx **exc;
 	size_t i, j, k, nexc = 0;
-	struct sl_pfx p;
 	int err = 0;
 
 	for (i = 0; i < vec->n; i++)
@@ -314,8 +329,7 @@ static int take_exceptions(struct sl_pfx_vec *vec)
 		for (j = i + 1, k = 0; j < vec->n && pfx_contains(&vec->v[i], &vec->v[j]); j++)
 			if (vec->v[j].pad & SL_PFX_NOMATCH)
 				exc[k++] = &vec->v[j];
-		p = vec->v[i];
-		err = subtract(&out, &p, exc, k);
+		err = subtract(&out, &vec->v[i], exc, k);
 	}
 	free(exc);
 	if (err) {
@@ -338,23 +352,6 @@ int sl_pfx_normalise(struct sl_pfx_vec *vec)
 		memset(&vec->v[i].pad, 0, sizeof(vec->v[i].pad));
 	sort_unique(vec);
 	return 0;
-}
-
-void sl_pfx_resolve(struct sl_pfx_vec *vec)
-{
-	/* Sorting puts the lowest class id first among equal prefixes. */
-	sort_unique(vec);
-}
-
-static bool pfx_contains(const struct sl_pfx *outer, const struct sl_pfx *p)
-{
-	struct sl_pfx m = *p;
-
-	if (outer->family != p->family || outer->plen > p->plen)
-		return false;
-	m.plen = outer->plen;
-	sl_pfx_mask(&m);
-	return !memcmp(m.addr, outer->addr, 16);
 }
 
 /* Drop prefixes whose nearest enclosing prefix has the same mergeable class. */

@@ -5,7 +5,7 @@
 #include "prefix.h"
 #include "state.h"
 
-/* Append the stored list of class id (n entries) to out. */
+/* Append the stored list of class id to out (n, the record's count: 0 for none). */
 int sl_store_read(struct sl_ctx *ctx, __u32 id, size_t n, struct sl_pfx_vec *out);
 
 /*
