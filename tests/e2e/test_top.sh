@@ -226,7 +226,10 @@ pty_run() {
 		stty -g >"$T/$name.after"
 		exit \$rc
 	EOF
-	timeout 20 script -qfec "bash $T/$name.sh" /dev/null <"$T/$name.in" >"$T/$name.out" 2>&1 &
+	# script(1) runs the command with $SHELL -c: exec, so that no shell
+	# between script and bash dies of the ^C itself (dash does, and script
+	# then reports 130 although top exited 0; CI has no SHELL=/bin/bash).
+	timeout 20 script -qfec "exec bash $T/$name.sh" /dev/null <"$T/$name.in" >"$T/$name.out" 2>&1 &
 	spid=$!
 	PIDS+=("$spid")
 	exec 7>"$T/$name.in"
