@@ -17,7 +17,7 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Returns SL_PASS, SL_DROP or SL_SHAPE (with *class_out set). */
+/* Returns SL_PASS, SL_DROP or SL_SHAPE (*class_out set when classified). */
 static __always_inline int sl_process(void *data, void *data_end, __u64 len, int dir,
 				      int match_dst, __u32 *class_out)
 {
@@ -36,16 +36,36 @@ static __always_inline int sl_process(void *data, void *data_end, __u64 len, int
 	return sl_enforce(class_id, dir, len);
 }
 
+/* Leave the verdict for the TC ingress hook (struct sl_xdp_meta). */
+static __always_inline void sl_xdp_mark(struct xdp_md *ctx, __u32 class_id, int match_dst,
+					int action)
+{
+	struct sl_xdp_meta *m;
+
+	if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(*m)))
+		return;
+	m = (void *)(long)ctx->data_meta;
+	if ((void *)(m + 1) > (void *)(long)ctx->data)
+		return;
+	m->magic = SL_XDP_META_MAGIC;
+	m->ifindex = ctx->ingress_ifindex;
+	m->class_id = class_id;
+	m->flags = (match_dst ? SL_META_MATCH_DST : 0) | (action == SL_SHAPE ? SL_META_SHAPE : 0);
+}
+
 static __always_inline int sl_xdp(struct xdp_md *ctx, int match_dst)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u64 len = bpf_xdp_get_buff_len(ctx);
-	__u32 class_id = 0;
+	__u32 class_id = SL_META_NOT_IP;
+	int action;
 
-	/* XDP cannot queue: shaped classes pass here (shape with tc hooks). */
-	if (sl_process(data, data_end, len, SL_DIR_IN, match_dst, &class_id) == SL_DROP)
+	/* XDP cannot queue: shaped classes pass here, to TC ingress's IFB. */
+	action = sl_process(data, data_end, len, SL_DIR_IN, match_dst, &class_id);
+	if (action == SL_DROP)
 		return XDP_DROP;
+	sl_xdp_mark(ctx, class_id, match_dst, action);
 	return XDP_PASS;
 }
 
@@ -86,12 +106,37 @@ static __always_inline __u64 sl_wire_len(struct __sk_buff *skb)
 	return len;
 }
 
+/*
+ * TC ingress after sluice's XDP program on the same device, with the same
+ * match: counted and policed there already; only shaping is left to do.
+ * Returns the TC action, or -1 when XDP left no verdict for this hook.
+ */
+static __always_inline int sl_tc_after_xdp(struct __sk_buff *skb, int match_dst)
+{
+	struct sl_xdp_meta *m = (void *)(long)skb->data_meta;
+
+	if ((void *)(m + 1) > (void *)(long)skb->data)
+		return -1;
+	if (m->magic != SL_XDP_META_MAGIC || m->ifindex != skb->ifindex ||
+	    !(m->flags & SL_META_MATCH_DST) != !match_dst)
+		return -1;
+	if (!(m->flags & SL_META_SHAPE))
+		return TC_ACT_OK;
+	skb->priority = SL_HTB_MAJOR << 16 | m->class_id;
+	return sl_tc_shape_in(skb);
+}
+
 static __always_inline int sl_tc(struct __sk_buff *skb, int dir, int match_dst)
 {
 	__u32 linear = skb->data_end - skb->data, class_id = 0;
 	__u64 len = sl_wire_len(skb);
 	int action;
 
+	if (dir == SL_DIR_IN) {
+		action = sl_tc_after_xdp(skb, match_dst);
+		if (action >= 0)
+			return action;
+	}
 	if (linear < SL_HDR_MAX && skb->len > linear)
 		bpf_skb_pull_data(skb, skb->len < SL_HDR_MAX ? skb->len : SL_HDR_MAX);
 

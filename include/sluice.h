@@ -300,6 +300,24 @@ struct sl_probe_result {
 };
 #define SL_PROBE_MAGIC 0x51c3b0be
 
+/*
+ * XDP to TC ingress hand-off. The XDP program leaves this record in the
+ * metadata area in front of every packet it passes; the TC ingress program
+ * of the same device and match then neither counts nor polices the packet
+ * again, and only sends shaped classes on to the IFB. Without the record
+ * (a driver that keeps no metadata) TC classifies the packet itself.
+ */
+struct sl_xdp_meta {
+	__u32 magic;
+	__u32 ifindex;	/* the device XDP saw the packet on */
+	__u32 class_id;	/* SL_META_NOT_IP: not classified (counted in sl_misc) */
+	__u32 flags;	/* SL_META_* */
+};
+#define SL_XDP_META_MAGIC 0x51c0e7a0u
+#define SL_META_NOT_IP 0xffffffffu
+#define SL_META_MATCH_DST 1u	/* classified by the destination address */
+#define SL_META_SHAPE 2u	/* the class shapes this direction */
+
 /* TC filter identity, so sluice removes exactly its own filters. */
 #define SL_TC_HANDLE 0x51c
 #define SL_TC_PRIO 0x51c

@@ -171,11 +171,6 @@ int sl_attach(struct sl_ctx *ctx, const char *dev, const struct sl_attach_opts *
 	if (o->force)
 		v.flags |= SL_ATT_FORCE;
 
-	if (!exists && o->hook != SL_HOOK_TC_OUT &&
-	    !sl_attach_get(ctx, k.ifindex, o->hook == SL_HOOK_XDP ? SL_HOOK_TC_IN : SL_HOOK_XDP,
-			   &old))
-		sl_warn("%s: both xdp and tc-ingress are attached: incoming packets are counted "
-			"and policed twice", dev);
 	if (o->hook == SL_HOOK_XDP) {
 		err = attach_xdp(ctx, k.ifindex, dev, prog_fd, o, exists);
 		if (!exists && o->xdp_generic)

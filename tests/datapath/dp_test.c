@@ -1352,6 +1352,76 @@ static void test_swap(void **state)
 	assert_int_equal(ctx.st.n_v6, 1);
 }
 
+/* ---- the XDP to TC ingress hand-off ----------------------------------- */
+
+enum { C_SHAPED = 3 };
+
+/*
+ * Run an XDP program on f; expect it to pass f with a struct sl_xdp_meta in
+ * front (BPF_PROG_TEST_RUN returns the frame from the metadata on). No
+ * ctx_out: given one, this kernel ran the program as if on no IP header.
+ */
+static void xdp_meta_at(int line, int prog, const struct frame *f, __u32 cls, __u32 flags)
+{
+	struct frame out;
+	struct sl_xdp_meta m;
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f->b, .data_size_in = f->len,
+		    .data_out = out.b, .data_size_out = sizeof(out.b), .repeat = 1);
+
+	if (bpf_prog_test_run_opts(ctx.prog_fd[prog], &opts))
+		fail_msg("line %d: test run of %s: %s", line, sl_prog_names[prog], strerror(errno));
+	if (opts.retval != XDP_PASS)
+		fail_msg("line %d: %s returned %u, expected XDP_PASS", line, sl_prog_names[prog],
+			 opts.retval);
+	if (opts.data_size_out != f->len + sizeof(m))
+		fail_msg("line %d: %u bytes out, expected the %u-byte frame after %zu of metadata",
+			 line, opts.data_size_out, f->len, sizeof(m));
+	memcpy(&m, out.b, sizeof(m));
+	assert_int_equal(m.magic, SL_XDP_META_MAGIC);
+	assert_int_equal(m.ifindex, 1); /* test runs see loopback */
+	if (m.class_id != cls || m.flags != flags)
+		fail_msg("line %d: metadata class %u flags %u, expected class %u flags %u", line,
+			 m.class_id, m.flags, cls, flags);
+	assert_memory_equal(out.b + sizeof(m), f->b, f->len);
+}
+
+#define xdp_meta(...) xdp_meta_at(__LINE__, __VA_ARGS__)
+
+/*
+ * XDP leaves its verdict in the packet's metadata for the TC ingress hook:
+ * the class, the match, and whether the class shapes inbound traffic; a
+ * frame it cannot classify is marked as such. (TC ingress reading it is
+ * tested end to end: BPF_PROG_TEST_RUN cannot hand a TC program metadata.)
+ */
+static void test_xdp_meta(void **state)
+{
+	const struct hook *h = &hooks[H_XDP];
+	struct frame f;
+	int m;
+
+	(void)state;
+	two_classes();
+	class_set(C_SHAPED, "shaped", SL_POLICY_SHAPE, 1000000, 100000);
+	load(C_SHAPED, (const char *const[]){ "203.0.113.0/24", NULL });
+	for (m = SL_MATCH_SRC; m <= SL_MATCH_DST; m++) {
+		__u32 mf = m == SL_MATCH_DST ? SL_META_MATCH_DST : 0;
+
+		mk_remote(&f, m, "198.51.100.9", "192.0.2.1", 98);
+		xdp_meta(h->prog[m], &f, C_ALLOW, mf);
+		mk_remote(&f, m, "2001:db8:600d::9", "2001:db8:bad::1", 98);
+		xdp_meta(h->prog[m], &f, C_ALLOW, mf);
+		mk_remote(&f, m, "10.1.2.3", "192.0.2.1", 98);
+		xdp_meta(h->prog[m], &f, C_DEF, mf);
+		mk_remote(&f, m, "203.0.113.7", "192.0.2.1", 98);
+		xdp_meta(h->prog[m], &f, C_SHAPED, mf | SL_META_SHAPE);
+		mk_arp(&f, 60);
+		xdp_meta(h->prog[m], &f, SL_META_NOT_IP, mf);
+		/* Dropped frames carry nothing further. */
+		mk_remote(&f, m, "192.0.2.77", "198.51.100.1", 60);
+		assert_int_equal(run_prog(h->prog[m], &f), XDP_DROP);
+	}
+}
+
 #define HOOK_TEST(fn, h, hname)                                                             \
 	{                                                                                   \
 		.name = #fn "/" hname, .test_func = fn, .setup_func = setup,                \
@@ -1377,6 +1447,7 @@ int main(void)
 		ALL_HOOKS(test_police_burst_change),
 		cmocka_unit_test_setup_teardown(test_police_multicpu, setup, teardown),
 		ALL_HOOKS(test_swap),
+		cmocka_unit_test_setup_teardown(test_xdp_meta, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("datapath", tests, group_setup, group_teardown);
