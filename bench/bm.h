@@ -26,6 +26,15 @@ void bm_close(struct bm *b);
 int bm_set_addrs(struct bm *b, const struct sl_pfx *a, size_t n);
 /* Run mode over count addresses from start; *ns: mean ns per run. */
 int bm_run(struct bm *b, enum bm_mode mode, __u32 start, __u32 count, __u32 repeat, double *ns);
+/* Whole XDP programs, run once per frame (bpf/bench.bpf.c). */
+enum bm_prog {
+	BM_PROG_PASS,	/* returns XDP_PASS: the harness alone */
+	BM_PROG_TRIE,	/* sluice's program with the kernel LPM trie as classifier */
+	BM_PROG_SLUICE, /* sluice's XDP program (match dst) */
+};
+/* Run prog once on a frame to each address; *ns: mean ns per frame. */
+int bm_run_frames(struct bm *b, enum bm_prog prog, const struct sl_pfx *addrs, size_t n,
+		  double *ns);
 /* After BM_DIFF*: disagreements, and the first one. */
 __u64 bm_mismatches(struct bm *b, __u32 *first, __u32 *ours, __u32 *ref);
 /* Bytes of kernel memory of sluice's tables and of the tries. */

@@ -3,8 +3,9 @@
  * sluice lookup benchmark (make bench): per-lookup cost inside the kernel of
  * an empty loop, one array lookup, the kernel LPM trie and sluice's
  * classifier, over random addresses, at several table sizes and two prefix
- * mixes; plus the memory per prefix. Ratios are against the trie measured in
- * the same run.
+ * mixes; plus the memory per prefix; then whole XDP programs per packet:
+ * sluice's, the same with the LPM trie, and an empty one. Ratios are against
+ * the trie measured in the same run.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,72 @@ static double per_lookup(struct bm *b, enum bm_mode m)
 	return best / NADDR;
 }
 
+/*
+ * Whole XDP programs per packet: each program once per frame, a frame to
+ * each of the random addresses; best of three passes. The empty program is
+ * the harness's own cost (timer, context set-up), in the other two as well.
+ */
+struct pkt_row {
+	const char *mix;
+	size_t n;
+	double ns[2][3]; /* [IPv4, IPv6][enum bm_prog] */
+};
+
+static struct pkt_row pkt_rows[8];
+static size_t n_pkt_rows;
+
+static int per_packet(struct bm *b, const struct sl_pfx *addrs, double out[3])
+{
+	double ns;
+	int p, i;
+
+	for (p = BM_PROG_PASS; p <= BM_PROG_SLUICE; p++) {
+		out[p] = 1e18;
+		for (i = 0; i < 3; i++) {
+			if (bm_run_frames(b, p, addrs, NADDR, &ns))
+				return -1;
+			if (ns < out[p])
+				out[p] = ns;
+		}
+	}
+	return 0;
+}
+
+static void print_packets(FILE *md)
+{
+	const struct pkt_row *r;
+	size_t i;
+	int f;
+
+	printf("\nwhole XDP program per packet, one BPF_PROG_TEST_RUN per frame to each of %d "
+	       "random addresses (best of 3);\nnet = less the empty program; ratio = sluice/trie "
+	       "program, net\n", NADDR);
+	printf("%-9s %8s | %6s %7s %7s %6s | %6s %7s %7s %6s\n", "mix", "prefixes", "empty",
+	       "trie4", "sluice4", "ratio", "empty", "trie6", "sluice6", "ratio");
+	fprintf(md, "\nWhole XDP program per packet (ns; one BPF_PROG_TEST_RUN per frame, %d "
+		    "frames to random addresses, best of 3; ratio net of the empty program):\n\n"
+		    "| mix | prefixes | empty | trie v4 | sluice v4 | v4 ratio | empty | trie v6 | "
+		    "sluice v6 | v6 ratio |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+		    NADDR);
+	for (i = 0; i < n_pkt_rows; i++) {
+		r = &pkt_rows[i];
+		printf("%-9s %8zu", r->mix, r->n);
+		fprintf(md, "| %s | %zu", r->mix, r->n);
+		for (f = 0; f < 2; f++) {
+			const double *ns = r->ns[f];
+			double ratio = (ns[BM_PROG_SLUICE] - ns[BM_PROG_PASS]) /
+				       (ns[BM_PROG_TRIE] - ns[BM_PROG_PASS]);
+
+			printf(" | %6.1f %7.1f %7.1f %5.2fx", ns[BM_PROG_PASS], ns[BM_PROG_TRIE],
+			       ns[BM_PROG_SLUICE], ratio);
+			fprintf(md, " | %.1f | %.1f | %.1f | %.2f", ns[BM_PROG_PASS],
+				ns[BM_PROG_TRIE], ns[BM_PROG_SLUICE], ratio);
+		}
+		printf("\n");
+		fprintf(md, " |\n");
+	}
+}
+
 static int bench_one(FILE *md, const char *mixname, enum bm_mix mix, size_t n,
 		     double *sl4_out)
 {
@@ -78,6 +145,16 @@ static int bench_one(FILE *md, const char *mixname, enum bm_mix mix, size_t n,
 	t6 = per_lookup(b, BM_TRIE6);
 	s6 = per_lookup(b, BM_SLUICE6);
 	bm_memory(b, &m4, &m6, &mt4, &mt6);
+	if (n_pkt_rows < sizeof(pkt_rows) / sizeof(pkt_rows[0])) {
+		struct pkt_row *r = &pkt_rows[n_pkt_rows++];
+
+		r->mix = mixname;
+		r->n = n;
+		if (per_packet(b, addrs4, r->ns[0]) || per_packet(b, addrs6, r->ns[1])) {
+			fprintf(stderr, "bench: test run of the XDP programs failed\n");
+			return -1;
+		}
+	}
 
 	printf("%-9s %8zu  %6.1f %6.1f | %7.1f %7.1f %5.2fx | %7.1f %7.1f %5.2fx | %6.1f %6.1f %6.1f %6.1f\n",
 	       mixname, n, empty, array, t4, s4, s4 / t4, t6, s6, s6 / t6,
@@ -187,6 +264,7 @@ int main(int argc, char **argv)
 				s_big = s4;
 		}
 	}
+	print_packets(md);
 	if (only) {
 		fclose(md);
 		return EXIT_SUCCESS;

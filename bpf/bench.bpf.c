@@ -11,6 +11,7 @@
 
 #include "maps.h"
 #include "classify.h"
+#include "xdp_core.h"
 #include "sluice_bench.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -143,5 +144,53 @@ int bm_run(struct xdp_md *ctx)
 		return XDP_ABORTED;
 	bpf_loop(count, bm_step, &c, 0);
 	checksum += c.sum;
+	return XDP_PASS;
+}
+
+/*
+ * Whole programs, per packet, run once per frame: sluice's XDP entry point
+ * (the same code as sl_xdp_dst), the same program with the kernel LPM trie
+ * in place of sluice's classifier, and an empty program (the harness).
+ */
+SEC("xdp.frags")
+int bm_xdp_sluice(struct xdp_md *ctx)
+{
+	return sl_xdp(ctx, 1);
+}
+
+SEC("xdp.frags")
+int bm_xdp_trie(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u64 len = bpf_xdp_get_buff_len(ctx);
+	struct sl_v6_key k = { .prefixlen = 128 };
+	struct sl_lpm_val *v;
+	struct sl_addr a = {};
+	__u32 class_id = SL_CLASS_DEFAULT;
+
+	if (sl_parse(data, data_end, 1, &a)) {
+		sl_count(&sl_misc, SL_MISC_NONIP(SL_DIR_IN), SL_PASS, len);
+		return XDP_PASS;
+	}
+	if (a.family == 4) {
+		k.prefixlen = 32;
+		__builtin_memcpy(k.addr, a.addr, 4);
+		v = bpf_map_lookup_elem(&bm_trie4, &k);
+	} else {
+		__builtin_memcpy(k.addr, a.addr, 16);
+		v = bpf_map_lookup_elem(&bm_trie6, &k);
+	}
+	if (v)
+		class_id = v->class_id;
+	if (sl_enforce(class_id, SL_DIR_IN, len) == SL_DROP)
+		return XDP_DROP;
+	return XDP_PASS;
+}
+
+SEC("xdp")
+int bm_xdp_pass(struct xdp_md *ctx)
+{
+	(void)ctx;
 	return XDP_PASS;
 }

@@ -132,13 +132,15 @@ struct sl_counters {
 #define SL_E_CHUNK_IDX(e) ((e) & 0x3fffffffu)
 
 /*
- * IPv4 table: a header, a directory of 2^24 entries indexed by the top 24
- * bits of the address (DIR-24-8), 256-entry chunks for /24s that hold longer
- * prefixes, and an open-addressing hash of /32 hosts (slots of two words:
- * address in host order, entry; at an even word offset, so that a slot is
- * one 8-byte array element).
+ * IPv4 table: a header, a summary bitmap with a bit per /16 that anything
+ * in the table covers (8 KiB, so a lookup outside every prefix stays in the
+ * cache instead of reading the 64 MiB directory), a directory of 2^24
+ * entries indexed by the top 24 bits of the address (DIR-24-8), 256-entry
+ * chunks for /24s that hold longer prefixes, and an open-addressing hash of
+ * /32 hosts (slots of two words: address in host order, entry; at an even
+ * word offset, so that a slot is one 8-byte array element).
  */
-#define SL_T4_MAGIC 0x5c740001u
+#define SL_T4_MAGIC 0x5c740002u
 enum {
 	SL_T4_W_MAGIC = 0,
 	SL_T4_W_HASH_OFF,
@@ -146,7 +148,9 @@ enum {
 	SL_T4_W_HASH_PROBES,
 	SL_T4_HDR = 16,
 };
-#define SL_T4_DIR_OFF SL_T4_HDR
+#define SL_T4_SUM_OFF SL_T4_HDR
+#define SL_T4_SUM_WORDS ((1u << 16) / 32)
+#define SL_T4_DIR_OFF (SL_T4_SUM_OFF + SL_T4_SUM_WORDS)
 #define SL_T4_DIR_SIZE (1u << 24)
 #define SL_T4_CHUNK_OFF (SL_T4_DIR_OFF + SL_T4_DIR_SIZE)
 
