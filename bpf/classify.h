@@ -52,13 +52,8 @@ static __always_inline void sl_word_pair(void *tab, __u32 idx, __u32 *first, __u
 /* Host-order address; returns an entry word (0: no match). */
 static __always_inline __u32 sl_lookup4(void *tab, __u32 a)
 {
-	__u32 e;
+	__u32 e = sl_word(tab, SL_T4_DIR_OFF + (a >> 8));
 	int i;
-
-	/* Nothing in this /16: the directory is not read. */
-	if (!((sl_word(tab, SL_T4_SUM_OFF + (a >> 21)) >> ((a >> 16) & 31)) & 1))
-		return 0;
-	e = sl_word(tab, SL_T4_DIR_OFF + (a >> 8));
 
 	if (e & SL_E_HOSTS) {
 		__u32 off = sl_word(tab, SL_T4_W_HASH_OFF), bits, probes, h, k, v;

@@ -132,15 +132,13 @@ struct sl_counters {
 #define SL_E_CHUNK_IDX(e) ((e) & 0x3fffffffu)
 
 /*
- * IPv4 table: a header, a summary bitmap with a bit per /16 that anything
- * in the table covers (8 KiB, so a lookup outside every prefix stays in the
- * cache instead of reading the 64 MiB directory), a directory of 2^24
- * entries indexed by the top 24 bits of the address (DIR-24-8), 256-entry
- * chunks for /24s that hold longer prefixes, and an open-addressing hash of
- * /32 hosts (slots of two words: address in host order, entry; at an even
- * word offset, so that a slot is one 8-byte array element).
+ * IPv4 table: a header, a directory of 2^24 entries indexed by the top 24
+ * bits of the address (DIR-24-8), 256-entry chunks for /24s that hold longer
+ * prefixes, and an open-addressing hash of /32 hosts (slots of two words:
+ * address in host order, entry; at an even word offset, so that a slot is
+ * one 8-byte array element).
  */
-#define SL_T4_MAGIC 0x5c740002u
+#define SL_T4_MAGIC 0x5c740001u
 enum {
 	SL_T4_W_MAGIC = 0,
 	SL_T4_W_HASH_OFF,
@@ -148,9 +146,7 @@ enum {
 	SL_T4_W_HASH_PROBES,
 	SL_T4_HDR = 16,
 };
-#define SL_T4_SUM_OFF SL_T4_HDR
-#define SL_T4_SUM_WORDS ((1u << 16) / 32)
-#define SL_T4_DIR_OFF (SL_T4_SUM_OFF + SL_T4_SUM_WORDS)
+#define SL_T4_DIR_OFF SL_T4_HDR
 #define SL_T4_DIR_SIZE (1u << 24)
 #define SL_T4_CHUNK_OFF (SL_T4_DIR_OFF + SL_T4_DIR_SIZE)
 
@@ -228,6 +224,13 @@ struct sl_lpm_val {
 	__u32 prefixlen;
 };
 
+/*
+ * The layout of the tables and records that the pinned programs read. Bump
+ * it with any change to them: a CLI does not write into a state pinned by
+ * programs that read another layout (0: every sluice before the field).
+ */
+#define SL_LAYOUT 1
+
 /* The global state record, key 0 of sl_state. Written by the CLI only. */
 struct sl_state {
 	__u64 generation;	/* bumped at every table swap */
@@ -237,7 +240,7 @@ struct sl_state {
 	__u32 v6_entries;
 	__u32 n_v4;		/* prefixes in the live IPv4 table */
 	__u32 n_v6;		/* prefixes in the live IPv6 table */
-	__u32 pad;
+	__u32 layout;		/* SL_LAYOUT of the sluice that made the state */
 	__u64 bytes_v4;		/* kernel memory of the live IPv4 table */
 	__u64 bytes_v6;		/* kernel memory of the live IPv6 table */
 };

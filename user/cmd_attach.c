@@ -241,8 +241,8 @@ int cmd_detach(int argc, char **argv)
 				close(ctx.attach_fd);
 				ctx.attach_fd = -1;
 			}
-			sl_warn("the pinned state was incomplete; removed it and %d attachment%s",
-				count, count == 1 ? "" : "s");
+			sl_warn("the pinned state was incomplete or from another version; "
+				"removed it and %d attachment%s", count, count == 1 ? "" : "s");
 			return sl_unload(&ctx);
 		}
 		goto out;

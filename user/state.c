@@ -195,6 +195,7 @@ static int init_tables(struct sl_ctx *ctx, struct sluice_bpf *skel)
 	}
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.sl_classes), &zero, &def, BPF_ANY))
 		return -errno;
+	ctx->st.layout = SL_LAYOUT;
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.sl_state), &zero, &ctx->st, BPF_ANY))
 		return -errno;
 	return 0;
@@ -266,7 +267,7 @@ cleanup:
 static int open_pins(struct sl_ctx *ctx)
 {
 	char path[PATH_MAX];
-	int i, fd;
+	int i, fd, err;
 
 	for (i = 0; i < (int)ARRAY_SIZE(map_names); i++) {
 		sl_pin_path(path, sizeof(path), ctx, "%s", map_names[i]);
@@ -282,7 +283,14 @@ static int open_pins(struct sl_ctx *ctx)
 			goto broken;
 		ctx->prog_fd[i] = fd;
 	}
-	return sl_state_read(ctx);
+	err = sl_state_read(ctx);
+	if (!err && ctx->st.layout != SL_LAYOUT) {
+		sl_err("the pinned state under %s was made by another version of sluice (table "
+		       "layout %u, this one reads %u); run 'sluice detach --all' and attach again",
+		       ctx->dir, ctx->st.layout, SL_LAYOUT);
+		return -EIO;
+	}
+	return err;
 broken:
 	sl_err("the pinned state under %s is incomplete (%s: %s); run 'sluice detach --all'",
 	       ctx->dir, path, strerror(errno));

@@ -128,20 +128,6 @@ static void fill_dir(__u32 *dir, const struct sl_pfx *v, size_t n)
 		dir[pos] = 0;
 }
 
-/* The summary bitmap: a bit for each /16 that a prefix covers (any part of). */
-static void fill_summary(__u32 *sum, const struct sl_pfx *v, size_t n)
-{
-	__u32 first, last, j;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		first = addr4(&v[i]) >> 16;
-		last = (__u32)(((__u64)addr4(&v[i]) + (1ull << (32 - v[i].plen)) - 1) >> 16);
-		for (j = first; j <= last; j++)
-			sum[j / 32] |= 1u << (j % 32);
-	}
-}
-
 int sl_build_v4(const struct sl_pfx *v, size_t n, struct sl_built *out)
 {
 	size_t i, nhosts = 0, nchunks = 0;
@@ -191,7 +177,6 @@ int sl_build_v4(const struct sl_pfx *v, size_t n, struct sl_built *out)
 	if (!n)
 		goto done;
 
-	fill_summary(t + SL_T4_SUM_OFF, v, n);
 	dir = t + SL_T4_DIR_OFF;
 	fill_dir(dir, v, n);
 

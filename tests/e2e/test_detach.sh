@@ -305,4 +305,25 @@ else
 	not_ok "detach --all clears a broken state and its attachments" "exit $rc: $out" "$qd" "$pins"
 fi
 
+# A state made by a sluice whose programs read another table layout (the
+# layout field of sl_state, at byte 36, set to 0 as before the field
+# existed): commands refuse to write tables into it, traffic keeps flowing
+# through it, and detach --all removes it.
+sl_ok attach "$GW_CDEV" --hook xdp
+state=$(bpftool -j map dump pinned "$BPFFS/sluice/sl_state" |
+	jq -r '.[0].value | to_entries | map(if .key == 36 then "0x00" else .value end) | join(" ")')
+# shellcheck disable=SC2086 # one argument a byte
+bpftool map update pinned "$BPFFS/sluice/sl_state" key 0 0 0 0 value $state ||
+	not_ok "set the layout of the pinned state to 0"
+err_check "a state of another layout is refused" "another version of sluice" class set x --pass
+check "traffic flows through a state of another layout" ping_ok "$CL" "$SV4"
+out=$(sl detach --all 2>&1)
+rc=$?
+pins=$(find "$BPFFS" -mindepth 1 ! -name progs.debug ! -name maps.debug)
+if [ "$rc" = 0 ] && [ -z "$pins" ] && ! in_ns "$GW" ip link show "$GW_CDEV" | grep -q xdp; then
+	ok "detach --all clears a state of another layout ($out)"
+else
+	not_ok "detach --all clears a state of another layout" "exit $rc: $out" "$pins"
+fi
+
 finish
