@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "bm.h"
+#include "lookup.h"
 #include "table_build.h"
 #include "bench.skel.h"
 
@@ -203,41 +204,6 @@ int bm_run(struct bm *b, enum bm_mode mode, __u32 start, __u32 count, __u32 repe
 	return 0;
 }
 
-/* A minimal Ethernet frame to addr: IPv4 in 60 bytes, IPv6 in 78. */
-static __u32 bm_frame(unsigned char *f, const struct sl_pfx *addr)
-{
-	memset(f, 0, 78);
-	f[0] = 0x02; /* locally administered MACs */
-	f[6] = 0x02;
-	f[5] = 1;
-	f[11] = 2;
-	if (addr->family == 4) {
-		f[12] = 0x08;
-		f[14] = 0x45;
-		f[17] = 46; /* total length */
-		f[22] = 64;
-		f[23] = 17;
-		f[26] = 192; /* source 192.0.2.1 */
-		f[28] = 2;
-		f[29] = 1;
-		memcpy(f + 30, addr->addr, 4);
-		return 60;
-	}
-	f[12] = 0x86;
-	f[13] = 0xdd;
-	f[14] = 0x60;
-	f[19] = 24; /* payload length */
-	f[20] = 17;
-	f[21] = 64;
-	f[22] = 0x20; /* source 2001:db8::1 */
-	f[23] = 0x01;
-	f[24] = 0x0d;
-	f[25] = 0xb8;
-	f[37] = 1;
-	memcpy(f + 38, addr->addr, 16);
-	return 78;
-}
-
 int bm_run_frames(struct bm *b, enum bm_prog prog, const struct sl_pfx *addrs, size_t n,
 		  double *ns)
 {
@@ -247,13 +213,14 @@ int bm_run_frames(struct bm *b, enum bm_prog prog, const struct sl_pfx *addrs, s
 		[BM_PROG_SLUICE] = b->skel->progs.bm_xdp_sluice,
 	};
 	int fd = bpf_program__fd(progs[prog]);
-	unsigned char frame[78];
+	/* As `sluice lookup` frames them: two bytes in, an aligned IP header. */
+	__u8 buf[2 + SL_PROBE_FRAME_MAX] __attribute__((aligned(4)));
 	__u64 total = 0;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame,
-			    .data_size_in = bm_frame(frame, &addrs[i]), .repeat = 1);
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf + 2,
+			    .data_size_in = sl_probe_frame(buf + 2, &addrs[i]), .repeat = 1);
 
 		if (bpf_prog_test_run_opts(fd, &opts))
 			return -errno;

@@ -54,40 +54,36 @@ static __always_inline __u64 sl_wire_len(struct __sk_buff *skb)
 
 /*
  * TC ingress after sluice's XDP program on the same device, with the same
- * match: counted and policed there already; only shaping is left to do.
- * Returns the TC action, or -1 when XDP left no verdict for this hook.
+ * match: the packet was counted and policed there; only its class and
+ * whether to shape it are taken over. 0 when XDP left no verdict.
  */
-static __always_inline int sl_tc_after_xdp(struct __sk_buff *skb, int match_dst)
+static __always_inline int sl_xdp_verdict(struct __sk_buff *skb, int match_dst, int *action,
+					   __u32 *class_id)
 {
 	struct sl_xdp_meta *m = (void *)(long)skb->data_meta;
 
 	if ((void *)(m + 1) > (void *)(long)skb->data)
-		return -1;
+		return 0;
 	if (m->magic != SL_XDP_META_MAGIC || m->ifindex != skb->ifindex ||
 	    !(m->flags & SL_META_MATCH_DST) != !match_dst)
-		return -1;
-	if (!(m->flags & SL_META_SHAPE))
-		return TC_ACT_OK;
-	skb->priority = SL_HTB_MAJOR << 16 | m->class_id;
-	return sl_tc_shape_in(skb);
+		return 0;
+	*action = m->flags & SL_META_SHAPE ? SL_SHAPE : SL_PASS;
+	*class_id = m->class_id;
+	return 1;
 }
 
 static __always_inline int sl_tc(struct __sk_buff *skb, int dir, int match_dst)
 {
-	__u32 linear = skb->data_end - skb->data, class_id = 0;
-	__u64 len = sl_wire_len(skb);
+	__u32 linear, class_id = 0;
 	int action;
 
-	if (dir == SL_DIR_IN) {
-		action = sl_tc_after_xdp(skb, match_dst);
-		if (action >= 0)
-			return action;
+	if (dir != SL_DIR_IN || !sl_xdp_verdict(skb, match_dst, &action, &class_id)) {
+		linear = skb->data_end - skb->data;
+		if (linear < SL_HDR_MAX && skb->len > linear)
+			bpf_skb_pull_data(skb, skb->len < SL_HDR_MAX ? skb->len : SL_HDR_MAX);
+		action = sl_process((void *)(long)skb->data, (void *)(long)skb->data_end,
+				    sl_wire_len(skb), dir, match_dst, &class_id);
 	}
-	if (linear < SL_HDR_MAX && skb->len > linear)
-		bpf_skb_pull_data(skb, skb->len < SL_HDR_MAX ? skb->len : SL_HDR_MAX);
-
-	action = sl_process((void *)(long)skb->data, (void *)(long)skb->data_end, len, dir,
-			    match_dst, &class_id);
 	if (action == SL_DROP)
 		return TC_ACT_SHOT;
 	if (action == SL_SHAPE) {

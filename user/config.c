@@ -8,6 +8,7 @@
  * Every error names FILE:LINE.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,11 +24,16 @@ static const char *const policies[] = { "pass", "drop", "police", "shape" };
 static const char *const matches[] = { "src", "dst" };
 static const char *const xdp_modes[] = { "native", "generic" };
 
-static int fail(struct sl_cfg *c, const char *fmt, const char *a, const char *b)
+__attribute__((format(printf, 2, 3))) static int fail(struct sl_cfg *c, const char *fmt, ...)
 {
+	va_list ap;
+
 	/* inih goes on after an error and reports the first one's line */
-	if (!c->err[0])
-		snprintf(c->err, sizeof(c->err), fmt, a, b);
+	if (!c->err[0]) {
+		va_start(ap, fmt);
+		vsnprintf(c->err, sizeof(c->err), fmt, ap);
+		va_end(ap);
+	}
 	return 0; /* inih: stop, and report this line */
 }
 
@@ -65,14 +71,13 @@ static int add_attach(struct sl_cfg *c, const char *dev, const char *hooks)
 		struct sl_cfg_attach *a;
 
 		if (h < 0)
-			return fail(c, "bad hook '%s' (expected xdp, tc-ingress or tc-egress)%s", tok,
-				    "");
+			return fail(c, "bad hook '%s' (expected xdp, tc-ingress or tc-egress)", tok);
 		for (i = 0; i < c->nattach; i++)
 			if (!strcmp(c->attach[i].dev, dev) && c->attach[i].hook == h)
 				return fail(c, "%s is attached at %s twice", dev, sl_hook_names[h]);
 		a = realloc(c->attach, (c->nattach + 1) * sizeof(*a));
 		if (!a)
-			return fail(c, "out of memory%s%s", "", "");
+			return fail(c, "out of memory");
 		c->attach = a;
 		a = &c->attach[c->nattach++];
 		memset(a, 0, sizeof(*a));
@@ -94,11 +99,11 @@ static int attach_key(struct sl_cfg *c, const char *dev, const char *k, const ch
 	if (!strcmp(k, "hook"))
 		return add_attach(c, dev, v);
 	if (!strcmp(k, "match") && (val = sl_match_word(v, matches, 2)) < 0)
-		return fail(c, "bad match '%s' (expected src or dst)%s", v, "");
+		return fail(c, "bad match '%s' (expected src or dst)", v);
 	if (!strcmp(k, "xdp_mode") && (val = sl_match_word(v, xdp_modes, 2)) < 0)
-		return fail(c, "bad xdp_mode '%s' (expected native or generic)%s", v, "");
+		return fail(c, "bad xdp_mode '%s' (expected native or generic)", v);
 	if (!strcmp(k, "force") && parse_bool(v, &force))
-		return fail(c, "bad force '%s' (expected yes or no)%s", v, "");
+		return fail(c, "bad force '%s' (expected yes or no)", v);
 	if (strcmp(k, "match") && strcmp(k, "xdp_mode") && strcmp(k, "force"))
 		return fail(c, "unknown key '%s' in [attach %s]", k, dev);
 	for (i = 0; i < c->nattach; i++) {
@@ -119,8 +124,7 @@ static int attach_key(struct sl_cfg *c, const char *dev, const char *k, const ch
 		return fail(c, "'%s' before 'hook' in [attach %s]", k, dev);
 	/* as `attach --xdp-mode`: a setting that would do nothing is an error */
 	if (!nxdp && !strcmp(k, "xdp_mode"))
-		return fail(c, "xdp_mode applies to hook xdp only, and [attach %s] has none%s", dev,
-			    "");
+		return fail(c, "xdp_mode applies to hook xdp only, and [attach %s] has none", dev);
 	return 1;
 }
 
@@ -152,12 +156,11 @@ static int class_key(struct sl_cfg *c, const char *name, const char *k, const ch
 	int i;
 
 	if (!cl)
-		return fail(c, "out of memory%s%s", "", "");
+		return fail(c, "out of memory");
 	if (!strcmp(k, "policy")) {
 		i = sl_match_word(v, policies, 4);
 		if (i < 0)
-			return fail(c, "bad policy '%s' (expected pass, drop, police or shape)%s", v,
-				    "");
+			return fail(c, "bad policy '%s' (expected pass, drop, police or shape)", v);
 		cl->spec.policy = i;
 		cl->has_policy = true;
 	} else if (!strcmp(k, "rate") || !strcmp(k, "rate_in") || !strcmp(k, "rate_out")) {
@@ -170,33 +173,33 @@ static int class_key(struct sl_cfg *c, const char *name, const char *k, const ch
 			cl->spec.rate[SL_DIR_OUT] = r;
 	} else if (!strcmp(k, "burst")) {
 		if (sl_parse_size(v, &cl->spec.burst))
-			return fail(c, "bad burst '%s' (expected e.g. 1500, 64k, 1m)%s", v, "");
+			return fail(c, "bad burst '%s' (expected e.g. 1500, 64k, 1m)", v);
 	} else if (!strcmp(k, "feed")) {
 		if (cl->nfeeds == SL_MAX_SOURCES)
-			return fail(c, "more than 16 feeds in [class %s]%s", name, "");
+			return fail(c, "more than 16 feeds in [class %s]", name);
 		cl->feeds[cl->nfeeds] = strdup(v);
 		if (!cl->feeds[cl->nfeeds++])
-			return fail(c, "out of memory%s%s", "", "");
+			return fail(c, "out of memory");
 	} else if (!strcmp(k, "format")) {
 		i = sl_match_word(v, sl_format_names, SL_FMT_MAX);
 		if (i < 0)
-			return fail(c, "bad format '%s' (expected auto, plain, ipset or csv)%s", v, "");
+			return fail(c, "bad format '%s' (expected auto, plain, ipset or csv)", v);
 		cl->fa.fo.format = i;
 	} else if (!strcmp(k, "strict")) {
 		if (parse_bool(v, &cl->fa.fo.strict))
-			return fail(c, "bad strict '%s' (expected yes or no)%s", v, "");
+			return fail(c, "bad strict '%s' (expected yes or no)", v);
 	} else if (!strcmp(k, "merge")) {
 		if (parse_bool(v, &cl->fa.merge))
-			return fail(c, "bad merge '%s' (expected yes or no)%s", v, "");
+			return fail(c, "bad merge '%s' (expected yes or no)", v);
 	} else if (!strcmp(k, "allow_empty")) {
 		if (parse_bool(v, &cl->fa.allow_empty))
-			return fail(c, "bad allow_empty '%s' (expected yes or no)%s", v, "");
+			return fail(c, "bad allow_empty '%s' (expected yes or no)", v);
 	} else if (!strcmp(k, "max_invalid")) {
 		if (sl_parse_pct(v, &cl->fa.max_invalid))
-			return fail(c, "bad max_invalid '%s' (expected a percentage)%s", v, "");
+			return fail(c, "bad max_invalid '%s' (expected a percentage)", v);
 	} else if (!strcmp(k, "max_churn")) {
 		if (sl_parse_pct(v, &cl->fa.max_churn))
-			return fail(c, "bad max_churn '%s' (expected a percentage)%s", v, "");
+			return fail(c, "bad max_churn '%s' (expected a percentage)", v);
 	} else {
 		return fail(c, "unknown key '%s' in [class %s]", k, name);
 	}
@@ -207,17 +210,17 @@ static int global_key(struct sl_cfg *c, const char *k, const char *v)
 {
 	if (!strcmp(k, "max_classes")) {
 		if (parse_u32(v, 2, 65536, &c->sizes.max_classes))
-			return fail(c, "bad max_classes '%s' (2 to 65536)%s", v, "");
+			return fail(c, "bad max_classes '%s' (2 to 65536)", v);
 	} else if (!strcmp(k, "v4_size")) {
 		if (parse_u32(v, 1, 1u << 28, &c->sizes.v4_entries))
-			return fail(c, "bad v4_size '%s'%s", v, "");
+			return fail(c, "bad v4_size '%s'", v);
 	} else if (!strcmp(k, "v6_size")) {
 		if (parse_u32(v, 1, 1u << 28, &c->sizes.v6_entries))
-			return fail(c, "bad v6_size '%s'%s", v, "");
+			return fail(c, "bad v6_size '%s'", v);
 	} else if (!strcmp(k, "exporter")) {
 		snprintf(c->exporter, sizeof(c->exporter), "%s", v);
 	} else {
-		return fail(c, "unknown key '%s' in [global]%s", k, "");
+		return fail(c, "unknown key '%s' in [global]", k);
 	}
 	return 1;
 }
@@ -233,22 +236,18 @@ static int handler(void *user, const char *section, const char *name, const char
 	c->key_seen = true;
 	if (!strcmp(section, "global"))
 		return global_key(c, name, value);
-	if (!arg || !arg[1])
-		return fail(c, "unknown section [%s] (expected [global], [attach DEV] or [class NAME])%s",
-			    section, "");
-	arg++;
-	if (!strncmp(section, "attach ", 7)) {
-		if (strlen(arg) >= IF_NAMESIZE)
-			return fail(c, "bad device name '%s'%s", arg, "");
-		return attach_key(c, arg, name, value);
+	if (arg && arg[1] && !strncmp(section, "attach ", 7)) {
+		if (strlen(arg + 1) >= IF_NAMESIZE)
+			return fail(c, "bad device name '%s'", arg + 1);
+		return attach_key(c, arg + 1, name, value);
 	}
-	if (!strncmp(section, "class ", 6)) {
-		if (!sl_valid_class_name(arg) || !strcmp(arg, "default"))
-			return fail(c, "bad class name '%s'%s", arg, "");
-		return class_key(c, arg, name, value);
+	if (arg && arg[1] && !strncmp(section, "class ", 6)) {
+		if (!sl_valid_class_name(arg + 1) || !strcmp(arg + 1, "default"))
+			return fail(c, "bad class name '%s'", arg + 1);
+		return class_key(c, arg + 1, name, value);
 	}
-	return fail(c, "unknown section [%s] (expected [global], [attach DEV] or [class NAME])%s",
-		    section, "");
+	return fail(c, "unknown section [%s] (expected [global], [attach DEV] or [class NAME])",
+		    section);
 }
 
 /* inih reads through this, so that each class knows its line. */

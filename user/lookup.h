@@ -3,6 +3,7 @@
 #define SLUICE_LOOKUP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include "parse.h"
 #include "state.h"
 
@@ -12,6 +13,11 @@ struct sl_lookup_result {
 	bool matched;
 };
 
+/* The longest frame sl_probe_frame() builds: Ethernet and an IPv6 header. */
+#define SL_PROBE_FRAME_MAX (14 + 40)
+
+/* Build a frame to address a (the IP header alone); returns its length. */
+size_t sl_probe_frame(__u8 *frame, const struct sl_pfx *a);
 /* Classify one address with the live tables, through the datapath's code. */
 int sl_probe_run(struct sl_ctx *ctx, const struct sl_pfx *a, struct sl_lookup_result *res);
 
