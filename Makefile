@@ -30,11 +30,15 @@ ASAN     := -fsanitize=address,undefined -fno-omit-frame-pointer
 BPF_SRCS  := bpf/sluice.bpf.c
 BPF_OBJ   := $(OUTPUT)/sluice.bpf.o
 SKEL      := $(OUTPUT)/sluice.skel.h
+# The core: no printing, errors returned with their messages (diag.c).
+CORE_SRCS := user/util.c user/names.c user/diag.c user/parse.c user/prefix.c user/feed.c \
+             user/state.c user/table_build.c user/table.c user/pipeline.c user/classes.c \
+             user/shape.c user/attach.c user/probe.c user/metrics.c user/config.c
+# The commands: arguments in, results out through the printer (print.c).
+CMD_SRCS  := user/print.c user/cmd_attach.c user/cmd_class.c user/cmd_feed.c \
+             user/cmd_lookup.c user/cmd_exporter.c user/cmd_top.c user/cmd_apply.c
 # The CLI minus main(): linked into the binary and into the tests.
-LIB_SRCS  := user/util.c user/parse.c user/prefix.c user/feed.c user/state.c \
-             user/table.c user/table_build.c user/attach.c user/shape.c user/cmd_attach.c user/cmd_class.c \
-             user/cmd_feed.c user/cmd_lookup.c user/cmd_exporter.c user/cmd_top.c \
-             user/config.c user/cmd_apply.c
+LIB_SRCS  := $(CORE_SRCS) $(CMD_SRCS)
 LIB_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 ASAN_OBJS := $(patsubst user/%.c,$(OUTPUT)/asan/%.o,$(LIB_SRCS))
 BIN       := $(OUTPUT)/sluice
@@ -111,7 +115,7 @@ $(OUTPUT)/bench/genfeed: bench/genfeed.c
 
 # libFuzzer over the feed parsers (clang); FUZZ_TIME seconds, corpus in tests/fuzz.
 FUZZ_TIME ?= 60
-FUZZ_SRCS := tests/fuzz/fuzz_feed.c user/feed.c user/parse.c user/prefix.c user/util.c
+FUZZ_SRCS := tests/fuzz/fuzz_feed.c user/feed.c user/parse.c user/prefix.c user/util.c user/diag.c
 $(OUTPUT)/fuzz_feed: $(FUZZ_SRCS) $(wildcard user/*.h) | $(OUTPUT)
 	$(call msg,CC-FUZZ,$@)
 	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) -Iinclude -Iuser \

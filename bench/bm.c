@@ -9,7 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "bm.h"
-#include "lookup.h"
+#include "probe.h"
 #include "table_build.h"
 #include "bench.skel.h"
 

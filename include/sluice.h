@@ -70,7 +70,8 @@ enum sl_verdict {
 /*
  * Per-class configuration, one array slot per class id. The datapath reads
  * policy, rate and burst; the rest is bookkeeping for the CLI, kept here so
- * that every sluice process sees the same classes.
+ * that every sluice process sees the same classes. A class's prefixes are
+ * its stored list (feeds/c<ID>); their counts are read from it.
  */
 struct sl_class {
 	char name[SL_NAME_LEN];
@@ -78,10 +79,7 @@ struct sl_class {
 	__u32 policy;		  /* enum sl_policy */
 	__u64 rate[SL_DIR_MAX];	  /* bits per second; 0: unlimited */
 	__u64 burst[SL_DIR_MAX];  /* bytes */
-	__u32 n_v4;		  /* prefixes loaded, IPv4 */
-	__u32 n_v6;		  /* prefixes loaded, IPv6 */
 	__u64 load_time;	  /* CLOCK_REALTIME ns of the last feed load */
-	__u64 feed_gen;		  /* table generation of the last feed load */
 	__u64 src_hash;		  /* hash over the loaded sources and options */
 	__u32 n_sources;	  /* records in sl_sources for this class */
 	__u32 pad;
@@ -229,7 +227,7 @@ struct sl_lpm_val {
  * it with any change to them: a CLI does not write into a state pinned by
  * programs that read another layout (0: every sluice before the field).
  */
-#define SL_LAYOUT 1
+#define SL_LAYOUT 2
 
 /* The global state record, key 0 of sl_state. Written by the CLI only. */
 struct sl_state {
@@ -258,7 +256,6 @@ enum sl_match {
 };
 
 #define SL_ATT_CREATED_CLSACT (1u << 0)
-#define SL_ATT_XDP_GENERIC (1u << 1)
 #define SL_ATT_FORCE (1u << 2) /* may replace a foreign root qdisc */
 
 /* One record per attachment, keyed by interface index and hook. */

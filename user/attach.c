@@ -15,14 +15,10 @@
 #include <bpf/libbpf.h>
 
 #include "attach.h"
+#include "diag.h"
+#include "names.h"
 #include "shape.h"
 #include "util.h"
-
-const char *const sl_hook_names[SL_HOOK_MAX] = {
-	[SL_HOOK_XDP] = "xdp",
-	[SL_HOOK_TC_IN] = "tc-ingress",
-	[SL_HOOK_TC_OUT] = "tc-egress",
-};
 
 static enum sl_prog hook_prog(enum sl_hook hook, enum sl_match match)
 {
@@ -48,15 +44,6 @@ static __u32 prog_id(int fd)
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
 		return 0;
 	return info.id;
-}
-
-int sl_attach_get(struct sl_ctx *ctx, __u32 ifindex, enum sl_hook hook, struct sl_attach_val *v)
-{
-	struct sl_attach_key k = { .ifindex = ifindex, .hook = hook };
-
-	if (bpf_map_lookup_elem(ctx->attach_fd, &k, v))
-		return -errno;
-	return 0;
 }
 
 static int attach_xdp(struct sl_ctx *ctx, __u32 ifindex, const char *dev, int prog_fd,
@@ -173,8 +160,6 @@ int sl_attach(struct sl_ctx *ctx, const char *dev, const struct sl_attach_opts *
 
 	if (o->hook == SL_HOOK_XDP) {
 		err = attach_xdp(ctx, k.ifindex, dev, prog_fd, o, exists);
-		if (!exists && o->xdp_generic)
-			v.flags |= SL_ATT_XDP_GENERIC;
 	} else {
 		err = attach_tc(k.ifindex, dev, o->hook, prog_fd, &v.flags);
 	}
@@ -185,8 +170,8 @@ int sl_attach(struct sl_ctx *ctx, const char *dev, const struct sl_attach_opts *
 	v.match = o->match;
 	v.prog_id = prog_id(prog_fd);
 	v.attach_time = sl_now_realtime_ns();
-	if (bpf_map_update_elem(ctx->attach_fd, &k, &v, BPF_ANY)) {
-		err = -errno;
+	err = sl_attach_put(ctx, &k, &v);
+	if (err) {
 		sl_err("cannot record the attachment of %s: %s", dev, strerror(-err));
 		return err;
 	}
@@ -201,7 +186,7 @@ static bool other_tc_hook(struct sl_ctx *ctx, __u32 ifindex, enum sl_hook hook,
 
 	ok->ifindex = ifindex;
 	ok->hook = hook == SL_HOOK_TC_IN ? SL_HOOK_TC_OUT : SL_HOOK_TC_IN;
-	return bpf_map_lookup_elem(ctx->attach_fd, ok, &v) == 0;
+	return sl_attach_get(ctx, ok->ifindex, ok->hook, &v) == 0;
 }
 
 static int detach_one(struct sl_ctx *ctx, const struct sl_attach_key *k,
@@ -240,10 +225,10 @@ static int detach_one(struct sl_ctx *ctx, const struct sl_attach_key *k,
 		if (!err && k->hook == SL_HOOK_TC_IN)
 			err = sl_shape_ifb_delete(k->ifindex);
 		if (v->flags & SL_ATT_CREATED_CLSACT) {
-			if (other && !bpf_map_lookup_elem(ctx->attach_fd, &ok, &ov)) {
+			if (other && !sl_attach_get(ctx, ok.ifindex, ok.hook, &ov)) {
 				/* The other hook now owns the qdisc we created. */
 				ov.flags |= SL_ATT_CREATED_CLSACT;
-				bpf_map_update_elem(ctx->attach_fd, &ok, &ov, BPF_EXIST);
+				sl_attach_put(ctx, &ok, &ov);
 			} else {
 				h.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 				bpf_tc_hook_destroy(&h);
@@ -255,9 +240,7 @@ static int detach_one(struct sl_ctx *ctx, const struct sl_attach_key *k,
 		       strerror(-err));
 		return err;
 	}
-	if (bpf_map_delete_elem(ctx->attach_fd, k))
-		return -errno;
-	return 0;
+	return sl_attach_del(ctx, k);
 }
 
 int sl_detach(struct sl_ctx *ctx, __u32 ifindex, int hook, int *count)
@@ -275,7 +258,7 @@ int sl_detach(struct sl_ctx *ctx, __u32 ifindex, int hook, int *count)
 		if (hook >= 0 && keys[i].hook != (__u32)hook)
 			continue;
 		/* read again: detaching a TC hook may hand its clsact to the other */
-		if (bpf_map_lookup_elem(ctx->attach_fd, &keys[i], &v))
+		if (sl_attach_get(ctx, keys[i].ifindex, keys[i].hook, &v))
 			continue;
 		if (detach_one(ctx, &keys[i], &v))
 			err = -EIO;
@@ -283,21 +266,4 @@ int sl_detach(struct sl_ctx *ctx, __u32 ifindex, int hook, int *count)
 			(*count)++;
 	}
 	return err;
-}
-
-int sl_attach_list(struct sl_ctx *ctx, struct sl_attach_key *keys, struct sl_attach_val *vals,
-		   int max)
-{
-	struct sl_attach_key k, pk;
-	bool first = true;
-	int n = 0;
-
-	while (n < max && !bpf_map_get_next_key(ctx->attach_fd, first ? NULL : &pk, &k)) {
-		pk = k;
-		first = false;
-		if (bpf_map_lookup_elem(ctx->attach_fd, &k, &vals[n]))
-			continue;
-		keys[n++] = k;
-	}
-	return n;
 }

@@ -5,8 +5,6 @@
 #include <stdbool.h>
 #include "state.h"
 
-extern const char *const sl_hook_names[SL_HOOK_MAX];
-
 struct sl_attach_opts {
 	enum sl_hook hook;
 	enum sl_match match;
@@ -21,8 +19,5 @@ bool sl_attach_current(struct sl_ctx *ctx, __u32 ifindex, const struct sl_attach
 int sl_attach(struct sl_ctx *ctx, const char *dev, const struct sl_attach_opts *o, bool *noop);
 /* Detach what matches (ifindex 0: any device; hook -1: any hook). */
 int sl_detach(struct sl_ctx *ctx, __u32 ifindex, int hook, int *count);
-int sl_attach_get(struct sl_ctx *ctx, __u32 ifindex, enum sl_hook hook, struct sl_attach_val *v);
-int sl_attach_list(struct sl_ctx *ctx, struct sl_attach_key *keys, struct sl_attach_val *vals,
-		   int max);
 
 #endif

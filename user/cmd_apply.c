@@ -14,40 +14,34 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <json-c/json.h>
 
 #include "attach.h"
+#include "classes.h"
 #include "cmd.h"
 #include "config.h"
-#include "ops.h"
-#include "table.h"
-#include "util.h"
-
-#define SL_EXIT_CHANGES 2
+#include "diag.h"
+#include "names.h"
+#include "pipeline.h"
+#include "print.h"
 
 struct run {
 	struct sl_ctx *ctx;
 	bool dry_run;
 	int changes;
-	struct json_object *actions;
 };
 
-/* Record (and, in text mode, print) one action. */
+/* Print one action (into the open "actions" array). */
 static void action(struct run *r, const char *what, const char *obj, const char *detail)
 {
 	r->changes++;
-	if (sl_json) {
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "action", json_object_new_string(what));
-		json_object_object_add(o, "object", json_object_new_string(obj));
-		if (detail)
-			json_object_object_add(o, "detail", json_object_new_string(detail));
-		json_object_array_add(r->actions, o);
-	} else {
-		printf("%s%s %s%s%s\n", r->dry_run ? "would " : "", what, obj, detail ? ": " : "",
-		       detail ? detail : "");
-	}
+	print_open_object(NULL);
+	print_text("%s", r->dry_run ? "would " : "");
+	print_string(PRINT_ANY, "action", "%s", what);
+	print_string(PRINT_ANY, "object", " %s", obj);
+	if (detail)
+		print_string(PRINT_ANY, "detail", ": %s", detail);
+	print_text("\n");
+	print_close_object();
 }
 
 static int apply_classes(struct run *r, struct sl_cfg *cfg)
@@ -95,7 +89,7 @@ static int apply_feeds(struct run *r, struct sl_cfg *cfg)
 	for (i = 0; i < cfg->nclasses; i++) {
 		struct sl_cfg_class *c = &cfg->classes[i];
 		struct sl_feed_args a = c->fa;
-		struct sl_feed_result res;
+		struct sl_plan res;
 		struct sl_class old;
 
 		if (!c->nfeeds)
@@ -104,13 +98,12 @@ static int apply_feeds(struct run *r, struct sl_cfg *cfg)
 		a.files = c->feeds;
 		a.nfiles = c->nfeeds;
 		a.dry_run = r->dry_run;
-		a.quiet = true;
 		a.batch = &batch;
 		if (r->dry_run && sl_class_find(r->ctx, c->name, &old) < 0) {
 			action(r, "load feeds of", c->name, "a new class");
 			continue;
 		}
-		err = sl_feed_update(r->ctx, &a, &res);
+		err = sl_feed_load(r->ctx, &a, &res);
 		if (err) {
 			first_err = first_err ? first_err : err;
 			continue;
@@ -178,14 +171,46 @@ static bool wanted_attach(struct sl_cfg *cfg, __u32 ifindex, __u32 hook)
 	return false;
 }
 
+static bool wanted_class(const struct sl_cfg *cfg, const char *name)
+{
+	int j;
+
+	for (j = 0; j < cfg->nclasses; j++)
+		if (!strcmp(cfg->classes[j].name, name))
+			return true;
+	return false;
+}
+
+static int remove_classes(struct run *r, struct sl_cfg *cfg)
+{
+	struct sl_classes cs;
+	int id, err;
+
+	err = sl_classes_read(r->ctx, &cs);
+	if (err)
+		return err;
+	sl_for_each_class(&cs, id) {
+		const char *name = cs.slot[id].name;
+
+		if (id == SL_CLASS_DEFAULT || wanted_class(cfg, name))
+			continue;
+		if (!r->dry_run) {
+			err = sl_class_remove(r->ctx, name);
+			if (err)
+				break;
+		}
+		action(r, "delete class", name, NULL);
+	}
+	sl_classes_free(&cs);
+	return err;
+}
+
 static int remove_extra(struct run *r, struct sl_cfg *cfg)
 {
 	struct sl_attach_key keys[SL_MAX_ATTACH];
 	struct sl_attach_val vals[SL_MAX_ATTACH];
-	struct sl_class c;
-	int n, i, j, count, err;
+	int n, i, count, err;
 	char obj[64];
-	__u32 id;
 
 	n = sl_attach_list(r->ctx, keys, vals, SL_MAX_ATTACH);
 	for (i = 0; i < n; i++) {
@@ -199,22 +224,89 @@ static int remove_extra(struct run *r, struct sl_cfg *cfg)
 		}
 		action(r, "detach", obj, NULL);
 	}
-	for (id = 1; id < r->ctx->st.max_classes; id++) {
-		if (sl_class_get(r->ctx, id, &c) || !(c.flags & SL_CLASS_USED))
-			continue;
-		for (j = 0; j < cfg->nclasses; j++)
-			if (!strcmp(cfg->classes[j].name, c.name))
-				break;
-		if (j < cfg->nclasses)
-			continue;
-		if (!r->dry_run) {
-			err = sl_class_remove(r->ctx, c.name);
-			if (err)
-				return err;
-		}
-		action(r, "delete class", c.name, NULL);
+	return remove_classes(r, cfg);
+}
+
+/* A dry run with nothing loaded: all of the file is to do. */
+static void plan_fresh(struct run *r, const struct sl_cfg *cfg, const char *dir)
+{
+	char obj[64];
+	int i;
+
+	action(r, "load", "sluice", dir);
+	for (i = 0; i < cfg->nclasses; i++) {
+		action(r, "create class", cfg->classes[i].name,
+		       sl_policy_name(cfg->classes[i].spec.policy));
+		if (cfg->classes[i].nfeeds)
+			action(r, "load feeds of", cfg->classes[i].name, "a new class");
 	}
+	for (i = 0; i < cfg->nattach; i++) {
+		snprintf(obj, sizeof(obj), "%.16s %.16s", cfg->attach[i].dev,
+			 sl_hook_names[cfg->attach[i].hook]);
+		action(r, "attach", obj, NULL);
+	}
+}
+
+/* The table sizes: soft caps, changed live. */
+static int apply_caps(struct run *r, struct sl_cfg *cfg)
+{
+	const struct sl_sizes *s = &cfg->sizes;
+	char detail[64];
+	bool changed;
+	int err;
+
+	if (s->v4_entries == r->ctx->st.v4_entries && s->v6_entries == r->ctx->st.v6_entries)
+		return 0;
+	snprintf(detail, sizeof(detail), "IPv4 %u, IPv6 %u", s->v4_entries, s->v6_entries);
+	if (!r->dry_run) {
+		err = sl_set_caps(r->ctx, s->v4_entries, s->v6_entries, &changed);
+		if (err)
+			return err;
+	}
+	action(r, "set", "table sizes", detail);
 	return 0;
+}
+
+static int apply_all(struct run *r, struct sl_cfg *cfg, const char *path)
+{
+	struct sl_ctx *ctx = r->ctx;
+	int err, feed_err = 0;
+
+	if (ctx->st.max_classes != cfg->sizes.max_classes)
+		sl_warn("%s: max_classes applies when sluice is loaded; the live %u stay until "
+			"'sluice detach --all'", path, ctx->st.max_classes);
+	err = apply_caps(r, cfg);
+	if (!err)
+		err = apply_classes(r, cfg);
+	/*
+	 * A refused feed leaves its class as it was and fails the run, but
+	 * holds back neither the other feeds nor the attachments and removals.
+	 */
+	if (!err)
+		feed_err = apply_feeds(r, cfg);
+	if (!err)
+		err = apply_attach(r, cfg);
+	if (!err)
+		err = remove_extra(r, cfg);
+	return err ? err : feed_err;
+}
+
+static void report(const struct run *r, const char *path, const struct timespec *t0, int err)
+{
+	struct timespec t1;
+	double secs;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) / 1e9;
+	print_uint(PRINT_JSON, "changes", NULL, r->changes);
+	print_float(PRINT_JSON, "seconds", NULL, secs);
+	if (err)
+		return;
+	if (!r->changes)
+		print_text("%s: nothing to do, the live state matches (%.3f s)\n", path, secs);
+	else
+		print_text("%s: %d change%s %s (%.3f s)\n", path, r->changes,
+			   r->changes == 1 ? "" : "s", r->dry_run ? "planned" : "applied", secs);
 }
 
 int cmd_apply(int argc, char **argv)
@@ -226,10 +318,10 @@ int cmd_apply(int argc, char **argv)
 	};
 	const char *path = sl_default_config();
 	struct run r = { 0 };
-	struct timespec t0, t1;
+	struct timespec t0;
 	struct sl_cfg cfg;
 	struct sl_ctx ctx;
-	int c, err, feed_err = 0;
+	int c, err;
 
 	while ((c = getopt_long(argc, argv, "c:n", opts, NULL)) != -1) {
 		switch (c) {
@@ -251,78 +343,26 @@ int cmd_apply(int argc, char **argv)
 	err = sl_config_load(path, &cfg);
 	if (err)
 		return err;
-	if (sl_json)
-		r.actions = json_object_new_array();
-
-	sl_ctx_init(&ctx, sl_bpffs());
+	sl_ctx_init(&ctx, NULL);
 	/* A dry run on a machine where nothing is loaded still plans it all. */
 	err = sl_open(&ctx, r.dry_run ? 0 : SL_OPEN_CREATE | SL_OPEN_LOCK, &cfg.sizes);
-	if (err == -ENOENT && r.dry_run) {
-		int i;
-
-		err = 0;
-		action(&r, "load", "sluice", ctx.dir);
-		for (i = 0; i < cfg.nclasses; i++) {
-			action(&r, "create class", cfg.classes[i].name,
-			       sl_policy_name(cfg.classes[i].spec.policy));
-			if (cfg.classes[i].nfeeds)
-				action(&r, "load feeds of", cfg.classes[i].name, "a new class");
-		}
-		for (i = 0; i < cfg.nattach; i++) {
-			char obj[64];
-
-			snprintf(obj, sizeof(obj), "%.16s %.16s", cfg.attach[i].dev,
-				 sl_hook_names[cfg.attach[i].hook]);
-			action(&r, "attach", obj, NULL);
-		}
-		goto report;
-	}
-	if (err)
+	if (err && !(err == -ENOENT && r.dry_run))
 		goto out;
-	if (ctx.st.max_classes != cfg.sizes.max_classes ||
-	    ctx.st.v4_entries != cfg.sizes.v4_entries || ctx.st.v6_entries != cfg.sizes.v6_entries)
-		sl_warn("%s: the table sizes apply when sluice is loaded; the live ones stay "
-			"until 'sluice detach --all'", path);
-	r.ctx = &ctx;
-	err = apply_classes(&r, &cfg);
-	/*
-	 * A refused feed leaves its class as it was and fails the run, but
-	 * holds back neither the other feeds nor the attachments and removals.
-	 */
-	if (!err)
-		feed_err = apply_feeds(&r, &cfg);
-	if (!err)
-		err = apply_attach(&r, &cfg);
-	if (!err)
-		err = remove_extra(&r, &cfg);
-	if (!err)
-		err = feed_err;
-report:
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (!err) {
-		double secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-
-		if (sl_json) {
-			struct json_object *j = json_object_new_object();
-
-			json_object_object_add(j, "config", json_object_new_string(path));
-			json_object_object_add(j, "dry_run", json_object_new_boolean(r.dry_run));
-			json_object_object_add(j, "changes", json_object_new_int(r.changes));
-			json_object_object_add(j, "actions",
-					       r.actions ? r.actions : json_object_new_array());
-			r.actions = NULL;
-			json_object_object_add(j, "seconds", json_object_new_double(secs));
-			sl_json_print(j);
-		} else if (!r.changes) {
-			printf("%s: nothing to do, the live state matches (%.3f s)\n", path, secs);
-		} else {
-			printf("%s: %d change%s %s (%.3f s)\n", path, r.changes,
-			       r.changes == 1 ? "" : "s", r.dry_run ? "planned" : "applied", secs);
-		}
+	print_open_object(NULL);
+	print_string(PRINT_JSON, "config", NULL, path);
+	print_bool(PRINT_JSON, "dry_run", NULL, r.dry_run);
+	print_open_array("actions");
+	if (err == -ENOENT) {
+		err = 0;
+		plan_fresh(&r, &cfg, ctx.dir);
+	} else {
+		r.ctx = &ctx;
+		err = apply_all(&r, &cfg, path);
 	}
+	print_close_array();
+	report(&r, path, &t0, err);
+	print_close_object();
 out:
-	if (r.actions)
-		json_object_put(r.actions);
 	sl_close(&ctx);
 	sl_config_free(&cfg);
 	if (!err && r.dry_run && r.changes)

@@ -12,39 +12,21 @@
 #include <linux/if_link.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <json-c/json.h>
 
 #include "attach.h"
 #include "cmd.h"
+#include "diag.h"
+#include "names.h"
+#include "parse.h"
+#include "print.h"
 #include "state.h"
-#include "util.h"
-
-static const char *const match_names[] = { "src", "dst" };
-static const char *const xdp_modes[] = { "native", "generic" };
-
-int sl_open_existing(struct sl_ctx *ctx, unsigned int flags)
-{
-	int err;
-
-	sl_ctx_init(ctx, sl_bpffs());
-	err = sl_open(ctx, flags, NULL);
-	if (err == -ENOENT)
-		sl_err("nothing attached: sluice is not loaded (see 'sluice attach')");
-	return err;
-}
 
 static int parse_u32_opt(const char *opt, const char *s, __u32 min, __u32 max, __u32 *out)
 {
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || v < min || v > max) {
+	if (sl_parse_u32(s, min, max, out)) {
 		sl_err("bad %s '%s' (expected a number from %u to %u)", opt, s, min, max);
 		return -EINVAL;
 	}
-	*out = v;
 	return 0;
 }
 
@@ -60,6 +42,23 @@ static int parse_hook(const char *s, int *hook)
 	return 0;
 }
 
+/*
+ * Sizes given (non-zero) to an attach of a live state: the table caps
+ * change, max_classes cannot.
+ */
+static int attach_sizes(struct sl_ctx *ctx, const struct sl_sizes *s)
+{
+	bool changed;
+
+	if (s->max_classes && s->max_classes != ctx->st.max_classes)
+		sl_warn("--max-classes applies when sluice is loaded; the live %u stay until "
+			"'sluice detach --all'", ctx->st.max_classes);
+	if (!s->v4_entries && !s->v6_entries)
+		return 0;
+	return sl_set_caps(ctx, s->v4_entries ? s->v4_entries : ctx->st.v4_entries,
+			   s->v6_entries ? s->v6_entries : ctx->st.v6_entries, &changed);
+}
+
 int cmd_attach(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -72,7 +71,7 @@ int cmd_attach(int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{}
 	};
-	struct sl_sizes sizes = { SL_DEF_MAX_CLASSES, SL_DEF_V4_ENTRIES, SL_DEF_V6_ENTRIES };
+	struct sl_sizes sizes = { 0 }, create;
 	struct sl_attach_opts o = { .hook = SL_HOOK_XDP };
 	bool match_set = false, noop;
 	struct sl_ctx ctx;
@@ -86,7 +85,7 @@ int cmd_attach(int argc, char **argv)
 			o.hook = hook;
 			break;
 		case 'm':
-			i = sl_match_word(optarg, match_names, 2);
+			i = sl_match_word(optarg, sl_match_names, SL_MATCH_NAMES);
 			if (i < 0) {
 				sl_err("bad match '%s' (expected src or dst)", optarg);
 				return -EINVAL;
@@ -95,7 +94,7 @@ int cmd_attach(int argc, char **argv)
 			match_set = true;
 			break;
 		case 'x':
-			i = sl_match_word(optarg, xdp_modes, 2);
+			i = sl_match_word(optarg, sl_xdp_mode_names, SL_XDP_MODE_NAMES);
 			if (i < 0) {
 				sl_err("bad XDP mode '%s' (expected native or generic)", optarg);
 				return -EINVAL;
@@ -134,25 +133,23 @@ int cmd_attach(int argc, char **argv)
 	if (!match_set)
 		o.match = o.hook == SL_HOOK_TC_OUT ? SL_MATCH_DST : SL_MATCH_SRC;
 
-	sl_ctx_init(&ctx, sl_bpffs());
-	err = sl_open(&ctx, SL_OPEN_CREATE | SL_OPEN_LOCK, &sizes);
+	sl_ctx_init(&ctx, NULL);
+	create.max_classes = sizes.max_classes ? sizes.max_classes : SL_DEF_MAX_CLASSES;
+	create.v4_entries = sizes.v4_entries ? sizes.v4_entries : SL_DEF_V4_ENTRIES;
+	create.v6_entries = sizes.v6_entries ? sizes.v6_entries : SL_DEF_V6_ENTRIES;
+	err = sl_open(&ctx, SL_OPEN_CREATE | SL_OPEN_LOCK, &create);
+	if (!err)
+		err = attach_sizes(&ctx, &sizes);
 	if (!err)
 		err = sl_attach(&ctx, argv[optind], &o, &noop);
 	if (!err) {
-		if (sl_json) {
-			struct json_object *j = json_object_new_object();
-
-			json_object_object_add(j, "dev", json_object_new_string(argv[optind]));
-			json_object_object_add(j, "hook",
-					       json_object_new_string(sl_hook_names[o.hook]));
-			json_object_object_add(j, "match",
-					       json_object_new_string(match_names[o.match]));
-			json_object_object_add(j, "changed", json_object_new_boolean(!noop));
-			sl_json_print(j);
-		} else {
-			printf("%s %s on %s (match %s)\n", noop ? "already attached:" : "attached",
-			       sl_hook_names[o.hook], argv[optind], match_names[o.match]);
-		}
+		print_open_object(NULL);
+		print_text("%s ", noop ? "already attached:" : "attached");
+		print_string(PRINT_ANY, "hook", "%s", sl_hook_names[o.hook]);
+		print_string(PRINT_ANY, "dev", " on %s", argv[optind]);
+		print_string(PRINT_ANY, "match", " (match %s)\n", sl_match_names[o.match]);
+		print_bool(PRINT_JSON, "changed", NULL, !noop);
+		print_close_object();
 	}
 	sl_close(&ctx);
 	return err;
@@ -195,11 +192,11 @@ int cmd_detach(int argc, char **argv)
 		}
 	}
 
-	sl_ctx_init(&ctx, sl_bpffs());
-	/* detach --all also clears a broken state: no "incomplete" report */
-	sl_quiet = all && geteuid() == 0;
+	sl_ctx_init(&ctx, NULL);
 	err = sl_open(&ctx, SL_OPEN_LOCK, NULL);
-	sl_quiet = false;
+	/* detach --all also clears a broken state: no "incomplete" report */
+	if (all && geteuid() == 0)
+		sl_diag_clear();
 	if (err && err != -ENOENT && err != -EIO && all) {
 		sl_err("cannot open the pinned state under %s: %s", ctx.dir, strerror(-err));
 		goto out;
@@ -209,10 +206,9 @@ int cmd_detach(int argc, char **argv)
 		if (all) {
 			/* Nothing loaded: still clear a half-created state. */
 			sl_unload(&ctx);
-			if (sl_json)
-				sl_json_print(json_object_new_object());
-			else
-				printf("nothing attached\n");
+			print_open_object(NULL);
+			print_text("nothing attached\n");
+			print_close_object();
 			return 0;
 		}
 		sl_err("nothing attached to %s", argv[optind]);
@@ -261,16 +257,11 @@ int cmd_detach(int argc, char **argv)
 			sl_err("cannot remove the pins under %s: %s", ctx.dir, strerror(-err));
 	}
 	if (!err) {
-		if (sl_json) {
-			struct json_object *j = json_object_new_object();
-
-			json_object_object_add(j, "detached", json_object_new_int(count));
-			json_object_object_add(j, "unloaded", json_object_new_boolean(all));
-			sl_json_print(j);
-		} else {
-			printf("detached %d attachment%s%s\n", count, count == 1 ? "" : "s",
-			       all ? "; sluice unloaded" : "");
-		}
+		print_open_object(NULL);
+		print_uint(PRINT_ANY, "detached", "detached %llu", count);
+		print_bool(PRINT_JSON, "unloaded", NULL, all);
+		print_text(" attachment%s%s\n", count == 1 ? "" : "s", all ? "; sluice unloaded" : "");
+		print_close_object();
 	}
 out:
 	sl_close(&ctx);
@@ -297,16 +288,47 @@ static const char *xdp_mode_of(__u32 ifindex)
 	}
 }
 
+static void print_attachment(const struct sl_attach_key *k, const struct sl_attach_val *v)
+{
+	const char *mode = k->hook == SL_HOOK_XDP ? xdp_mode_of(k->ifindex) : NULL;
+	char name[IF_NAMESIZE] = "";
+	bool present = if_indextoname(k->ifindex, name) != NULL;
+
+	print_open_object(NULL);
+	print_string(PRINT_ANY, "dev", "  %-16s", present ? name : v->ifname);
+	print_uint(PRINT_JSON, "ifindex", NULL, k->ifindex);
+	print_bool(PRINT_JSON, "present", NULL, present);
+	print_string(PRINT_ANY, "hook", " %-10s", sl_hook_names[k->hook]);
+	print_string(PRINT_ANY, "match", " match %s", sl_match_names[v->match]);
+	if (mode)
+		print_string(PRINT_ANY, "xdp_mode", ", %s", mode);
+	print_uint(PRINT_JSON, "prog_id", NULL, v->prog_id);
+	print_text("%s\n", present ? "" : " (device gone)");
+	print_close_object();
+}
+
+static void print_tables(const struct sl_state *st)
+{
+	print_open_object("tables");
+	print_uint(PRINT_ANY, "v4_prefixes", "IPv4 table:  %llu prefixes", st->n_v4);
+	print_uint(PRINT_ANY, "v4_capacity", " of %llu,", st->v4_entries);
+	print_size(PRINT_ANY, "v4_bytes", " %s\n", st->bytes_v4);
+	print_uint(PRINT_ANY, "v6_prefixes", "IPv6 table:  %llu prefixes", st->n_v6);
+	print_uint(PRINT_ANY, "v6_capacity", " of %llu,", st->v6_entries);
+	print_size(PRINT_ANY, "v6_bytes", " %s\n", st->bytes_v6);
+	print_uint(PRINT_ANY, "generation", "generation:  %llu", st->generation);
+	print_time(PRINT_TEXT, NULL, " (last swap %s)\n", st->swap_time);
+	print_uint(PRINT_JSON, "last_swap_ns", NULL, st->swap_time);
+	print_close_object();
+}
+
 int cmd_status(int argc, char **argv)
 {
 	struct sl_attach_key keys[SL_MAX_ATTACH];
 	struct sl_attach_val vals[SL_MAX_ATTACH];
-	struct json_object *j = NULL, *ja = NULL;
-	struct sl_class cl;
+	struct sl_classes cs = { 0 };
 	struct sl_ctx ctx;
-	char tbuf[64];
-	int n, i, used = 0, err;
-	__u32 id;
+	int n, i, err;
 
 	(void)argv;
 	if (argc > 1) {
@@ -314,76 +336,26 @@ int cmd_status(int argc, char **argv)
 		return -EINVAL;
 	}
 	err = sl_open_existing(&ctx, 0);
+	if (!err)
+		err = sl_classes_read(&ctx, &cs);
 	if (err)
 		goto out;
 	n = sl_attach_list(&ctx, keys, vals, SL_MAX_ATTACH);
-	for (id = 0; id < ctx.st.max_classes; id++)
-		if (!sl_class_get(&ctx, id, &cl) && (cl.flags & SL_CLASS_USED))
-			used++;
-	sl_fmt_time(tbuf, sizeof(tbuf), ctx.st.swap_time);
 
-	if (sl_json) {
-		j = json_object_new_object();
-		ja = json_object_new_array();
-	} else {
-		printf("pins:        %s\n", ctx.dir);
-		printf("classes:     %d of %u in use (including default)\n", used,
-		       ctx.st.max_classes);
-		char b4[32], b6[32];
-
-		sl_fmt_size(b4, sizeof(b4), ctx.st.bytes_v4);
-		sl_fmt_size(b6, sizeof(b6), ctx.st.bytes_v6);
-		printf("IPv4 table:  %u prefixes of %u, %s\n", ctx.st.n_v4, ctx.st.v4_entries, b4);
-		printf("IPv6 table:  %u prefixes of %u, %s\n", ctx.st.n_v6, ctx.st.v6_entries, b6);
-		printf("generation:  %llu (last swap %s)\n", (unsigned long long)ctx.st.generation,
-		       tbuf);
-		printf("attached:    %s\n", n ? "" : "nothing");
-	}
-	for (i = 0; i < n; i++) {
-		char name[IF_NAMESIZE] = "";
-		const char *mode = keys[i].hook == SL_HOOK_XDP ? xdp_mode_of(keys[i].ifindex) : NULL;
-		bool present = if_indextoname(keys[i].ifindex, name) != NULL;
-
-		if (sl_json) {
-			struct json_object *a = json_object_new_object();
-
-			json_object_object_add(a, "dev", json_object_new_string(present ? name :
-										vals[i].ifname));
-			json_object_object_add(a, "ifindex", json_object_new_int(keys[i].ifindex));
-			json_object_object_add(a, "present", json_object_new_boolean(present));
-			json_object_object_add(a, "hook",
-					       json_object_new_string(sl_hook_names[keys[i].hook]));
-			json_object_object_add(a, "match",
-					       json_object_new_string(match_names[vals[i].match]));
-			if (mode)
-				json_object_object_add(a, "xdp_mode", json_object_new_string(mode));
-			json_object_object_add(a, "prog_id", json_object_new_int(vals[i].prog_id));
-			json_object_array_add(ja, a);
-		} else {
-			printf("  %-16s %-10s match %s%s%s%s\n", present ? name : vals[i].ifname,
-			       sl_hook_names[keys[i].hook], match_names[vals[i].match],
-			       mode ? ", " : "", mode ? mode : "", present ? "" : " (device gone)");
-		}
-	}
-	if (sl_json) {
-		struct json_object *t = json_object_new_object();
-
-		json_object_object_add(j, "pin_dir", json_object_new_string(ctx.dir));
-		json_object_object_add(j, "attachments", ja);
-		json_object_object_add(j, "max_classes", json_object_new_int(ctx.st.max_classes));
-		json_object_object_add(j, "classes", json_object_new_int(used));
-		json_object_object_add(t, "v4_prefixes", json_object_new_int64(ctx.st.n_v4));
-		json_object_object_add(t, "v4_capacity", json_object_new_int64(ctx.st.v4_entries));
-		json_object_object_add(t, "v6_prefixes", json_object_new_int64(ctx.st.n_v6));
-		json_object_object_add(t, "v6_capacity", json_object_new_int64(ctx.st.v6_entries));
-		json_object_object_add(t, "v4_bytes", json_object_new_int64(ctx.st.bytes_v4));
-		json_object_object_add(t, "v6_bytes", json_object_new_int64(ctx.st.bytes_v6));
-		json_object_object_add(t, "generation", json_object_new_int64(ctx.st.generation));
-		json_object_object_add(t, "last_swap_ns", json_object_new_int64(ctx.st.swap_time));
-		json_object_object_add(j, "tables", t);
-		sl_json_print(j);
-	}
+	print_open_object(NULL);
+	print_string(PRINT_ANY, "pin_dir", "pins:        %s\n", ctx.dir);
+	print_uint(PRINT_ANY, "classes", "classes:     %llu", sl_classes_used(&cs));
+	print_uint(PRINT_ANY, "max_classes", " of %llu in use (including default)\n",
+		   ctx.st.max_classes);
+	print_tables(&ctx.st);
+	print_text("attached:    %s\n", n ? "" : "nothing");
+	print_open_array("attachments");
+	for (i = 0; i < n; i++)
+		print_attachment(&keys[i], &vals[i]);
+	print_close_array();
+	print_close_object();
 out:
+	sl_classes_free(&cs);
 	sl_close(&ctx);
 	return err;
 }

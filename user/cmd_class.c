@@ -3,190 +3,60 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <bpf/bpf.h>
-#include <json-c/json.h>
 
+#include "classes.h"
 #include "cmd.h"
-#include "ops.h"
+#include "diag.h"
+#include "metrics.h"
+#include "names.h"
 #include "parse.h"
-#include "state.h"
-#include "shape.h"
+#include "print.h"
 #include "table.h"
 #include "util.h"
 
-static void add_rates_json(struct json_object *o, const struct sl_class *cl)
-{
-	int d;
-
-	/* rate_bps / burst_bytes: the outbound values (compatibility) */
-	json_object_object_add(o, "rate_bps", json_object_new_int64(cl->rate[SL_DIR_OUT]));
-	json_object_object_add(o, "burst_bytes", json_object_new_int64(cl->burst[SL_DIR_OUT]));
-	for (d = 0; d < SL_DIR_MAX; d++) {
-		char key[32];
-
-		snprintf(key, sizeof(key), "rate_%s_bps", sl_dir_names[d]);
-		json_object_object_add(o, key, json_object_new_int64(cl->rate[d]));
-		snprintf(key, sizeof(key), "burst_%s_bytes", sl_dir_names[d]);
-		json_object_object_add(o, key, json_object_new_int64(cl->burst[d]));
-	}
-}
-
-/* "police 10Mbit burst 128KiB", "shape in 5Mbit, out 20Mbit", "drop" */
-static void class_policy_text(const struct sl_class *cl)
+/* "police 10Mbit burst 128KiB", "shape in 5Mbit burst 8KiB, out unlimited", "drop" */
+static void print_policy_text(const struct sl_class *cl)
 {
 	char r[32], b[32];
 	int d;
 
-	printf("%s", sl_policy_names[cl->policy]);
+	print_text("%s", sl_policy_name(cl->policy));
 	if (cl->policy != SL_POLICY_POLICE && cl->policy != SL_POLICY_SHAPE)
 		return;
 	if (cl->rate[0] == cl->rate[1] && cl->burst[0] == cl->burst[1]) {
 		sl_fmt_rate(r, sizeof(r), cl->rate[0]);
 		sl_fmt_size(b, sizeof(b), cl->burst[0]);
-		printf(" %s burst %s", r, cl->burst[0] ? b : "auto");
+		print_text(" %s burst %s", r, cl->burst[0] ? b : "auto");
 		return;
 	}
 	for (d = 0; d < SL_DIR_MAX; d++) {
 		sl_fmt_rate(r, sizeof(r), cl->rate[d]);
 		sl_fmt_size(b, sizeof(b), cl->burst[d]);
-		printf("%s %s %s", d ? "," : "", sl_dir_names[d], cl->rate[d] ? r : "unlimited");
+		print_text("%s %s %s", d ? "," : "", sl_dir_names[d], cl->rate[d] ? r : "unlimited");
 		if (cl->rate[d])
-			printf(" burst %s", cl->burst[d] ? b : "auto");
+			print_text(" burst %s", cl->burst[d] ? b : "auto");
 	}
 }
 
-static int reset_class_runtime(struct sl_ctx *ctx, __u32 id)
+/* The policy and rates: one text phrase, JSON fields in raw units. */
+static void print_policy(const struct sl_class *cl)
 {
-	struct sl_bucket b = {};
-	int d, err = 0;
-
-	for (d = 0; d < SL_DIR_MAX && !err; d++) {
-		__u32 key = id * SL_DIR_MAX + d;
-
-		if (bpf_map_update_elem(ctx->buckets_fd, &key, &b, BPF_F_LOCK))
-			err = -errno;
-		if (!err)
-			err = sl_counters_reset(ctx, ctx->stats_fd, key);
-	}
-	return err;
-}
-
-/* The class record a spec gives, on top of the old one (prefixes kept). */
-static void class_from_spec(struct sl_class *cl, const char *name,
-			    const struct sl_class_spec *spec)
-{
+	char key[32];
 	int d;
 
-	snprintf(cl->name, sizeof(cl->name), "%s", name);
-	cl->flags |= SL_CLASS_USED;
-	cl->policy = spec->policy;
+	print_string(PRINT_JSON, "policy", NULL, sl_policy_name(cl->policy));
+	/* rate_bps / burst_bytes: the outbound values (compatibility) */
+	print_uint(PRINT_JSON, "rate_bps", NULL, cl->rate[SL_DIR_OUT]);
+	print_uint(PRINT_JSON, "burst_bytes", NULL, cl->burst[SL_DIR_OUT]);
 	for (d = 0; d < SL_DIR_MAX; d++) {
-		__u64 r = spec->policy == SL_POLICY_POLICE || spec->policy == SL_POLICY_SHAPE ?
-				  spec->rate[d] : 0;
-
-		cl->rate[d] = r;
-		/* defaults derived from the rate: the bucket, or HTB's burst */
-		cl->burst[d] = !r ? 0 : spec->burst ? spec->burst :
-			       spec->policy == SL_POLICY_POLICE ? sl_default_burst(r) :
-								   sl_default_shape_burst(r);
+		snprintf(key, sizeof(key), "rate_%s_bps", sl_dir_names[d]);
+		print_uint(PRINT_JSON, key, NULL, cl->rate[d]);
+		snprintf(key, sizeof(key), "burst_%s_bytes", sl_dir_names[d]);
+		print_uint(PRINT_JSON, key, NULL, cl->burst[d]);
 	}
-}
-
-int sl_class_define(struct sl_ctx *ctx, const char *name, const struct sl_class_spec *spec,
-		    bool *created, bool *changed)
-{
-	struct sl_class cl, old;
-	int id, err;
-
-	*created = false;
-	id = sl_class_find(ctx, name, &old);
-	if (id == -ENOENT) {
-		for (id = 1; id < (int)ctx->st.max_classes; id++) {
-			err = sl_class_get(ctx, id, &old);
-			if (err)
-				return err;
-			if (!(old.flags & SL_CLASS_USED))
-				break;
-		}
-		if (id == (int)ctx->st.max_classes) {
-			sl_err("no free class: all %u are in use", ctx->st.max_classes - 1);
-			return -ENOSPC;
-		}
-		memset(&old, 0, sizeof(old));
-		*created = true;
-		/* A reused slot starts with fresh counters and buckets. */
-		err = reset_class_runtime(ctx, id);
-		if (err)
-			return err;
-	} else if (id < 0) {
-		return id;
-	}
-	if (spec->policy == SL_POLICY_SHAPE && id > (int)SL_SHAPE_MAX_CLASS) {
-		sl_err("class %s: shaping is limited to the first %u classes", name,
-		       SL_SHAPE_MAX_CLASS);
-		return -ENOSPC;
-	}
-	cl = old;
-	class_from_spec(&cl, name, spec);
-	if (changed)
-		*changed = *created || memcmp(&cl, &old, sizeof(cl)) != 0;
-	if (!*created && !memcmp(&cl, &old, sizeof(cl)))
-		return id;
-	err = sl_class_put(ctx, id, &cl);
-	if (err) {
-		sl_err("cannot write class %s: %s", name, strerror(-err));
-		return err;
-	}
-	err = sl_shape_sync(ctx);
-	if (err) {
-		/* Leave things as they were. */
-		sl_class_put(ctx, id, *created ? &(struct sl_class){ 0 } : &old);
-		sl_shape_sync(ctx);
-		return err;
-	}
-	return id;
-}
-
-/* Would applying spec change class name? (For plans; no change made.) */
-bool sl_class_differs(struct sl_ctx *ctx, const char *name, const struct sl_class_spec *spec)
-{
-	struct sl_class cl, old;
-
-	if (sl_class_find(ctx, name, &old) < 0)
-		return true;
-	cl = old;
-	class_from_spec(&cl, name, spec);
-	return memcmp(&cl, &old, sizeof(cl)) != 0;
-}
-
-int sl_class_remove(struct sl_ctx *ctx, const char *name)
-{
-	struct sl_class cl;
-	int id, err;
-
-	id = sl_class_find(ctx, name, &cl);
-	if (id < 0) {
-		sl_err("unknown class %s", name);
-		return id;
-	}
-	if (id == SL_CLASS_DEFAULT) {
-		sl_err("the default class cannot be deleted");
-		return -EINVAL;
-	}
-	/* First take its prefixes out of the live tables, then the class. */
-	if (cl.n_v4 + cl.n_v6) {
-		err = sl_tables_replace(ctx, id, NULL, 0);
-		if (err)
-			return err;
-	}
-	memset(&cl, 0, sizeof(cl));
-	err = sl_class_put(ctx, id, &cl);
-	if (!err)
-		err = reset_class_runtime(ctx, id);
-	if (!err)
-		err = sl_shape_sync(ctx);
-	return err;
+	print_policy_text(cl);
 }
 
 static int parse_rate_opt(const char *opt, const char *s, __u64 *out)
@@ -199,27 +69,34 @@ static int parse_rate_opt(const char *opt, const char *s, __u64 *out)
 	return err ? -EINVAL : 0;
 }
 
-static int class_set(int argc, char **argv)
+static int parse_burst_opt(const char *s, __u64 *out)
+{
+	int err = sl_parse_size(s, out);
+
+	if (err)
+		sl_err("bad burst '%s' (%s)", s,
+		       err == -ERANGE ? "1 byte to 1 GiB" : "expected e.g. 1500, 64k, 1m");
+	return err ? -EINVAL : 0;
+}
+
+static const char class_set_usage[] =
+	"usage: sluice class set NAME (--pass | --drop | --rate RATE [--rate-in RATE] "
+	"[--rate-out RATE] [--burst SIZE] [--mode police|shape])";
+
+/* The options of class set into spec; -EINVAL (said) when they do not add up. */
+static int parse_class_spec(int argc, char **argv, struct sl_class_spec *spec)
 {
 	static const struct option opts[] = {
-		{ "pass", no_argument, NULL, 'P' },
-		{ "drop", no_argument, NULL, 'D' },
-		{ "rate", required_argument, NULL, 'r' },
-		{ "rate-in", required_argument, NULL, 'i' },
+		{ "pass", no_argument, NULL, 'P' },	  { "drop", no_argument, NULL, 'D' },
+		{ "rate", required_argument, NULL, 'r' }, { "rate-in", required_argument, NULL, 'i' },
 		{ "rate-out", required_argument, NULL, 'o' },
-		{ "burst", required_argument, NULL, 'b' },
-		{ "mode", required_argument, NULL, 'm' },
+		{ "burst", required_argument, NULL, 'b' }, { "mode", required_argument, NULL, 'm' },
 		{}
 	};
-	static const char *const modes[] = { "police", "shape" };
-	__u64 rate[SL_DIR_MAX] = { 0 }, burst = 0;
-	int policy = -1, mode = -1, c, id, err;
-	bool created = false, any_rate = false;
-	struct sl_class_spec spec;
-	struct sl_class cl;
-	struct sl_ctx ctx;
-	const char *name;
+	int policy = -1, mode = -1, c;
+	bool any_rate = false;
 
+	memset(spec, 0, sizeof(*spec));
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'P':
@@ -231,29 +108,24 @@ static int class_set(int argc, char **argv)
 			policy = c == 'P' ? SL_POLICY_PASS : SL_POLICY_DROP;
 			break;
 		case 'r':
-			if (parse_rate_opt("rate", optarg, &rate[SL_DIR_IN]))
+			if (parse_rate_opt("rate", optarg, &spec->rate[SL_DIR_IN]))
 				return -EINVAL;
-			rate[SL_DIR_OUT] = rate[SL_DIR_IN];
+			spec->rate[SL_DIR_OUT] = spec->rate[SL_DIR_IN];
 			any_rate = true;
 			break;
 		case 'i':
 		case 'o':
 			if (parse_rate_opt(c == 'i' ? "--rate-in" : "--rate-out", optarg,
-					   &rate[c == 'i' ? SL_DIR_IN : SL_DIR_OUT]))
+					   &spec->rate[c == 'i' ? SL_DIR_IN : SL_DIR_OUT]))
 				return -EINVAL;
 			any_rate = true;
 			break;
 		case 'b':
-			err = sl_parse_size(optarg, &burst);
-			if (err) {
-				sl_err("bad burst '%s' (%s)", optarg,
-				       err == -ERANGE ? "1 byte to 1 GiB" :
-				       "expected e.g. 1500, 64k, 1m");
+			if (parse_burst_opt(optarg, &spec->burst))
 				return -EINVAL;
-			}
 			break;
 		case 'm':
-			mode = sl_match_word(optarg, modes, 2);
+			mode = sl_match_word(optarg, sl_mode_names, SL_MODE_NAMES);
 			if (mode < 0) {
 				sl_err("bad mode '%s' (expected police or shape)", optarg);
 				return -EINVAL;
@@ -264,17 +136,19 @@ static int class_set(int argc, char **argv)
 		}
 	}
 	if (optind + 1 != argc || (policy < 0) == !any_rate) {
-		sl_err("usage: sluice class set NAME (--pass | --drop | --rate RATE [--rate-in RATE] "
-		       "[--rate-out RATE] [--burst SIZE] [--mode police|shape])");
+		sl_err("%s", class_set_usage);
 		return -EINVAL;
 	}
-	if ((burst || mode >= 0) && !any_rate) {
-		sl_err("%s needs a rate", burst ? "--burst" : "--mode");
+	if ((spec->burst || mode >= 0) && !any_rate) {
+		sl_err("%s needs a rate", spec->burst ? "--burst" : "--mode");
 		return -EINVAL;
 	}
-	if (any_rate)
-		policy = mode == 1 ? SL_POLICY_SHAPE : SL_POLICY_POLICE;
-	name = argv[optind];
+	spec->policy = !any_rate ? policy : mode == 1 ? SL_POLICY_SHAPE : SL_POLICY_POLICE;
+	return 0;
+}
+
+static int check_class_name(const char *name)
+{
 	if (!sl_valid_class_name(name)) {
 		sl_err("bad class name '%s' (1-31 characters: letters, digits, '_', '.', '-')",
 		       name);
@@ -284,37 +158,41 @@ static int class_set(int argc, char **argv)
 		sl_err("the default class always passes and cannot be changed");
 		return -EINVAL;
 	}
+	return 0;
+}
 
-	spec.policy = policy;
-	spec.rate[SL_DIR_IN] = rate[SL_DIR_IN];
-	spec.rate[SL_DIR_OUT] = rate[SL_DIR_OUT];
-	spec.burst = burst;
-	sl_ctx_init(&ctx, sl_bpffs());
+static int class_set(int argc, char **argv)
+{
+	struct sl_class_spec spec;
+	bool created = false;
+	struct sl_class cl;
+	struct sl_ctx ctx;
+	const char *name;
+	int id, err;
+
+	err = parse_class_spec(argc, argv, &spec);
+	if (err)
+		return err;
+	name = argv[optind];
+	err = check_class_name(name);
+	if (err)
+		return err;
+	sl_ctx_init(&ctx, NULL);
 	err = sl_open(&ctx, SL_OPEN_CREATE | SL_OPEN_LOCK, NULL);
 	if (err)
 		goto out;
 	id = sl_class_define(&ctx, name, &spec, &created, NULL);
-	if (id < 0) {
-		err = id;
-		goto out;
-	}
-	err = sl_class_get(&ctx, id, &cl);
+	err = id < 0 ? id : sl_class_get(&ctx, id, &cl);
 	if (err)
 		goto out;
-	if (sl_json) {
-		struct json_object *j = json_object_new_object();
-
-		json_object_object_add(j, "class", json_object_new_string(name));
-		json_object_object_add(j, "id", json_object_new_int(id));
-		json_object_object_add(j, "created", json_object_new_boolean(created));
-		json_object_object_add(j, "policy", json_object_new_string(sl_policy_names[policy]));
-		add_rates_json(j, &cl);
-		sl_json_print(j);
-	} else {
-		printf("class %s %s: ", name, created ? "created" : "updated");
-		class_policy_text(&cl);
-		printf("\n");
-	}
+	print_open_object(NULL);
+	print_string(PRINT_ANY, "class", "class %s", name);
+	print_uint(PRINT_JSON, "id", NULL, id);
+	print_bool(PRINT_JSON, "created", NULL, created);
+	print_text(" %s: ", created ? "created" : "updated");
+	print_policy(&cl);
+	print_text("\n");
+	print_close_object();
 out:
 	sl_close(&ctx);
 	return err;
@@ -337,132 +215,102 @@ static int class_del(int argc, char **argv)
 	if (!err)
 		err = sl_class_remove(&ctx, argv[1]);
 	if (!err) {
-		if (sl_json) {
-			struct json_object *j = json_object_new_object();
-
-			json_object_object_add(j, "deleted", json_object_new_string(argv[1]));
-			sl_json_print(j);
-		} else {
-			printf("class %s deleted\n", argv[1]);
-		}
+		print_open_object(NULL);
+		print_string(PRINT_ANY, "deleted", "class %s deleted\n", argv[1]);
+		print_close_object();
 	}
 	sl_close(&ctx);
 	return err;
 }
 
-static struct json_object *counters_json(const struct sl_counters *c)
+static void print_counters(const char *dir, const struct sl_counters *c)
 {
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "passed_packets", json_object_new_int64(c->packets[SL_PASS]));
-	json_object_object_add(o, "passed_bytes", json_object_new_int64(c->bytes[SL_PASS]));
-	json_object_object_add(o, "dropped_packets", json_object_new_int64(c->packets[SL_DROP]));
-	json_object_object_add(o, "dropped_bytes", json_object_new_int64(c->bytes[SL_DROP]));
-	return o;
+	print_open_object(dir);
+	print_string(PRINT_TEXT, NULL, "    %-4s", dir);
+	print_count(PRINT_TEXT, NULL, " passed %8s pkts", c->packets[SL_PASS]);
+	print_uint(PRINT_JSON, "passed_packets", NULL, c->packets[SL_PASS]);
+	print_size(PRINT_ANY, "passed_bytes", " %10s", c->bytes[SL_PASS]);
+	print_count(PRINT_TEXT, NULL, "   dropped %8s pkts", c->packets[SL_DROP]);
+	print_uint(PRINT_JSON, "dropped_packets", NULL, c->packets[SL_DROP]);
+	print_size(PRINT_ANY, "dropped_bytes", " %10s\n", c->bytes[SL_DROP]);
+	print_close_object();
 }
 
-static void counters_text(const char *dir, const struct sl_counters *c)
+static int print_class(struct sl_ctx *ctx, __u32 id, const struct sl_class *cl,
+		       const struct sl_counters *cnt)
 {
-	char pp[16], pb[16], dp[16], db[16];
+	__u32 n[2];
+	int d, err;
 
-	sl_fmt_count(pp, sizeof(pp), c->packets[SL_PASS]);
-	sl_fmt_size(pb, sizeof(pb), c->bytes[SL_PASS]);
-	sl_fmt_count(dp, sizeof(dp), c->packets[SL_DROP]);
-	sl_fmt_size(db, sizeof(db), c->bytes[SL_DROP]);
-	printf("    %-4s passed %8s pkts %10s   dropped %8s pkts %10s\n", dir, pp, pb, dp, db);
+	err = sl_store_counts(ctx, id, n);
+	if (err)
+		return err;
+	print_open_object(NULL);
+	print_uint(PRINT_JSON, "id", NULL, id);
+	print_string(PRINT_ANY, "name", "%-20s ", cl->name);
+	print_policy(cl);
+	print_uint(PRINT_ANY, "prefixes_v4", "; %llu IPv4,", n[0]);
+	print_uint(PRINT_ANY, "prefixes_v6", " %llu IPv6 prefixes\n", n[1]);
+	print_uint(PRINT_JSON, "loaded_ns", NULL, cl->load_time);
+	for (d = 0; cnt && d < SL_DIR_MAX; d++)
+		print_counters(sl_dir_names[d], &cnt[id * SL_DIR_MAX + d]);
+	print_close_object();
+	return 0;
 }
 
-static struct json_object *class_json(__u32 id, const struct sl_class *cl)
+static int print_unclassified(struct sl_ctx *ctx)
 {
-	struct json_object *o = json_object_new_object();
+	struct sl_counters cnt[SL_DIR_MAX];
+	int d, err;
 
-	json_object_object_add(o, "id", json_object_new_int(id));
-	json_object_object_add(o, "name", json_object_new_string(cl->name));
-	json_object_object_add(o, "policy", json_object_new_string(sl_policy_names[cl->policy]));
-	add_rates_json(o, cl);
-	json_object_object_add(o, "prefixes_v4", json_object_new_int64(cl->n_v4));
-	json_object_object_add(o, "prefixes_v6", json_object_new_int64(cl->n_v6));
-	json_object_object_add(o, "loaded_ns", json_object_new_int64(cl->load_time));
-	return o;
-}
-
-static void class_text(const struct sl_class *cl)
-{
-	printf("%-20s ", cl->name);
-	class_policy_text(cl);
-	printf("; %u IPv4, %u IPv6 prefixes\n", cl->n_v4, cl->n_v6);
+	for (d = 0; d < SL_DIR_MAX; d++) {
+		err = sl_counters_read(ctx, ctx->misc_fd, SL_MISC_NONIP(d), &cnt[d]);
+		if (err)
+			return err;
+	}
+	print_open_object("not_classified");
+	print_text("%-20s non-IP or truncated frames, passed untouched\n", "(not classified)");
+	for (d = 0; d < SL_DIR_MAX; d++)
+		print_counters(sl_dir_names[d], &cnt[d]);
+	print_close_object();
+	return 0;
 }
 
 /* class list (with_counters false) and stats (true). */
 static int show_classes(bool with_counters)
 {
-	struct json_object *j = NULL, *arr = NULL;
-	struct sl_counters cnt[SL_DIR_MAX];
-	struct sl_class cl;
+	struct sl_counters *cnt = NULL;
+	struct sl_classes cs = { 0 };
 	struct sl_ctx ctx;
-	int err, d;
-	__u32 id;
+	int id, err;
 
 	err = sl_open_existing(&ctx, 0);
+	if (!err)
+		err = sl_classes_read(&ctx, &cs);
+	if (!err && with_counters) {
+		cnt = calloc((size_t)cs.max * SL_DIR_MAX, sizeof(*cnt));
+		err = !cnt ? -ENOMEM :
+		      sl_counters_read_all(&ctx, ctx.stats_fd, cs.max * SL_DIR_MAX, cnt);
+	}
 	if (err)
 		goto out;
-	if (sl_json) {
-		j = json_object_new_object();
-		arr = json_object_new_array();
-	} else if (!with_counters) {
-		printf("%-20s %s\n", "CLASS", "POLICY; PREFIXES");
-	}
-	for (id = 0; id < ctx.st.max_classes; id++) {
-		err = sl_class_get(&ctx, id, &cl);
+	print_open_object(NULL);
+	if (!with_counters)
+		print_text("%-20s %s\n", "CLASS", "POLICY; PREFIXES");
+	print_open_array("classes");
+	sl_for_each_class(&cs, id) {
+		err = print_class(&ctx, id, &cs.slot[id], cnt);
 		if (err)
-			goto out;
-		if (!(cl.flags & SL_CLASS_USED))
-			continue;
-		for (d = 0; with_counters && d < SL_DIR_MAX; d++) {
-			err = sl_counters_read(&ctx, ctx.stats_fd, id * SL_DIR_MAX + d, &cnt[d]);
-			if (err)
-				goto out;
-		}
-		if (sl_json) {
-			struct json_object *o = class_json(id, &cl);
-
-			for (d = 0; with_counters && d < SL_DIR_MAX; d++)
-				json_object_object_add(o, sl_dir_names[d], counters_json(&cnt[d]));
-			json_object_array_add(arr, o);
-		} else {
-			class_text(&cl);
-			for (d = 0; with_counters && d < SL_DIR_MAX; d++)
-				counters_text(sl_dir_names[d], &cnt[d]);
-		}
+			break;
 	}
-	if (with_counters) {
-		for (d = 0; d < SL_DIR_MAX; d++) {
-			err = sl_counters_read(&ctx, ctx.misc_fd, SL_MISC_NONIP(d), &cnt[d]);
-			if (err)
-				goto out;
-		}
-		if (sl_json) {
-			struct json_object *o = json_object_new_object();
-
-			for (d = 0; d < SL_DIR_MAX; d++)
-				json_object_object_add(o, sl_dir_names[d], counters_json(&cnt[d]));
-			json_object_object_add(j, "not_classified", o);
-		} else {
-			printf("%-20s non-IP or truncated frames, passed untouched\n",
-			       "(not classified)");
-			for (d = 0; d < SL_DIR_MAX; d++)
-				counters_text(sl_dir_names[d], &cnt[d]);
-		}
-	}
-	if (sl_json) {
-		json_object_object_add(j, "classes", arr);
-		json_object_object_add(j, "generation", json_object_new_int64(ctx.st.generation));
-		sl_json_print(j);
-		j = NULL;
-	}
+	print_close_array();
+	if (!err && with_counters)
+		err = print_unclassified(&ctx);
+	print_uint(PRINT_JSON, "generation", NULL, ctx.st.generation);
+	print_close_object();
 out:
-	if (j)
-		json_object_put(j);
+	free(cnt);
+	sl_classes_free(&cs);
 	sl_close(&ctx);
 	return err;
 }
@@ -514,5 +362,10 @@ int cmd_stats(int argc, char **argv)
 		sl_err("usage: sluice stats [--prometheus]");
 		return -EINVAL;
 	}
-	return prom ? sl_metrics_write(stdout) : show_classes(true);
+	if (prom) {
+		int state_err;
+
+		return sl_metrics_write(stdout, &state_err);
+	}
+	return show_classes(true);
 }

@@ -1,79 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
-/*
- * sluice lookup: classify addresses with the live tables by running the
- * datapath's own parse and classify code (the sl_probe program) on a crafted
- * frame per address, through BPF_PROG_TEST_RUN.
- */
+/* sluice lookup: the class of addresses, from the live tables (probe.c). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <linux/if_ether.h>
-#include <linux/ip.h>
-#include <linux/ipv6.h>
-#include <arpa/inet.h>
-#include <bpf/bpf.h>
-#include <json-c/json.h>
 
 #include "cmd.h"
-#include "lookup.h"
+#include "diag.h"
 #include "parse.h"
-#include "state.h"
-#include "util.h"
+#include "print.h"
+#include "probe.h"
 
-_Static_assert(SL_PROBE_FRAME_MAX == sizeof(struct ethhdr) + sizeof(struct ipv6hdr),
-	       "the longest probe frame");
-
-size_t sl_probe_frame(__u8 *frame, const struct sl_pfx *a)
+static int lookup_one(struct sl_ctx *ctx, const char *s)
 {
-	struct ethhdr *eth = (struct ethhdr *)frame;
-	struct ipv6hdr *ip6;
-
-	memset(frame, 0, SL_PROBE_FRAME_MAX);
-	if (a->family == 4) {
-		struct iphdr *ip = (struct iphdr *)(eth + 1);
-
-		eth->h_proto = htons(ETH_P_IP);
-		ip->version = 4;
-		ip->ihl = 5;
-		ip->ttl = 64;
-		ip->tot_len = htons(sizeof(*ip));
-		memcpy(&ip->daddr, a->addr, 4);
-		return sizeof(*eth) + sizeof(*ip);
-	}
-	ip6 = (struct ipv6hdr *)(eth + 1);
-	eth->h_proto = htons(ETH_P_IPV6);
-	ip6->version = 6;
-	ip6->hop_limit = 64;
-	memcpy(&ip6->daddr, a->addr, 16);
-	return sizeof(*eth) + sizeof(*ip6);
-}
-
-int sl_probe_run(struct sl_ctx *ctx, const struct sl_pfx *a, struct sl_lookup_result *res)
-{
-	/* Two bytes in, so that the IP header is 4-byte aligned. */
-	__u8 buf[2 + SL_PROBE_FRAME_MAX] __attribute__((aligned(4)));
-	__u8 *frame = buf + 2, out[sizeof(buf)];
-	struct sl_probe_result r;
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_out = out,
-		    .data_size_out = sizeof(out), .repeat = 1);
-
-	opts.data_size_in = sl_probe_frame(frame, a);
-	if (bpf_prog_test_run_opts(ctx->prog_fd[SL_PROG_PROBE], &opts))
-		return -errno;
-	memcpy(&r, out, sizeof(r));
-	if (opts.retval != XDP_PASS || r.magic != SL_PROBE_MAGIC)
-		return -EIO;
-	res->class_id = r.class_id;
-	res->prefixlen = r.prefixlen;
-	res->matched = r.matched;
-	return 0;
-}
-
-static int lookup_one(struct sl_ctx *ctx, const char *s, struct json_object *arr)
-{
-	struct sl_lookup_result res;
 	char pbuf[SL_PFX_STRLEN], abuf[SL_PFX_STRLEN];
+	struct sl_lookup_result res;
 	struct sl_class cl;
 	struct sl_pfx a, p;
 	int err;
@@ -95,18 +36,12 @@ static int lookup_one(struct sl_ctx *ctx, const char *s, struct json_object *arr
 	sl_fmt_pfx(pbuf, sizeof(pbuf), &p);
 	sl_fmt_addr(abuf, sizeof(abuf), &a);
 
-	if (arr) {
-		struct json_object *o = json_object_new_object();
-
-		json_object_object_add(o, "addr", json_object_new_string(abuf));
-		json_object_object_add(o, "class", json_object_new_string(cl.name));
-		json_object_object_add(o, "class_id", json_object_new_int(res.class_id));
-		json_object_object_add(o, "prefix",
-				       res.matched ? json_object_new_string(pbuf) : NULL);
-		json_object_array_add(arr, o);
-	} else {
-		printf("%s %s %s\n", abuf, cl.name, res.matched ? pbuf : "-");
-	}
+	print_open_object(NULL);
+	print_string(PRINT_ANY, "addr", "%s", abuf);
+	print_string(PRINT_ANY, "class", " %s", cl.name);
+	print_uint(PRINT_JSON, "class_id", NULL, res.class_id);
+	print_string(PRINT_ANY, "prefix", " %s\n", res.matched ? pbuf : NULL);
+	print_close_object();
 	return 0;
 }
 
@@ -116,7 +51,6 @@ int cmd_lookup(int argc, char **argv)
 		{ "stdin", no_argument, NULL, 's' },
 		{}
 	};
-	struct json_object *arr = NULL;
 	bool from_stdin = false;
 	struct sl_ctx ctx;
 	char line[256];
@@ -134,23 +68,17 @@ int cmd_lookup(int argc, char **argv)
 	err = sl_open_existing(&ctx, 0);
 	if (err)
 		goto out;
-	if (sl_json)
-		arr = json_object_new_array();
+	print_open_array(NULL);
 	for (i = optind; i < argc && !err; i++)
-		err = lookup_one(&ctx, argv[i], arr);
+		err = lookup_one(&ctx, argv[i]);
 	while (from_stdin && !err && fgets(line, sizeof(line), stdin)) {
 		char *s = line + strspn(line, " \t");
 
 		s[strcspn(s, " \t\r\n#")] = '\0';
 		if (*s)
-			err = lookup_one(&ctx, s, arr);
+			err = lookup_one(&ctx, s);
 	}
-	if (arr) {
-		if (!err)
-			sl_json_print(arr);
-		else
-			json_object_put(arr);
-	}
+	print_close_array();
 out:
 	sl_close(&ctx);
 	return err;

@@ -26,9 +26,11 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <bpf/bpf.h>
-#include <json-c/json.h>
 
 #include "cmd.h"
+#include "diag.h"
+#include "names.h"
+#include "print.h"
 #include "state.h"
 #include "util.h"
 
@@ -216,7 +218,7 @@ static int top_count_attachments(struct sl_ctx *ctx)
 
 static int top_read(struct top *t, struct top_sample *s)
 {
-	__u32 id, key;
+	struct sl_classes cs;
 	int d, err;
 
 	if (!sl_loaded(&t->ctx)) {
@@ -226,23 +228,15 @@ static int top_read(struct top *t, struct top_sample *s)
 	s->mono_ns = top_now(CLOCK_MONOTONIC);
 	s->real_ns = sl_now_realtime_ns();
 	err = sl_state_read(&t->ctx);
+	if (!err)
+		err = sl_classes_read(&t->ctx, &cs);
 	if (err)
 		goto fail;
-	for (id = 0; id < t->max; id++) {
-		err = sl_class_get(&t->ctx, id, &s->cls[id]);
-		if (err)
-			goto fail;
-		for (d = 0; d < SL_DIR_MAX; d++) {
-			key = id * SL_DIR_MAX + d;
-			if (!(s->cls[id].flags & SL_CLASS_USED)) {
-				memset(&s->cnt[key], 0, sizeof(s->cnt[key]));
-				continue;
-			}
-			err = sl_counters_read(&t->ctx, t->ctx.stats_fd, key, &s->cnt[key]);
-			if (err)
-				goto fail;
-		}
-	}
+	memcpy(s->cls, cs.slot, t->max * sizeof(*s->cls));
+	sl_classes_free(&cs);
+	err = sl_counters_read_all(&t->ctx, t->ctx.stats_fd, t->max * SL_DIR_MAX, s->cnt);
+	if (err)
+		goto fail;
 	for (d = 0; d < SL_DIR_MAX; d++) {
 		err = sl_counters_read(&t->ctx, t->ctx.misc_fd, SL_MISC_NONIP(d), &s->misc[d]);
 		if (err)
@@ -346,66 +340,49 @@ static void top_compute(struct top *t)
 	qsort(t->rows, t->nrows, sizeof(*t->rows), top_row_cmp);
 }
 
-/* A rate as a JSON number with at most three decimals. */
-static struct json_object *top_json_num(double v)
-{
-	char buf[64], *p;
-
-	snprintf(buf, sizeof(buf), "%.3f", v);
-	p = buf + strlen(buf) - 1;
-	while (*p == '0')
-		*p-- = '\0';
-	if (*p == '.')
-		*p = '\0';
-	return json_object_new_double_s(v, buf);
-}
-
-static void top_rates_json(struct json_object *o, const struct top_rates *r)
+static void top_rates_json(const struct top_rates *r)
 {
 	int d;
 
 	for (d = 0; d < SL_DIR_MAX; d++) {
-		struct json_object *dj = json_object_new_object();
-
-		json_object_object_add(dj, "pass_pps", top_json_num(r->pps[d][SL_PASS]));
-		json_object_object_add(dj, "pass_bps", top_json_num(r->bps[d][SL_PASS]));
-		json_object_object_add(dj, "drop_pps", top_json_num(r->pps[d][SL_DROP]));
-		json_object_object_add(dj, "drop_bps", top_json_num(r->bps[d][SL_DROP]));
-		json_object_object_add(o, sl_dir_names[d], dj);
+		print_open_object(sl_dir_names[d]);
+		print_float(PRINT_JSON, "pass_pps", NULL, r->pps[d][SL_PASS]);
+		print_float(PRINT_JSON, "pass_bps", NULL, r->bps[d][SL_PASS]);
+		print_float(PRINT_JSON, "drop_pps", NULL, r->pps[d][SL_DROP]);
+		print_float(PRINT_JSON, "drop_bps", NULL, r->bps[d][SL_DROP]);
+		print_close_object();
 	}
 }
 
 static void top_show_json(struct top *t)
 {
 	const struct top_sample *now = &t->s[t->cur];
-	struct json_object *j = json_object_new_object();
-	struct json_object *arr = json_object_new_array();
-	struct json_object *o;
 	int i;
 
-	json_object_object_add(j, "time_ns", json_object_new_int64(now->real_ns));
-	json_object_object_add(j, "interval_ns", json_object_new_int64(t->elapsed_ns));
-	json_object_object_add(j, "generation", json_object_new_int64(t->ctx.st.generation));
-	json_object_object_add(j, "attachments", json_object_new_int(t->attachments));
+	print_open_object(NULL);
+	print_uint(PRINT_JSON, "time_ns", NULL, now->real_ns);
+	print_uint(PRINT_JSON, "interval_ns", NULL, t->elapsed_ns);
+	print_uint(PRINT_JSON, "generation", NULL, t->ctx.st.generation);
+	print_uint(PRINT_JSON, "attachments", NULL, t->attachments);
+	print_open_array("classes");
 	for (i = 0; i < t->nrows; i++) {
 		const struct top_row *row = &t->rows[i];
 
-		o = json_object_new_object();
-		json_object_object_add(o, "name", json_object_new_string(row->name));
-		json_object_object_add(o, "id", json_object_new_int(row->id));
-		json_object_object_add(o, "policy",
-				       json_object_new_string(sl_policy_name(row->policy)));
-		top_rates_json(o, &row->r);
-		json_object_array_add(arr, o);
+		print_open_object(NULL);
+		print_string(PRINT_JSON, "name", NULL, row->name);
+		print_uint(PRINT_JSON, "id", NULL, row->id);
+		print_string(PRINT_JSON, "policy", NULL, sl_policy_name(row->policy));
+		top_rates_json(&row->r);
+		print_close_object();
 	}
-	json_object_object_add(j, "classes", arr);
-	o = json_object_new_object();
-	top_rates_json(o, &t->total);
-	json_object_object_add(j, "total", o);
-	o = json_object_new_object();
-	top_rates_json(o, &t->misc);
-	json_object_object_add(j, "not_classified", o);
-	sl_json_print(j);
+	print_close_array();
+	print_open_object("total");
+	top_rates_json(&t->total);
+	print_close_object();
+	print_open_object("not_classified");
+	top_rates_json(&t->misc);
+	print_close_object();
+	print_close_object();
 }
 
 /* The text output: lines cut to the width, and no more than fit. */
@@ -433,7 +410,7 @@ static void top_line(struct top_screen *sc, const char *fmt, ...)
 	n = strlen(buf);
 	while (n && buf[n - 1] == ' ')
 		buf[--n] = '\0';
-	puts(buf);
+	print_text("%s\n", buf);
 	if (sc->lines > 0)
 		sc->lines--;
 }
@@ -476,9 +453,9 @@ static void top_show_text(struct top *t)
 			if (ws.ws_row)
 				sc.lines = ws.ws_row > 1 ? ws.ws_row - 1 : 1;
 		}
-		fputs(TOP_CLEAR, stdout);
+		print_text("%s", TOP_CLEAR);
 	} else if (t->frames) {
-		putchar('\n');
+		print_text("\n");
 	}
 	for (i = 0; i < t->nrows; i++) {
 		int n = strlen(t->rows[i].name);
@@ -529,7 +506,7 @@ static void top_show_sampling(struct top *t)
 {
 	if (!t->tty_out || sl_json)
 		return;
-	printf(TOP_CLEAR "sluice top: sampling every %.2fs%s\n", (double)t->interval_ns / 1e9,
+	print_text(TOP_CLEAR "sluice top: sampling every %.2fs%s\n", (double)t->interval_ns / 1e9,
 	       t->keys ? "  (q quits)" : "");
 	fflush(stdout);
 }

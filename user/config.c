@@ -15,14 +15,11 @@
 #include <strings.h>
 #include <ini.h>
 
-#include "attach.h"
 #include "config.h"
+#include "diag.h"
+#include "names.h"
 #include "parse.h"
-#include "util.h"
 
-static const char *const policies[] = { "pass", "drop", "police", "shape" };
-static const char *const matches[] = { "src", "dst" };
-static const char *const xdp_modes[] = { "native", "generic" };
 
 __attribute__((format(printf, 2, 3))) static int fail(struct sl_cfg *c, const char *fmt, ...)
 {
@@ -47,17 +44,6 @@ static int parse_bool(const char *v, bool *out)
 		*out = false;
 	else
 		return -EINVAL;
-	return 0;
-}
-
-static int parse_u32(const char *v, __u32 min, __u32 max, __u32 *out)
-{
-	char *end;
-	unsigned long n = strtoul(v, &end, 10);
-
-	if (end == v || *end || *v == '-' || n < min || n > max)
-		return -EINVAL;
-	*out = n;
 	return 0;
 }
 
@@ -98,9 +84,9 @@ static int attach_key(struct sl_cfg *c, const char *dev, const char *k, const ch
 
 	if (!strcmp(k, "hook"))
 		return add_attach(c, dev, v);
-	if (!strcmp(k, "match") && (val = sl_match_word(v, matches, 2)) < 0)
+	if (!strcmp(k, "match") && (val = sl_match_word(v, sl_match_names, SL_MATCH_NAMES)) < 0)
 		return fail(c, "bad match '%s' (expected src or dst)", v);
-	if (!strcmp(k, "xdp_mode") && (val = sl_match_word(v, xdp_modes, 2)) < 0)
+	if (!strcmp(k, "xdp_mode") && (val = sl_match_word(v, sl_xdp_mode_names, SL_XDP_MODE_NAMES)) < 0)
 		return fail(c, "bad xdp_mode '%s' (expected native or generic)", v);
 	if (!strcmp(k, "force") && parse_bool(v, &force))
 		return fail(c, "bad force '%s' (expected yes or no)", v);
@@ -158,7 +144,7 @@ static int class_key(struct sl_cfg *c, const char *name, const char *k, const ch
 	if (!cl)
 		return fail(c, "out of memory");
 	if (!strcmp(k, "policy")) {
-		i = sl_match_word(v, policies, 4);
+		i = sl_match_word(v, sl_policy_names, SL_POLICY_NAMES);
 		if (i < 0)
 			return fail(c, "bad policy '%s' (expected pass, drop, police or shape)", v);
 		cl->spec.policy = i;
@@ -209,13 +195,13 @@ static int class_key(struct sl_cfg *c, const char *name, const char *k, const ch
 static int global_key(struct sl_cfg *c, const char *k, const char *v)
 {
 	if (!strcmp(k, "max_classes")) {
-		if (parse_u32(v, 2, 65536, &c->sizes.max_classes))
+		if (sl_parse_u32(v, 2, 65536, &c->sizes.max_classes))
 			return fail(c, "bad max_classes '%s' (2 to 65536)", v);
 	} else if (!strcmp(k, "v4_size")) {
-		if (parse_u32(v, 1, 1u << 28, &c->sizes.v4_entries))
+		if (sl_parse_u32(v, 1, 1u << 28, &c->sizes.v4_entries))
 			return fail(c, "bad v4_size '%s'", v);
 	} else if (!strcmp(k, "v6_size")) {
-		if (parse_u32(v, 1, 1u << 28, &c->sizes.v6_entries))
+		if (sl_parse_u32(v, 1, 1u << 28, &c->sizes.v6_entries))
 			return fail(c, "bad v6_size '%s'", v);
 	} else if (!strcmp(k, "exporter")) {
 		snprintf(c->exporter, sizeof(c->exporter), "%s", v);

@@ -5,7 +5,8 @@
 
 #include <net/if.h>
 #include <stdbool.h>
-#include "ops.h"
+#include "classes.h"
+#include "pipeline.h"
 #include "state.h"
 
 #define SL_DEFAULT_CONFIG "/etc/sluice/sluice.conf"

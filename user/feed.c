@@ -9,7 +9,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "diag.h"
 #include "feed.h"
+#include "parse.h"
 #include "util.h"
 
 struct line_reader {
@@ -165,7 +167,7 @@ static int parse_line(enum sl_format fmt, char *line, unsigned long lineno,
 		n = sl_parse_entry(s, e - s, out, why, masked);
 		if (n > 0 && ipset_nomatch(e))
 			for (i = out->n - n; i < out->n; i++)
-				out->v[i].pad |= SL_PFX_NOMATCH;
+				out->v[i].nomatch = 1;
 		return n;
 	case SL_FMT_CSV:
 		if (lineno == 1 && !strncasecmp(line + strspn(line, " \t"), "Updated:", 8))

@@ -12,6 +12,10 @@
 #include <bpf/libbpf.h>
 
 #include "cmd.h"
+#include "diag.h"
+#include "names.h"
+#include "print.h"
+#include "state.h"
 #include "util.h"
 
 #define SLUICE_VERSION "0.1.0"
@@ -166,6 +170,7 @@ int main(int argc, char **argv)
 	if (i < 0) {
 		sl_err("%s command '%s'; see 'sluice help'", i == -2 ? "ambiguous" : "unknown",
 		       argv[optind]);
+		print_diags();
 		return EXIT_FAILURE;
 	}
 	if (!cmds[i].fn) {
@@ -185,6 +190,7 @@ int main(int argc, char **argv)
 	}
 	optind = 0;
 	c = cmds[i].fn(argc, argv);
+	print_diags();
 	/* Commands return -errno on failure, or a documented status > 1. */
-	return c < 0 ? EXIT_FAILURE : c;
+	return c < 0 ? SL_EXIT_FAIL : c;
 }

@@ -85,26 +85,6 @@ int sl_parse_size(const char *s, __u64 *bytes)
 	return 0;
 }
 
-bool sl_pfx_mask(struct sl_pfx *p)
-{
-	int bytes = p->family == 4 ? 4 : 16;
-	bool changed = false;
-	int i;
-
-	for (i = 0; i < bytes; i++) {
-		int keep = (int)p->plen - i * 8;
-		__u8 m, v;
-
-		if (keep >= 8)
-			continue;
-		m = keep <= 0 ? 0 : (__u8)(0xff << (8 - keep));
-		v = p->addr[i] & m;
-		if (v != p->addr[i])
-			changed = true;
-		p->addr[i] = v;
-	}
-	return changed;
-}
 
 int sl_parse_addr(const char *s, struct sl_pfx *p)
 {
@@ -166,18 +146,7 @@ int sl_parse_prefix(const char *s, size_t len, struct sl_pfx *p, const char **wh
 	return 0;
 }
 
-void sl_fmt_addr(char *buf, size_t len, const struct sl_pfx *p)
-{
-	inet_ntop(p->family == 4 ? AF_INET : AF_INET6, p->addr, buf, len);
-}
 
-void sl_fmt_pfx(char *buf, size_t len, const struct sl_pfx *p)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	sl_fmt_addr(a, sizeof(a), p);
-	snprintf(buf, len, "%s/%u", a, p->plen);
-}
 
 char *sl_trim(char *s, char **end)
 {
@@ -221,66 +190,9 @@ bool sl_valid_class_name(const char *name)
 	       n;
 }
 
-sl_u128 sl_pfx_to_u128(const struct sl_pfx *p)
-{
-	int i, n = p->family == 4 ? 4 : 16;
-	sl_u128 v = 0;
 
-	for (i = 0; i < n; i++)
-		v = v << 8 | p->addr[i];
-	return v;
-}
 
-static void int_to_pfx(sl_u128 v, int family, int plen, struct sl_pfx *p)
-{
-	int i, n = family == 4 ? 4 : 16;
 
-	memset(p, 0, sizeof(*p));
-	p->family = family;
-	p->plen = plen;
-	for (i = n - 1; i >= 0; i--) {
-		p->addr[i] = (__u8)v;
-		v >>= 8;
-	}
-}
-
-static int ctz128(sl_u128 v)
-{
-	__u64 lo = (__u64)v;
-
-	if (lo)
-		return __builtin_ctzll(lo);
-	return 64 + __builtin_ctzll((__u64)(v >> 64));
-}
-
-int sl_range_to_pfx(const struct sl_pfx *lo_p, const struct sl_pfx *hi_p, struct sl_pfx_vec *vec)
-{
-	int width = lo_p->family == 4 ? 32 : 128;
-	sl_u128 lo = sl_pfx_to_u128(lo_p), hi = sl_pfx_to_u128(hi_p);
-	struct sl_pfx p;
-	int k, err, count = 0;
-
-	for (;;) {
-		k = lo ? ctz128(lo) : width;
-		if (k > width)
-			k = width;
-		/* Shrink the block until it ends within the range. */
-		while (k > 0 && (k == width ? ~(sl_u128)0 >> (128 - width) : (((sl_u128)1 << k) - 1)) >
-				       hi - lo)
-			k--;
-		int_to_pfx(lo, lo_p->family, width - k, &p);
-		err = sl_pfx_vec_push(vec, &p);
-		if (err)
-			return err;
-		count++;
-		if (k == width)
-			break;
-		lo += (sl_u128)1 << k;
-		if (lo > hi || (width == 32 && lo >> 32) || lo == 0)
-			break;
-	}
-	return count;
-}
 
 static int parse_range(const char *s, size_t len, const char *dash, struct sl_pfx_vec *vec,
 		       const char **why)
@@ -373,5 +285,20 @@ int sl_parse_pct(const char *s, double *out)
 	if (end == s || (*end && strcmp(end, "%")) || v < 0 || v > 100)
 		return -EINVAL;
 	*out = v;
+	return 0;
+}
+
+int sl_parse_u32(const char *s, __u32 min, __u32 max, __u32 *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!*s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = (__u32)v;
 	return 0;
 }

@@ -6,18 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
-
-/* One prefix. IPv4 addresses use the first 4 bytes of addr. */
-struct sl_pfx {
-	__u8 addr[16];
-	__u8 plen;
-	__u8 family; /* 4 or 6 */
-	__u16 pad;   /* 0, except SL_PFX_NOMATCH while a feed is read */
-	__u32 class_id;
-};
-
-/* An ipset "nomatch" entry: an exception to the set (see sl_pfx_normalise). */
-#define SL_PFX_NOMATCH 1
+#include "prefix.h"
 
 /* "10mbit", "1gbit", "128kbit", "1.5mbit", "100kbps" (bytes/s, as tc). */
 int sl_parse_rate(const char *s, __u64 *bps);
@@ -34,13 +23,6 @@ int sl_parse_prefix(const char *s, size_t len, struct sl_pfx *p, const char **wh
 /* Parse a bare address (no prefix length). */
 int sl_parse_addr(const char *s, struct sl_pfx *p);
 
-/* Clear the host bits of p; returns true when any were set. */
-bool sl_pfx_mask(struct sl_pfx *p);
-/* "192.0.2.0/24"; buf needs at least SL_PFX_STRLEN bytes. */
-#define SL_PFX_STRLEN 64
-void sl_fmt_pfx(char *buf, size_t len, const struct sl_pfx *p);
-void sl_fmt_addr(char *buf, size_t len, const struct sl_pfx *p);
-
 /* Skip leading and cut trailing white space (in place); *end: the new end. */
 char *sl_trim(char *s, char **end);
 
@@ -51,11 +33,6 @@ char *sl_trim(char *s, char **end);
  */
 int sl_parse_feed_line(char *line, struct sl_pfx *p, const char **why, bool *masked);
 
-struct sl_pfx_vec;
-
-/* The address of p as an integer (IPv4 in the low 32 bits). */
-typedef unsigned __int128 sl_u128;
-sl_u128 sl_pfx_to_u128(const struct sl_pfx *p);
 
 /*
  * One entry of a feed: an address, a CIDR prefix or a range "A-B" (turned
@@ -64,8 +41,9 @@ sl_u128 sl_pfx_to_u128(const struct sl_pfx *p);
  */
 int sl_parse_entry(const char *s, size_t len, struct sl_pfx_vec *vec, const char **why,
 		   bool *masked);
-/* Append the minimal prefixes covering lo..hi (same family, lo <= hi). */
-int sl_range_to_pfx(const struct sl_pfx *lo, const struct sl_pfx *hi, struct sl_pfx_vec *vec);
+
+/* A plain decimal number from min to max. 0 or -EINVAL. */
+int sl_parse_u32(const char *s, __u32 min, __u32 max, __u32 *out);
 
 /* "5", "2.5%": a percentage from 0 to 100. */
 int sl_parse_pct(const char *s, double *out);

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include "prefix.h"
 
@@ -304,7 +306,7 @@ static int cmp_exceptions(const void *a, const void *b)
 	const struct sl_pfx *x = a, *y = b;
 	int c = sl_pfx_cmp(x, y);
 
-	return c ? c : (x->pad & SL_PFX_NOMATCH) - (y->pad & SL_PFX_NOMATCH);
+	return c ? c : x->nomatch - y->nomatch;
 }
 
 static int take_exceptions(struct sl_pfx_vec *vec)
@@ -315,7 +317,7 @@ static int take_exceptions(struct sl_pfx_vec *vec)
 	int err = 0;
 
 	for (i = 0; i < vec->n; i++)
-		nexc += !!(vec->v[i].pad & SL_PFX_NOMATCH);
+		nexc += !!vec->v[i].nomatch;
 	if (!nexc)
 		return 0;
 	exc = malloc(nexc * sizeof(*exc));
@@ -324,10 +326,10 @@ static int take_exceptions(struct sl_pfx_vec *vec)
 	/* Sorted, an entry's sub-prefixes follow it. */
 	qsort(vec->v, vec->n, sizeof(*vec->v), cmp_exceptions);
 	for (i = 0; i < vec->n && !err; i++) {
-		if (vec->v[i].pad & SL_PFX_NOMATCH)
+		if (vec->v[i].nomatch)
 			continue;
 		for (j = i + 1, k = 0; j < vec->n && pfx_contains(&vec->v[i], &vec->v[j]); j++)
-			if (vec->v[j].pad & SL_PFX_NOMATCH)
+			if (vec->v[j].nomatch)
 				exc[k++] = &vec->v[j];
 		err = subtract(&out, &vec->v[i], exc, k);
 	}
@@ -349,7 +351,7 @@ int sl_pfx_normalise(struct sl_pfx_vec *vec)
 	if (err)
 		return err;
 	for (i = 0; i < vec->n; i++)
-		memset(&vec->v[i].pad, 0, sizeof(vec->v[i].pad));
+		vec->v[i].nomatch = 0;
 	sort_unique(vec);
 	return 0;
 }
@@ -434,4 +436,114 @@ size_t sl_pfx_merge(struct sl_pfx_vec *vec, const bool *mergeable, size_t nclass
 		total += n;
 	} while (n);
 	return total;
+}
+
+bool sl_pfx_mask(struct sl_pfx *p)
+{
+	int bytes = p->family == 4 ? 4 : 16;
+	bool changed = false;
+	int i;
+
+	for (i = 0; i < bytes; i++) {
+		int keep = (int)p->plen - i * 8;
+		__u8 m, v;
+
+		if (keep >= 8)
+			continue;
+		m = keep <= 0 ? 0 : (__u8)(0xff << (8 - keep));
+		v = p->addr[i] & m;
+		if (v != p->addr[i])
+			changed = true;
+		p->addr[i] = v;
+	}
+	return changed;
+}
+
+void sl_fmt_addr(char *buf, size_t len, const struct sl_pfx *p)
+{
+	inet_ntop(p->family == 4 ? AF_INET : AF_INET6, p->addr, buf, len);
+}
+
+void sl_fmt_pfx(char *buf, size_t len, const struct sl_pfx *p)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	sl_fmt_addr(a, sizeof(a), p);
+	snprintf(buf, len, "%s/%u", a, p->plen);
+}
+
+sl_u128 sl_pfx_to_u128(const struct sl_pfx *p)
+{
+	int i, n = p->family == 4 ? 4 : 16;
+	sl_u128 v = 0;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | p->addr[i];
+	return v;
+}
+
+static void int_to_pfx(sl_u128 v, int family, int plen, struct sl_pfx *p)
+{
+	int i, n = family == 4 ? 4 : 16;
+
+	memset(p, 0, sizeof(*p));
+	p->family = family;
+	p->plen = plen;
+	for (i = n - 1; i >= 0; i--) {
+		p->addr[i] = (__u8)v;
+		v >>= 8;
+	}
+}
+
+static int ctz128(sl_u128 v)
+{
+	__u64 lo = (__u64)v;
+
+	if (lo)
+		return __builtin_ctzll(lo);
+	return 64 + __builtin_ctzll((__u64)(v >> 64));
+}
+
+int sl_range_to_pfx(const struct sl_pfx *lo_p, const struct sl_pfx *hi_p, struct sl_pfx_vec *vec)
+{
+	int width = lo_p->family == 4 ? 32 : 128;
+	sl_u128 lo = sl_pfx_to_u128(lo_p), hi = sl_pfx_to_u128(hi_p);
+	struct sl_pfx p;
+	int k, err, count = 0;
+
+	for (;;) {
+		k = lo ? ctz128(lo) : width;
+		if (k > width)
+			k = width;
+		/* Shrink the block until it ends within the range. */
+		while (k > 0 && (k == width ? ~(sl_u128)0 >> (128 - width) : (((sl_u128)1 << k) - 1)) >
+				       hi - lo)
+			k--;
+		int_to_pfx(lo, lo_p->family, width - k, &p);
+		err = sl_pfx_vec_push(vec, &p);
+		if (err)
+			return err;
+		count++;
+		if (k == width)
+			break;
+		lo += (sl_u128)1 << k;
+		if (lo > hi || (width == 32 && lo >> 32) || lo == 0)
+			break;
+	}
+	return count;
+}
+
+size_t sl_pfx_split(const struct sl_pfx *v, size_t n)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v[mid].family == 4)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }

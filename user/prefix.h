@@ -1,10 +1,32 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* sluice: prefix vectors and their normalisation. */
+/* sluice: prefixes, their arithmetic, vectors of them and normalisation. */
 #ifndef SLUICE_PREFIX_H
 #define SLUICE_PREFIX_H
 
+#include <stdbool.h>
 #include <stddef.h>
-#include "parse.h"
+#include <linux/types.h>
+
+/* One prefix. IPv4 addresses use the first 4 bytes of addr. */
+struct sl_pfx {
+	__u8 addr[16];
+	__u8 plen;
+	__u8 family;  /* 4 or 6 */
+	__u8 nomatch; /* an ipset "nomatch" entry while a feed is read (see sl_pfx_normalise) */
+	__u8 pad;     /* 0 */
+	__u32 class_id;
+};
+
+/* The address of p as an integer (IPv4 in the low 32 bits). */
+typedef unsigned __int128 sl_u128;
+sl_u128 sl_pfx_to_u128(const struct sl_pfx *p);
+
+/* Clear the host bits of p; returns true when any were set. */
+bool sl_pfx_mask(struct sl_pfx *p);
+/* "192.0.2.0/24"; buf needs at least SL_PFX_STRLEN bytes. */
+#define SL_PFX_STRLEN 64
+void sl_fmt_pfx(char *buf, size_t len, const struct sl_pfx *p);
+void sl_fmt_addr(char *buf, size_t len, const struct sl_pfx *p);
 
 struct sl_pfx_vec {
 	struct sl_pfx *v;
@@ -16,13 +38,19 @@ int sl_pfx_vec_push(struct sl_pfx_vec *vec, const struct sl_pfx *p);
 int sl_pfx_vec_append(struct sl_pfx_vec *vec, const struct sl_pfx *p, size_t n);
 void sl_pfx_vec_free(struct sl_pfx_vec *vec);
 
+/* Append the minimal prefixes covering lo..hi (same family, lo <= hi). */
+int sl_range_to_pfx(const struct sl_pfx *lo, const struct sl_pfx *hi, struct sl_pfx_vec *vec);
+
 /* Order: IPv4 before IPv6, then address, then prefix length, then class. */
 int sl_pfx_cmp(const struct sl_pfx *a, const struct sl_pfx *b);
 
+/* In a sorted list, the index of the first IPv6 prefix (n when none). */
+size_t sl_pfx_split(const struct sl_pfx *v, size_t n);
+
 /*
- * One class's list: take out the exceptions (SL_PFX_NOMATCH entries: as in
- * ipset, an address whose longest matching entry is an exception is not in
- * the list), sort and drop exact duplicates. 0 or -ENOMEM.
+ * One class's list: take out the exceptions (nomatch entries: as in ipset,
+ * an address whose longest matching entry is an exception is not in the
+ * list), sort and drop exact duplicates. 0 or -ENOMEM.
  */
 int sl_pfx_normalise(struct sl_pfx_vec *vec);
 

@@ -20,8 +20,9 @@
 #include <netlink/route/qdisc/fq_codel.h>
 #include <bpf/bpf.h>
 
-#include "attach.h"
+#include "diag.h"
 #include "shape.h"
+#include "state.h"
 #include "util.h"
 
 #define HTB_HANDLE TC_HANDLE(SL_HTB_MAJOR, 0)
@@ -262,26 +263,40 @@ int sl_shape_check_root(int ifindex, const char *dev, bool force)
 	return 0;
 }
 
+/* Is class id (in use) shaped in direction dir? */
+static bool shaped(const struct sl_classes *cs, int id, int dir)
+{
+	const struct sl_class *c = &cs->slot[id];
+
+	return id > 0 && id <= (int)SL_SHAPE_MAX_CLASS && c->policy == SL_POLICY_SHAPE &&
+	       c->rate[dir];
+}
+
+static bool shaped_any(const struct sl_classes *cs, int dir)
+{
+	int id;
+
+	sl_for_each_class(cs, id)
+		if (shaped(cs, id, dir))
+			return true;
+	return false;
+}
+
 /* Make one device's HTB match the classes shaped in direction dir. */
-static int sync_dev(struct nl_sock *sk, struct sl_ctx *ctx, int ifindex, int dir, bool force,
-		    bool *fq_codel_ok)
+static int sync_dev(struct nl_sock *sk, const struct sl_classes *cs, int ifindex, int dir,
+		    bool force, bool *fq_codel_ok)
 {
 	static bool want[SL_SHAPE_MAX_CLASS + 1];
 	char kind[32] = "", dev[IF_NAMESIZE] = "?";
 	struct nl_cache *classes;
-	struct sl_class c;
 	bool any = false;
+	int id, err;
 	long h;
-	__u32 id;
-	int err;
 
 	memset(want, 0, sizeof(want));
-	for (id = 1; id < ctx->st.max_classes && id <= SL_SHAPE_MAX_CLASS; id++) {
-		if (sl_class_get(ctx, id, &c))
-			return -EIO;
-		if ((c.flags & SL_CLASS_USED) && c.policy == SL_POLICY_SHAPE && c.rate[dir])
+	sl_for_each_class(cs, id)
+		if (shaped(cs, id, dir))
 			want[id] = any = true;
-	}
 	if_indextoname(ifindex, dev);
 	h = root_handle(sk, ifindex, kind, sizeof(kind));
 	if (h < 0)
@@ -304,15 +319,10 @@ static int sync_dev(struct nl_sock *sk, struct sl_ctx *ctx, int ifindex, int dir
 		return -EIO;
 	err = htb_class(sk, classes, ifindex, SL_HTB_DEFAULT, UNLIMITED_BPS, UNLIMITED_BURST,
 			fq_codel_ok);
-	for (id = 1; !err && id < ctx->st.max_classes && id <= SL_SHAPE_MAX_CLASS; id++) {
-		if (!want[id])
-			continue;
-		if (sl_class_get(ctx, id, &c)) {
-			err = -EIO;
-			break;
-		}
-		err = htb_class(sk, classes, ifindex, id, c.rate[dir], c.burst[dir], fq_codel_ok);
-	}
+	for (id = 1; !err && id <= (int)SL_SHAPE_MAX_CLASS; id++)
+		if (want[id])
+			err = htb_class(sk, classes, ifindex, id, cs->slot[id].rate[dir],
+					cs->slot[id].burst[dir], fq_codel_ok);
 	nl_cache_free(classes);
 	if (!err)
 		err = prune(sk, ifindex, want);
@@ -403,22 +413,22 @@ int sl_shape_remove_root(__u32 ifindex)
 
 bool sl_shape_any(struct sl_ctx *ctx, int dir)
 {
-	struct sl_class c;
-	__u32 id;
+	struct sl_classes cs;
+	bool any;
 
-	for (id = 1; id < ctx->st.max_classes && id <= SL_SHAPE_MAX_CLASS; id++)
-		if (!sl_class_get(ctx, id, &c) && (c.flags & SL_CLASS_USED) &&
-		    c.policy == SL_POLICY_SHAPE && c.rate[dir])
-			return true;
-	return false;
+	if (sl_classes_read(ctx, &cs))
+		return false;
+	any = shaped_any(&cs, dir);
+	sl_classes_free(&cs);
+	return any;
 }
 
 int sl_shape_sync(struct sl_ctx *ctx)
 {
-	bool shape_in = sl_shape_any(ctx, SL_DIR_IN);
 	struct sl_attach_key keys[SL_MAX_ATTACH];
 	struct sl_attach_val vals[SL_MAX_ATTACH];
-	bool fq_codel_ok = true;
+	bool fq_codel_ok = true, shape_in;
+	struct sl_classes cs;
 	struct nl_sock *sk;
 	int n, i, err = 0;
 
@@ -428,8 +438,13 @@ int sl_shape_sync(struct sl_ctx *ctx)
 			break;
 	if (i == n)
 		return 0;
+	err = sl_classes_read(ctx, &cs);
+	if (err)
+		return err;
+	shape_in = shaped_any(&cs, SL_DIR_IN);
 	sk = nl_open();
 	if (!sk) {
+		sl_classes_free(&cs);
 		sl_err("cannot open a netlink socket");
 		return -EIO;
 	}
@@ -438,26 +453,25 @@ int sl_shape_sync(struct sl_ctx *ctx)
 		__u32 ifb = 0;
 
 		if (keys[i].hook == SL_HOOK_TC_OUT) {
-			err = sync_dev(sk, ctx, keys[i].ifindex, SL_DIR_OUT, force, &fq_codel_ok);
+			err = sync_dev(sk, &cs, keys[i].ifindex, SL_DIR_OUT, force, &fq_codel_ok);
 		} else if (keys[i].hook == SL_HOOK_TC_IN && !shape_in) {
 			/* Nothing shaped inbound: no IFB device. */
 			if (vals[i].ifb_ifindex) {
 				vals[i].ifb_ifindex = 0;
-				if (bpf_map_update_elem(ctx->attach_fd, &keys[i], &vals[i], BPF_EXIST))
-					err = -errno;
+				err = sl_attach_put(ctx, &keys[i], &vals[i]);
 				sl_shape_ifb_delete(keys[i].ifindex);
 			}
 		} else if (keys[i].hook == SL_HOOK_TC_IN) {
 			err = ifb_ensure(sk, keys[i].ifindex, &ifb);
 			if (!err)
-				err = sync_dev(sk, ctx, ifb, SL_DIR_IN, true, &fq_codel_ok);
+				err = sync_dev(sk, &cs, ifb, SL_DIR_IN, true, &fq_codel_ok);
 			if (!err && vals[i].ifb_ifindex != ifb) {
 				vals[i].ifb_ifindex = ifb;
-				if (bpf_map_update_elem(ctx->attach_fd, &keys[i], &vals[i], BPF_EXIST))
-					err = -errno;
+				err = sl_attach_put(ctx, &keys[i], &vals[i]);
 			}
 		}
 	}
 	nl_socket_free(sk);
+	sl_classes_free(&cs);
 	return err;
 }

@@ -21,10 +21,13 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "diag.h"
 #include "state.h"
-#include "util.h"
 #include "table_build.h"
+#include "util.h"
 #include "sluice.skel.h"
+
+const char *sl_bpffs_opt;
 
 const char *const sl_prog_names[SL_PROG_MAX] = {
 	[SL_PROG_XDP_SRC] = "sl_xdp_src", [SL_PROG_XDP_DST] = "sl_xdp_dst",
@@ -64,6 +67,8 @@ void sl_ctx_init(struct sl_ctx *ctx, const char *bpffs)
 
 	memset(ctx, 0, sizeof(*ctx));
 	if (!bpffs)
+		bpffs = sl_bpffs_opt;
+	if (!bpffs)
 		bpffs = getenv("SLUICE_BPFFS");
 	if (!bpffs || !*bpffs || strlen(bpffs) >= SL_DIR_LEN)
 		bpffs = "/sys/fs/bpf";
@@ -89,8 +94,10 @@ static int ensure_bpffs(struct sl_ctx *ctx)
 	}
 	mkdir(ctx->bpffs, 0700);
 	if (mount("bpf", ctx->bpffs, "bpf", 0, "mode=0700")) {
-		sl_err("cannot mount the bpf filesystem on %s: %s", ctx->bpffs, strerror(errno));
-		return -errno;
+		int err = -errno;
+
+		sl_err("cannot mount the bpf filesystem on %s: %s", ctx->bpffs, strerror(-err));
+		return err;
 	}
 	return 0;
 }
@@ -99,8 +106,10 @@ static int take_lock(struct sl_ctx *ctx)
 {
 	ctx->lock_fd = open(ctx->bpffs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ctx->lock_fd < 0 || flock(ctx->lock_fd, LOCK_EX)) {
-		sl_err("cannot lock %s: %s", ctx->bpffs, strerror(errno));
-		return -errno;
+		int err = -errno;
+
+		sl_err("cannot lock %s: %s", ctx->bpffs, strerror(-err));
+		return err;
 	}
 	return 0;
 }
@@ -113,12 +122,11 @@ bool sl_loaded(struct sl_ctx *ctx)
 	return access(path, F_OK) == 0;
 }
 
-int sl_table_new(struct sl_ctx *ctx, int family)
+static int sl_table_new(int family)
 {
 	struct sl_built b;
 	int err;
 
-	(void)ctx;
 	err = family == 4 ? sl_build_v4(NULL, 0, &b) : sl_build_v6(NULL, 0, &b);
 	return err ? err : b.fd;
 }
@@ -185,7 +193,7 @@ static int init_tables(struct sl_ctx *ctx, struct sluice_bpf *skel)
 	for (fam = 4; fam <= 6; fam += 2) {
 		int outer = bpf_map__fd(fam == 4 ? skel->maps.sl_v4 : skel->maps.sl_v6);
 
-		fd = sl_table_new(ctx, fam);
+		fd = sl_table_new(fam);
 		if (fd < 0)
 			return fd;
 		err = bpf_map_update_elem(outer, &zero, &fd, BPF_ANY);
@@ -219,15 +227,16 @@ static int create_state(struct sl_ctx *ctx, const struct sl_sizes *sizes)
 
 	skel = sluice_bpf__open();
 	if (!skel) {
-		sl_err("cannot open the BPF object: %s", strerror(errno));
-		return -errno;
+		err = -errno;
+		sl_err("cannot open the BPF object: %s", strerror(-err));
+		return err;
 	}
 	bpf_map__set_max_entries(skel->maps.sl_classes, sizes->max_classes);
 	bpf_map__set_max_entries(skel->maps.sl_buckets, sizes->max_classes * SL_DIR_MAX);
 	bpf_map__set_max_entries(skel->maps.sl_stats, sizes->max_classes * SL_DIR_MAX);
 	/* Inner map templates (tables are sized to their content). */
-	tmpl[0] = sl_table_new(ctx, 4);
-	tmpl[1] = sl_table_new(ctx, 6);
+	tmpl[0] = sl_table_new(4);
+	tmpl[1] = sl_table_new(6);
 	if (tmpl[0] < 0 || tmpl[1] < 0) {
 		err = tmpl[0] < 0 ? tmpl[0] : tmpl[1];
 		sl_err("cannot create the prefix tables: %s", strerror(-err));
@@ -323,6 +332,42 @@ int sl_open(struct sl_ctx *ctx, unsigned int flags, const struct sl_sizes *sizes
 	return open_pins(ctx);
 }
 
+int sl_lock(struct sl_ctx *ctx)
+{
+	int err = ctx->lock_fd >= 0 ? 0 : take_lock(ctx);
+
+	/* what another writer changed meanwhile */
+	return err ? err : sl_state_read(ctx);
+}
+
+int sl_set_caps(struct sl_ctx *ctx, __u32 v4, __u32 v6, bool *changed)
+{
+	*changed = false;
+	if (v4 < ctx->st.n_v4 || v6 < ctx->st.n_v6) {
+		sl_err("the IPv%d table holds %u prefixes: a size of %u is too small",
+		       v4 < ctx->st.n_v4 ? 4 : 6, v4 < ctx->st.n_v4 ? ctx->st.n_v4 : ctx->st.n_v6,
+		       v4 < ctx->st.n_v4 ? v4 : v6);
+		return -ENOSPC;
+	}
+	if (v4 == ctx->st.v4_entries && v6 == ctx->st.v6_entries)
+		return 0;
+	ctx->st.v4_entries = v4;
+	ctx->st.v6_entries = v6;
+	*changed = true;
+	return sl_state_write(ctx);
+}
+
+int sl_open_existing(struct sl_ctx *ctx, unsigned int flags)
+{
+	int err;
+
+	sl_ctx_init(ctx, NULL);
+	err = sl_open(ctx, flags, NULL);
+	if (err == -ENOENT)
+		sl_err("nothing attached: sluice is not loaded (see 'sluice attach')");
+	return err;
+}
+
 void sl_close(struct sl_ctx *ctx)
 {
 	int i;
@@ -381,38 +426,150 @@ int sl_class_put(struct sl_ctx *ctx, __u32 id, const struct sl_class *c)
 
 int sl_class_find(struct sl_ctx *ctx, const char *name, struct sl_class *c)
 {
+	struct sl_classes cs;
+	int id, err;
+
+	err = sl_classes_read(ctx, &cs);
+	if (err)
+		return err;
+	id = sl_classes_find(&cs, name);
+	if (id >= 0)
+		*c = cs.slot[id];
+	sl_classes_free(&cs);
+	return id;
+}
+
+/* Read keys 0..n-1 of an array map with batch lookups (value_size bytes each). */
+static int array_read_all(int fd, __u32 n, void *vals, size_t value_size)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 *keys = calloc(n ? n : 1, sizeof(*keys)), done = 0, count, batch = 0;
+	int err = 0, r;
+
+	if (!keys)
+		return -ENOMEM;
+	while (done < n) {
+		count = n - done;
+		r = bpf_map_lookup_batch(fd, done ? &batch : NULL, &batch, keys + done,
+					 (char *)vals + (size_t)done * value_size, &count, &opts);
+		if (r && errno != ENOENT) {
+			err = -errno;
+			break;
+		}
+		done += count;
+		if (r || !count)
+			break; /* ENOENT: the last batch */
+	}
+	if (!err && done != n)
+		err = -EIO;
+	free(keys);
+	return err;
+}
+
+int sl_classes_read(struct sl_ctx *ctx, struct sl_classes *cs)
+{
+	int err;
+
+	cs->max = ctx->st.max_classes;
+	cs->slot = calloc(cs->max ? cs->max : 1, sizeof(*cs->slot));
+	if (!cs->slot)
+		return -ENOMEM;
+	err = array_read_all(ctx->classes_fd, cs->max, cs->slot, sizeof(*cs->slot));
+	if (err) {
+		sl_err("cannot read the classes: %s", strerror(-err));
+		sl_classes_free(cs);
+	}
+	return err;
+}
+
+void sl_classes_free(struct sl_classes *cs)
+{
+	free(cs->slot);
+	cs->slot = NULL;
+	cs->max = 0;
+}
+
+int sl_classes_next(const struct sl_classes *cs, __u32 from)
+{
 	__u32 id;
 
-	for (id = 0; id < ctx->st.max_classes; id++) {
-		if (sl_class_get(ctx, id, c))
-			return -EIO;
-		if ((c->flags & SL_CLASS_USED) && !strncmp(c->name, name, SL_NAME_LEN))
+	for (id = from; id < cs->max; id++)
+		if (cs->slot[id].flags & SL_CLASS_USED)
 			return (int)id;
-	}
+	return -1;
+}
+
+int sl_classes_find(const struct sl_classes *cs, const char *name)
+{
+	int id;
+
+	sl_for_each_class(cs, id)
+		if (!strncmp(cs->slot[id].name, name, SL_NAME_LEN))
+			return id;
 	return -ENOENT;
 }
 
-int sl_counters_read(struct sl_ctx *ctx, int fd, __u32 key, struct sl_counters *out)
+int sl_classes_free_id(const struct sl_classes *cs)
 {
-	struct sl_counters *pc;
+	__u32 id;
+
+	for (id = 1; id < cs->max; id++)
+		if (!(cs->slot[id].flags & SL_CLASS_USED))
+			return (int)id;
+	return -ENOSPC;
+}
+
+int sl_classes_used(const struct sl_classes *cs)
+{
+	int id, n = 0;
+
+	sl_for_each_class(cs, id)
+		n++;
+	return n;
+}
+
+static void counters_sum(const struct sl_counters *pc, int ncpus, struct sl_counters *out)
+{
 	int i, v;
 
 	memset(out, 0, sizeof(*out));
-	pc = calloc(ctx->ncpus, sizeof(*pc));
-	if (!pc)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(fd, &key, pc)) {
-		free(pc);
-		return -errno;
-	}
-	for (i = 0; i < ctx->ncpus; i++) {
+	for (i = 0; i < ncpus; i++) {
 		for (v = 0; v < SL_VERDICT_MAX; v++) {
 			out->packets[v] += pc[i].packets[v];
 			out->bytes[v] += pc[i].bytes[v];
 		}
 	}
+}
+
+int sl_counters_read(struct sl_ctx *ctx, int fd, __u32 key, struct sl_counters *out)
+{
+	struct sl_counters *pc;
+	int err = 0;
+
+	pc = calloc(ctx->ncpus, sizeof(*pc));
+	if (!pc)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &key, pc))
+		err = -errno;
+	else
+		counters_sum(pc, ctx->ncpus, out);
 	free(pc);
-	return 0;
+	return err;
+}
+
+int sl_counters_read_all(struct sl_ctx *ctx, int fd, __u32 n, struct sl_counters *out)
+{
+	struct sl_counters *pc = calloc((size_t)n * ctx->ncpus + 1, sizeof(*pc));
+	__u32 i;
+	int err;
+
+	if (!pc)
+		return -ENOMEM;
+	err = array_read_all(fd, n, pc, ctx->ncpus * sizeof(*pc));
+	for (i = 0; !err && i < n; i++)
+		counters_sum(pc + (size_t)i * ctx->ncpus, ctx->ncpus, &out[i]);
+	free(pc);
+	return err;
 }
 
 int sl_counters_reset(struct sl_ctx *ctx, int fd, __u32 key)
@@ -426,4 +583,45 @@ int sl_counters_reset(struct sl_ctx *ctx, int fd, __u32 key)
 		err = -errno;
 	free(pc);
 	return err;
+}
+
+int sl_attach_get(struct sl_ctx *ctx, __u32 ifindex, enum sl_hook hook, struct sl_attach_val *v)
+{
+	struct sl_attach_key k = { .ifindex = ifindex, .hook = hook };
+
+	if (bpf_map_lookup_elem(ctx->attach_fd, &k, v))
+		return -errno;
+	return 0;
+}
+
+int sl_attach_put(struct sl_ctx *ctx, const struct sl_attach_key *k,
+		  const struct sl_attach_val *v)
+{
+	if (bpf_map_update_elem(ctx->attach_fd, k, v, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int sl_attach_del(struct sl_ctx *ctx, const struct sl_attach_key *k)
+{
+	if (bpf_map_delete_elem(ctx->attach_fd, k))
+		return -errno;
+	return 0;
+}
+
+int sl_attach_list(struct sl_ctx *ctx, struct sl_attach_key *keys, struct sl_attach_val *vals,
+		   int max)
+{
+	struct sl_attach_key k, pk;
+	bool first = true;
+	int n = 0;
+
+	while (n < max && !bpf_map_get_next_key(ctx->attach_fd, first ? NULL : &pk, &k)) {
+		pk = k;
+		first = false;
+		if (bpf_map_lookup_elem(ctx->attach_fd, &k, &vals[n]))
+			continue;
+		keys[n++] = k;
+	}
+	return n;
 }

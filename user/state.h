@@ -21,7 +21,7 @@ enum sl_prog {
 
 extern const char *const sl_prog_names[SL_PROG_MAX];
 
-/* Sizes chosen when the state is created (attach options). */
+/* Sizes given when the state is created (attach options, [global]). */
 struct sl_sizes {
 	__u32 max_classes;
 	__u32 v4_entries;
@@ -45,14 +45,20 @@ struct sl_ctx {
 #define SL_OPEN_CREATE (1u << 0) /* load and pin the programs if not there */
 #define SL_OPEN_LOCK (1u << 1)	 /* serialise with other changing commands */
 
-/* Defaults: SLUICE_BPFFS from the environment, else /sys/fs/bpf. */
+/* --bpffs (main sets it), else $SLUICE_BPFFS, else /sys/fs/bpf. */
+extern const char *sl_bpffs_opt;
+/* Defaults: bpffs NULL takes sl_bpffs_opt, $SLUICE_BPFFS, then /sys/fs/bpf. */
 void sl_ctx_init(struct sl_ctx *ctx, const char *bpffs);
 /*
  * Open the pinned state; with SL_OPEN_CREATE load and pin it first when
  * absent. Returns 0, -ENOENT when nothing is loaded, or another -errno
- * (after printing the reason).
+ * (with its reason recorded, diag.h).
  */
 int sl_open(struct sl_ctx *ctx, unsigned int flags, const struct sl_sizes *sizes);
+/* Take the lock of an open state (SL_OPEN_LOCK later) and read it afresh. */
+int sl_lock(struct sl_ctx *ctx);
+/* sl_ctx_init and sl_open for a command on a loaded state (-ENOENT said). */
+int sl_open_existing(struct sl_ctx *ctx, unsigned int flags);
 void sl_close(struct sl_ctx *ctx);
 bool sl_loaded(struct sl_ctx *ctx);
 /* Remove every pin (after the attachments are gone). */
@@ -60,18 +66,58 @@ int sl_unload(struct sl_ctx *ctx);
 
 int sl_state_read(struct sl_ctx *ctx);
 int sl_state_write(struct sl_ctx *ctx);
+/*
+ * The table sizes are soft caps (tables are built to their content): set
+ * them on a live state. max_classes sizes the maps and stays until the
+ * state is made again. Needs the lock.
+ */
+int sl_set_caps(struct sl_ctx *ctx, __u32 v4, __u32 v6, bool *changed);
 
-/* Classes. */
+/* Classes: one slot each in sl_classes. */
 int sl_class_get(struct sl_ctx *ctx, __u32 id, struct sl_class *c);
 int sl_class_put(struct sl_ctx *ctx, __u32 id, const struct sl_class *c);
-/* Returns the id of the class called name, or -ENOENT. */
+
+/*
+ * Every class slot, read with one batch lookup: the one walk over classes.
+ * sl_for_each_class visits the slots in use, in id order.
+ */
+struct sl_classes {
+	__u32 max;
+	struct sl_class *slot; /* max slots, by id */
+};
+
+int sl_classes_read(struct sl_ctx *ctx, struct sl_classes *cs);
+void sl_classes_free(struct sl_classes *cs);
+/* The first class in use with an id of at least from, or -1. */
+int sl_classes_next(const struct sl_classes *cs, __u32 from);
+/* The id of the class called name, or -ENOENT. */
+int sl_classes_find(const struct sl_classes *cs, const char *name);
+/* The first unused id above the default class, or -ENOSPC. */
+int sl_classes_free_id(const struct sl_classes *cs);
+int sl_classes_used(const struct sl_classes *cs);
+
+#define sl_for_each_class(cs, id) \
+	for ((id) = sl_classes_next((cs), 0); (id) >= 0; (id) = sl_classes_next((cs), (id) + 1))
+
+/* Returns the id of the class called name (its record in *c), or -errno. */
 int sl_class_find(struct sl_ctx *ctx, const char *name, struct sl_class *c);
-/* Sum the per-CPU counters of (class, dir). */
+
+/*
+ * Per-CPU counters summed over the CPUs: one key, or keys 0..n-1 with one
+ * batch lookup.
+ */
 int sl_counters_read(struct sl_ctx *ctx, int fd, __u32 key, struct sl_counters *out);
+int sl_counters_read_all(struct sl_ctx *ctx, int fd, __u32 n, struct sl_counters *out);
 int sl_counters_reset(struct sl_ctx *ctx, int fd, __u32 key);
 
-/* Prefix tables: create an empty inner table for family 4 or 6. */
-int sl_table_new(struct sl_ctx *ctx, int family);
+/* The attach registry: one record per attachment (sl_attach). */
+int sl_attach_get(struct sl_ctx *ctx, __u32 ifindex, enum sl_hook hook, struct sl_attach_val *v);
+int sl_attach_put(struct sl_ctx *ctx, const struct sl_attach_key *k,
+		  const struct sl_attach_val *v);
+int sl_attach_del(struct sl_ctx *ctx, const struct sl_attach_key *k);
+/* Every record (at most max); returns how many. */
+int sl_attach_list(struct sl_ctx *ctx, struct sl_attach_key *keys, struct sl_attach_val *vals,
+		   int max);
 
 void sl_pin_path(char *buf, size_t len, struct sl_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

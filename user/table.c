@@ -18,6 +18,7 @@
 #include "state.h"
 #include "table.h"
 #include "table_build.h"
+#include "diag.h"
 #include "util.h"
 
 static size_t store_bytes(size_t n)
@@ -28,36 +29,71 @@ static size_t store_bytes(size_t n)
 	return (sz + page - 1) / page * page;
 }
 
-int sl_store_read(struct sl_ctx *ctx, __u32 id, size_t n, struct sl_pfx_vec *out)
+/* Map a class's stored list read-only; -ENOENT when it has none (empty). */
+static int store_map(struct sl_ctx *ctx, __u32 id, const struct sl_pfx **v, size_t *n)
 {
 	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info);
 	char path[PATH_MAX];
 	void *mem;
-	int fd, err;
+	int fd, err = 0;
 
-	if (!n)
-		return 0;
 	sl_pin_path(path, sizeof(path), ctx, "feeds/c%u", id);
 	fd = bpf_obj_get(path);
-	if (fd < 0) {
-		sl_err("the prefix list of class %u is missing (%s)", id, path);
-		return -EIO;
-	}
-	/*
-	 * The list's own size: a run killed between storing a list and updating
-	 * the class record leaves a count that is not the list's. The record's
-	 * source hash is then stale too, so the next load rewrites both.
-	 */
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) == 0 && info.max_entries)
-		n = info.max_entries;
-	mem = mmap(NULL, store_bytes(n), PROT_READ, MAP_SHARED, fd, 0);
-	close(fd);
-	if (mem == MAP_FAILED)
+	if (fd < 0)
 		return -errno;
-	err = sl_pfx_vec_append(out, mem, n);
-	munmap(mem, store_bytes(n));
+	/* the list's own size: the array holds it exactly */
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.max_entries) {
+		err = -EIO;
+		goto out;
+	}
+	mem = mmap(NULL, store_bytes(info.max_entries), PROT_READ, MAP_SHARED, fd, 0);
+	if (mem == MAP_FAILED) {
+		err = -errno;
+		goto out;
+	}
+	*v = mem;
+	*n = info.max_entries;
+out:
+	close(fd);
 	return err;
+}
+
+int sl_store_read(struct sl_ctx *ctx, __u32 id, struct sl_pfx_vec *out)
+{
+	const struct sl_pfx *v;
+	size_t n;
+	int err;
+
+	err = store_map(ctx, id, &v, &n);
+	if (err == -ENOENT)
+		return 0;
+	if (err) {
+		sl_err("the prefix list of class %u cannot be read: %s", id, strerror(-err));
+		return err;
+	}
+	err = sl_pfx_vec_append(out, v, n);
+	munmap((void *)v, store_bytes(n));
+	return err;
+}
+
+int sl_store_counts(struct sl_ctx *ctx, __u32 id, __u32 count[2])
+{
+	const struct sl_pfx *v;
+	size_t n, split;
+	int err;
+
+	count[0] = count[1] = 0;
+	err = store_map(ctx, id, &v, &n);
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		return err;
+	split = sl_pfx_split(v, n);
+	count[0] = split;
+	count[1] = n - split;
+	munmap((void *)v, store_bytes(n));
+	return 0;
 }
 
 /* Write list into a new pinned array feeds/c<ID>_new. */
@@ -183,26 +219,22 @@ void sl_batch_free(struct sl_batch *b)
 }
 
 /* Every class's prefixes: the batch's lists, else the stored ones. */
-static int gather(struct sl_ctx *ctx, const struct sl_batch *b, struct sl_pfx_vec *all)
+static int gather(struct sl_ctx *ctx, const struct sl_classes *cs, const struct sl_batch *b,
+		  struct sl_pfx_vec *all)
 {
 	struct sl_batch_item *it;
-	struct sl_class c;
-	size_t start;
-	__u32 id, i;
-	int err;
+	size_t start, i;
+	int id, err;
 
-	for (id = 1; id < ctx->st.max_classes; id++) {
-		err = sl_class_get(ctx, id, &c);
-		if (err)
-			return err;
-		if (!(c.flags & SL_CLASS_USED))
+	sl_for_each_class(cs, id) {
+		if (id == SL_CLASS_DEFAULT)
 			continue;
 		start = all->n;
 		it = batch_find(b, id);
 		if (it)
 			err = sl_pfx_vec_append(all, it->list.v, it->list.n);
 		else
-			err = sl_store_read(ctx, id, (size_t)c.n_v4 + c.n_v6, all);
+			err = sl_store_read(ctx, id, all);
 		if (err)
 			return err;
 		for (i = start; i < all->n; i++)
@@ -212,25 +244,24 @@ static int gather(struct sl_ctx *ctx, const struct sl_batch *b, struct sl_pfx_ve
 }
 
 /* Merge within the classes that asked for it (feed load --merge). */
-static int merge_classes(struct sl_ctx *ctx, const struct sl_batch *b, struct sl_pfx_vec *all)
+static int merge_classes(const struct sl_classes *cs, const struct sl_batch *b,
+			 struct sl_pfx_vec *all)
 {
-	bool *mergeable = calloc(ctx->st.max_classes, sizeof(*mergeable)), any = false;
+	bool *mergeable = calloc(cs->max, sizeof(*mergeable)), any = false;
 	struct sl_batch_item *it;
-	struct sl_class c;
-	__u32 id, flags;
+	__u32 flags;
+	int id;
 
 	if (!mergeable)
 		return -ENOMEM;
-	for (id = 1; id < ctx->st.max_classes; id++) {
-		if (sl_class_get(ctx, id, &c))
-			continue;
+	sl_for_each_class(cs, id) {
 		it = batch_find(b, id);
-		flags = it ? it->flags : c.flags;
-		mergeable[id] = (c.flags & SL_CLASS_USED) && (flags & SL_CLASS_MERGE);
+		flags = it ? it->flags : cs->slot[id].flags;
+		mergeable[id] = id != SL_CLASS_DEFAULT && (flags & SL_CLASS_MERGE);
 		any |= mergeable[id];
 	}
 	if (any)
-		sl_pfx_merge(all, mergeable, ctx->st.max_classes);
+		sl_pfx_merge(all, mergeable, cs->max);
 	free(mergeable);
 	return 0;
 }
@@ -249,19 +280,9 @@ static int write_sources(struct sl_ctx *ctx, __u32 id, __u32 old_n, const struct
 	return err;
 }
 
-static size_t count_v4(const struct sl_pfx_vec *v)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < v->n; i++)
-		n += v->v[i].family == 4;
-	return n;
-}
-
 /* After the swap: the item's list, counts and provenance become the class's. */
 static int commit_item(struct sl_ctx *ctx, const struct sl_batch_item *it, __u64 now)
 {
-	size_t n4 = count_v4(&it->list);
 	struct sl_class c;
 	__u32 old_nsrc;
 	int err;
@@ -273,12 +294,8 @@ static int commit_item(struct sl_ctx *ctx, const struct sl_batch_item *it, __u64
 		return err;
 	old_nsrc = c.n_sources;
 	c.load_time = now;
-	if (!it->unchanged) {
+	if (!it->unchanged)
 		c.flags = it->flags;
-		c.n_v4 = n4;
-		c.n_v6 = it->list.n - n4;
-		c.feed_gen = ctx->st.generation;
-	}
 	if (it->sources) {
 		c.src_hash = it->src_hash;
 		c.n_sources = it->nsrc;
@@ -292,11 +309,13 @@ static int commit_item(struct sl_ctx *ctx, const struct sl_batch_item *it, __u64
 int sl_batch_commit(struct sl_ctx *ctx, struct sl_batch *b)
 {
 	struct sl_pfx_vec all = { 0 };
+	struct sl_classes cs = { 0 };
 	bool family[2] = { false, false };
 	__u64 bytes[2] = { 0, 0 };
 	int fd[2] = { -1, -1 };
 	struct sl_class c;
 	size_t i, n4, split = 0;
+	__u32 old[2];
 	int err = 0, f;
 	__u64 now;
 
@@ -305,11 +324,13 @@ int sl_batch_commit(struct sl_ctx *ctx, struct sl_batch *b)
 		if (b->items[i].unchanged)
 			continue;
 		err = sl_class_get(ctx, b->items[i].id, &c);
+		if (!err)
+			err = sl_store_counts(ctx, b->items[i].id, old);
 		if (err)
 			return err;
-		n4 = count_v4(&b->items[i].list);
-		family[0] |= c.n_v4 || n4;
-		family[1] |= c.n_v6 || b->items[i].list.n - n4;
+		n4 = sl_pfx_split(b->items[i].list.v, b->items[i].list.n);
+		family[0] |= old[0] || n4;
+		family[1] |= old[1] || b->items[i].list.n - n4;
 		/* toggling --merge changes the tables of unchanged prefixes */
 		if ((c.flags ^ b->items[i].flags) & SL_CLASS_MERGE)
 			family[0] = family[1] = true;
@@ -317,15 +338,16 @@ int sl_batch_commit(struct sl_ctx *ctx, struct sl_batch *b)
 
 	if (!family[0] && !family[1])
 		goto commit; /* only provenance, or lists that stay empty */
-	err = gather(ctx, b, &all);
+	err = sl_classes_read(ctx, &cs);
+	if (!err)
+		err = gather(ctx, &cs, b, &all);
 	if (err)
 		goto cleanup;
 	sl_pfx_resolve(&all);
-	err = merge_classes(ctx, b, &all);
+	err = merge_classes(&cs, b, &all);
 	if (err)
 		goto cleanup;
-	for (split = 0; split < all.n && all.v[split].family == 4; split++)
-		;
+	split = sl_pfx_split(all.v, all.n);
 	for (f = 0; f < 2; f++) {
 		if (!family[f])
 			continue;
@@ -373,6 +395,7 @@ cleanup:
 		if (fd[f] >= 0)
 			close(fd[f]);
 	sl_pfx_vec_free(&all);
+	sl_classes_free(&cs);
 	return err;
 }
 

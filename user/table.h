@@ -5,8 +5,10 @@
 #include "prefix.h"
 #include "state.h"
 
-/* Append the stored list of class id to out (n, the record's count: 0 for none). */
-int sl_store_read(struct sl_ctx *ctx, __u32 id, size_t n, struct sl_pfx_vec *out);
+/* Append the stored list of class id to out (none: an empty list). */
+int sl_store_read(struct sl_ctx *ctx, __u32 id, struct sl_pfx_vec *out);
+/* The prefixes in the stored list of class id: [0] IPv4, [1] IPv6. */
+int sl_store_counts(struct sl_ctx *ctx, __u32 id, __u32 count[2]);
 
 /*
  * A batch of new prefix lists for classes, built into one table generation

@@ -31,7 +31,9 @@
 #include <zlib.h>
 
 #include "feed.h"
-#include "lookup.h"
+#include "diag.h"
+#include "parse.h"
+#include "probe.h"
 #include "prefix.h"
 #include "state.h"
 #include "table.h"
@@ -231,9 +233,8 @@ static int load_class(struct env *e, __u32 id, const char *path)
 	struct sl_pfx_vec v = { 0 };
 	int err;
 
-	sl_quiet = true;
 	err = sl_feed_read_opts(path, &o, &v, &st);
-	sl_quiet = false;
+	sl_diag_clear(); /* reported lines: not shown */
 	if (!err && st.invalid)
 		err = -EINVAL;
 	if (!err) {

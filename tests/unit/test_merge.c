@@ -8,6 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "parse.h"
 #include "prefix.h"
 
 static struct sl_pfx pfx(const char *s, __u32 class_id)

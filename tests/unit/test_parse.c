@@ -264,6 +264,7 @@ static void test_parse_addr(void **state)
 	assert_memory_equal(p.addr, v4, 4);
 	assert_memory_equal(p.addr + 4, zero, 12);
 	assert_int_equal(p.class_id, 0);
+	assert_int_equal(p.nomatch, 0);
 	assert_int_equal(p.pad, 0);
 
 	memset(&p, 0xaa, sizeof(p));

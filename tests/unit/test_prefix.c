@@ -358,7 +358,7 @@ static void test_normalise_large(void **state)
 		check_same(&vec, &ref);
 		for (i = 0; i < vec.n; i++) {
 			assert_int_equal(vec.v[i].class_id, 7);
-			assert_int_equal(vec.v[i].pad, 0);
+			assert_int_equal(vec.v[i].nomatch, 0);
 		}
 		sl_pfx_vec_free(&vec);
 		sl_pfx_vec_free(&ref);
@@ -555,19 +555,19 @@ static void test_normalise_exceptions(void **state)
 			p.addr[1] = addr >> 16;
 			p.addr[2] = addr >> 8;
 			p.addr[3] = addr;
-			p.pad = random() % 3 == 0 ? SL_PFX_NOMATCH : 0;
+			p.nomatch = random() % 3 == 0;
 			assert_int_equal(sl_pfx_vec_push(&vec, &p), 0);
 		}
 		assert_int_equal(sl_pfx_vec_append(&orig, vec.v, vec.n), 0);
 		assert_int_equal(sl_pfx_normalise(&vec), 0);
 		for (i = 0; i < vec.n; i++)
-			assert_int_equal(vec.v[i].pad, 0);
+			assert_int_equal(vec.v[i].nomatch, 0);
 		for (a = 0x0a000000u; a < 0x0a010000u; a++) {
 			int best = -1, best_match = 0;
 			bool want, got = false;
 
 			for (i = 0; i < orig.n; i++) {
-				bool m = !(orig.v[i].pad & SL_PFX_NOMATCH);
+				bool m = !orig.v[i].nomatch;
 
 				if (!in4(&orig.v[i], a) || orig.v[i].plen < best)
 					continue;

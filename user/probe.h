@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef SLUICE_LOOKUP_H
-#define SLUICE_LOOKUP_H
+#ifndef SLUICE_PROBE_H
+#define SLUICE_PROBE_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "parse.h"
+#include "prefix.h"
 #include "state.h"
 
 struct sl_lookup_result {

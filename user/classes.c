@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Classes: a record per class id in sl_classes (the datapath reads policy,
+ * rate and burst), with its shaping kept in step by sl_shape_sync().
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/bpf.h>
+
+#include "classes.h"
+#include "diag.h"
+#include "parse.h"
+#include "shape.h"
+#include "state.h"
+#include "table.h"
+
+static int reset_class_runtime(struct sl_ctx *ctx, __u32 id)
+{
+	struct sl_bucket b = {};
+	int d, err = 0;
+
+	for (d = 0; d < SL_DIR_MAX && !err; d++) {
+		__u32 key = id * SL_DIR_MAX + d;
+
+		if (bpf_map_update_elem(ctx->buckets_fd, &key, &b, BPF_F_LOCK))
+			err = -errno;
+		if (!err)
+			err = sl_counters_reset(ctx, ctx->stats_fd, key);
+	}
+	return err;
+}
+
+/* The class record a spec gives, on top of the old one (prefixes kept). */
+static void class_from_spec(struct sl_class *cl, const char *name,
+			    const struct sl_class_spec *spec)
+{
+	int d;
+
+	snprintf(cl->name, sizeof(cl->name), "%s", name);
+	cl->flags |= SL_CLASS_USED;
+	cl->policy = spec->policy;
+	for (d = 0; d < SL_DIR_MAX; d++) {
+		__u64 r = spec->policy == SL_POLICY_POLICE || spec->policy == SL_POLICY_SHAPE ?
+				  spec->rate[d] : 0;
+
+		cl->rate[d] = r;
+		/* defaults derived from the rate: the bucket, or HTB's burst */
+		cl->burst[d] = !r ? 0 : spec->burst ? spec->burst :
+			       spec->policy == SL_POLICY_POLICE ? sl_default_burst(r) :
+								   sl_default_shape_burst(r);
+	}
+}
+
+int sl_class_define(struct sl_ctx *ctx, const char *name, const struct sl_class_spec *spec,
+		    bool *created, bool *changed)
+{
+	struct sl_class cl, old = { 0 };
+	struct sl_classes cs;
+	int id, err;
+
+	*created = false;
+	err = sl_classes_read(ctx, &cs);
+	if (err)
+		return err;
+	id = sl_classes_find(&cs, name);
+	if (id >= 0)
+		old = cs.slot[id];
+	else
+		id = sl_classes_free_id(&cs);
+	sl_classes_free(&cs);
+	if (id == -ENOSPC) {
+		sl_err("no free class: all %u are in use", ctx->st.max_classes - 1);
+		return -ENOSPC;
+	}
+	if (!(old.flags & SL_CLASS_USED)) {
+		*created = true;
+		/* A reused slot starts with fresh counters and buckets. */
+		err = reset_class_runtime(ctx, id);
+		if (err)
+			return err;
+	}
+	if (spec->policy == SL_POLICY_SHAPE && id > (int)SL_SHAPE_MAX_CLASS) {
+		sl_err("class %s: shaping is limited to the first %u classes", name,
+		       SL_SHAPE_MAX_CLASS);
+		return -ENOSPC;
+	}
+	cl = old;
+	class_from_spec(&cl, name, spec);
+	if (changed)
+		*changed = *created || memcmp(&cl, &old, sizeof(cl)) != 0;
+	if (!*created && !memcmp(&cl, &old, sizeof(cl)))
+		return id;
+	err = sl_class_put(ctx, id, &cl);
+	if (err) {
+		sl_err("cannot write class %s: %s", name, strerror(-err));
+		return err;
+	}
+	err = sl_shape_sync(ctx);
+	if (err) {
+		/* Leave things as they were. */
+		sl_class_put(ctx, id, *created ? &(struct sl_class){ 0 } : &old);
+		sl_shape_sync(ctx);
+		return err;
+	}
+	return id;
+}
+
+/* Would applying spec change class name? (For plans; no change made.) */
+bool sl_class_differs(struct sl_ctx *ctx, const char *name, const struct sl_class_spec *spec)
+{
+	struct sl_class cl, old;
+
+	if (sl_class_find(ctx, name, &old) < 0)
+		return true;
+	cl = old;
+	class_from_spec(&cl, name, spec);
+	return memcmp(&cl, &old, sizeof(cl)) != 0;
+}
+
+int sl_class_remove(struct sl_ctx *ctx, const char *name)
+{
+	struct sl_class cl;
+	__u32 n[2];
+	int id, err;
+
+	id = sl_class_find(ctx, name, &cl);
+	if (id < 0) {
+		sl_err("unknown class %s", name);
+		return id;
+	}
+	if (id == SL_CLASS_DEFAULT) {
+		sl_err("the default class cannot be deleted");
+		return -EINVAL;
+	}
+	/* First take its prefixes out of the live tables, then the class. */
+	err = sl_store_counts(ctx, id, n);
+	if (!err && n[0] + n[1])
+		err = sl_tables_replace(ctx, id, NULL, 0);
+	if (err)
+		return err;
+	memset(&cl, 0, sizeof(cl));
+	err = sl_class_put(ctx, id, &cl);
+	if (!err)
+		err = reset_class_runtime(ctx, id);
+	if (!err)
+		err = sl_shape_sync(ctx);
+	return err;
+}
+

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sluice: diagnostics. The core never prints: it returns a negative errno
+ * and records why, as one sentence, with sl_err() (and sl_warn() for what
+ * does not fail the operation). The command layer renders what was
+ * recorded through the printer (print.h), or drops it.
+ */
+#ifndef SLUICE_DIAG_H
+#define SLUICE_DIAG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct sl_diag {
+	bool warning;
+	char msg[1024];
+};
+
+/* Record an error sentence (no trailing period, no newline). */
+void sl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Record a warning. */
+void sl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The recorded diagnostics, oldest first; at most SL_DIAG_MAX are kept. */
+#define SL_DIAG_MAX 64
+size_t sl_diag_count(void);
+const struct sl_diag *sl_diag_get(size_t i);
+/* Diagnostics recorded beyond SL_DIAG_MAX (counted, not kept). */
+size_t sl_diag_dropped(void);
+void sl_diag_clear(void);
+
+#endif

@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The feed pipeline: a class's sources go through the stages in order,
+ *
+ *   stage_read       hash each source, parse it (feed.c)
+ *   gate_invalid     the share of invalid lines (--max-invalid)
+ *   stage_normalise  exceptions, sort, dedupe (prefix.c); the empty gate
+ *   plan_churn       the change against the live list; --max-churn
+ *   stage_batch      the list and its provenance into a batch (table.c)
+ *   commit           one table build and swap for the whole batch
+ *
+ * and the result is a plan. Nothing here prints.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <xxhash.h>
+
+#include "diag.h"
+#include "pipeline.h"
+
+void sl_feed_args_init(struct sl_feed_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->max_invalid = 1.0;
+	a->max_churn = -1;
+}
+
+void sl_feed_input_free(struct sl_feed_input *in)
+{
+	sl_pfx_vec_free(&in->vec);
+}
+
+/*
+ * Hash a file's bytes (XXH3-64) into src; *hashed false for standard
+ * input, which can be read only once.
+ */
+static int hash_file(const char *path, struct sl_source *src, bool *hashed)
+{
+	static char buf[1 << 16];
+	XXH3_state_t *h;
+	struct stat sb;
+	ssize_t n;
+	int fd, err;
+
+	memset(src, 0, sizeof(*src));
+	snprintf(src->path, sizeof(src->path), "%s", path);
+	*hashed = strcmp(path, "-") != 0;
+	if (!*hashed)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		sl_err("%s: %s", path, strerror(-err));
+		return err;
+	}
+	if (!fstat(fd, &sb))
+		src->mtime = (__u64)sb.st_mtim.tv_sec * 1000000000ull + sb.st_mtim.tv_nsec;
+	h = XXH3_createState();
+	if (!h) {
+		close(fd);
+		return -ENOMEM;
+	}
+	XXH3_64bits_reset(h);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		XXH3_64bits_update(h, buf, n);
+		src->size += n;
+	}
+	err = n < 0 ? -errno : 0;
+	src->hash = XXH3_64bits_digest(h);
+	XXH3_freeState(h);
+	close(fd);
+	if (err) {
+		sl_err("%s: %s", path, strerror(-err));
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * The parsers' version: bump it when the same bytes come to mean other
+ * prefixes (2: ipset nomatch entries are exceptions), so that unchanged files
+ * are read again after an upgrade.
+ */
+#define SL_PARSER_VERSION 2
+
+/* One hash over every source and the options that shape the result. */
+static int combined_hash(const struct sl_feed_args *a, const struct sl_source *src, __u64 *out)
+{
+	XXH3_state_t *h = XXH3_createState();
+	const __u32 version = SL_PARSER_VERSION;
+	__u64 v;
+	int i;
+
+	if (!h)
+		return -ENOMEM;
+	XXH3_64bits_reset(h);
+	XXH3_64bits_update(h, &version, sizeof(version));
+	XXH3_64bits_update(h, &a->fo.format, sizeof(a->fo.format));
+	XXH3_64bits_update(h, &a->fo.strict, sizeof(a->fo.strict));
+	XXH3_64bits_update(h, &a->merge, sizeof(a->merge));
+	for (i = 0; i < a->nfiles; i++) {
+		XXH3_64bits_update(h, src[i].path, strlen(src[i].path));
+		XXH3_64bits_update(h, &src[i].hash, sizeof(src[i].hash));
+		XXH3_64bits_update(h, &src[i].size, sizeof(src[i].size));
+	}
+	v = XXH3_64bits_digest(h);
+	XXH3_freeState(h);
+	*out = v ? v : 1;
+	return 0;
+}
+
+typedef sl_u128 u128;
+
+static u128 pfx_span(const struct sl_pfx *p)
+{
+	int bits = (p->family == 4 ? 32 : 128) - p->plen;
+
+	return bits >= 128 ? ~(u128)0 : ((u128)1 << bits) - 1;
+}
+
+/* Addresses covered by a sorted list (nested prefixes counted once). */
+static void covered(const struct sl_pfx *v, size_t n, int family, u128 *lo, u128 *hi, size_t *k)
+{
+	size_t i;
+
+	*k = 0;
+	for (i = 0; i < n; i++) {
+		u128 a, b;
+
+		if (v[i].family != family)
+			continue;
+		a = sl_pfx_to_u128(&v[i]);
+		b = a + pfx_span(&v[i]);
+		if (*k && a <= hi[*k - 1]) {
+			if (b > hi[*k - 1])
+				hi[*k - 1] = b;
+			continue;
+		}
+		lo[*k] = a;
+		hi[*k] = b;
+		(*k)++;
+	}
+}
+
+/* Addresses in intervals x that are not in intervals y. */
+static double only_in(const u128 *xl, const u128 *xh, size_t nx, const u128 *yl, const u128 *yh,
+		      size_t ny)
+{
+	double total = 0;
+	size_t i, j = 0;
+
+	for (i = 0; i < nx; i++) {
+		u128 a = xl[i], b = xh[i];
+
+		while (j < ny && yh[j] < a)
+			j++;
+		for (size_t k = j; k < ny && yl[k] <= b; k++) {
+			if (yl[k] > a)
+				total += (double)(yl[k] - a);
+			if (yh[k] >= b)
+				goto next;
+			a = yh[k] + 1;
+		}
+		total += (double)(b - a) + 1;
+next:;
+	}
+	return total;
+}
+
+static int make_plan(const struct sl_pfx_vec *old, const struct sl_pfx_vec *new, struct sl_plan *p,
+		     size_t kept[2])
+{
+	size_t i = 0, j = 0, f;
+	int err = 0;
+
+	while (i < old->n || j < new->n) {
+		int c = i == old->n ? 1 : j == new->n ? -1 : sl_pfx_cmp(&old->v[i], &new->v[j]);
+
+		if (c < 0) {
+			p->removed[old->v[i++].family == 6]++;
+		} else if (c > 0) {
+			p->added[new->v[j++].family == 6]++;
+		} else {
+			kept[new->v[j].family == 6]++;
+			i++;
+			j++;
+		}
+	}
+	for (f = 0; f < 2 && !err; f++) {
+		size_t no, nn, n = 1;
+		u128 *ol, *oh, *nl, *nh;
+
+		n += kept[f] + p->removed[f] + p->added[f];
+		ol = malloc(n * sizeof(u128));
+		oh = malloc(n * sizeof(u128));
+		nl = malloc(n * sizeof(u128));
+		nh = malloc(n * sizeof(u128));
+		if (!ol || !oh || !nl || !nh) {
+			err = -ENOMEM;
+		} else {
+			covered(old->v, old->n, f ? 6 : 4, ol, oh, &no);
+			covered(new->v, new->n, f ? 6 : 4, nl, nh, &nn);
+			p->addr_added[f] = only_in(nl, nh, nn, ol, oh, no);
+			p->addr_removed[f] = only_in(ol, oh, no, nl, nh, nn);
+		}
+		free(ol);
+		free(oh);
+		free(nl);
+		free(nh);
+	}
+	return err;
+}
+
+
+static bool plan_changes(const struct sl_plan *p)
+{
+	return p->added[0] || p->added[1] || p->removed[0] || p->removed[1];
+}
+
+/* The feeds' files in an error message. */
+static const char *feeds_name(const struct sl_feed_args *a)
+{
+	return a->nfiles == 1 ? a->files[0] : "feeds";
+}
+
+static int stage_hash(const struct sl_feed_args *a, struct sl_feed_input *in)
+{
+	bool hashed;
+	int i, err;
+
+	in->hashed = true;
+	for (i = 0; i < a->nfiles; i++) {
+		err = hash_file(a->files[i], &in->src[i], &hashed);
+		if (err)
+			return err;
+		in->hashed &= hashed;
+	}
+	return in->hashed ? combined_hash(a, in->src, &in->hash) : 0;
+}
+
+static int stage_read(const struct sl_feed_args *a, struct sl_feed_input *in)
+{
+	struct sl_feed_stats *st = &in->st;
+	int i, err;
+
+	for (i = 0; i < a->nfiles; i++) {
+		unsigned long e0 = st->entries, i0 = st->invalid;
+
+		err = sl_feed_read_opts(a->files[i], &a->fo, &in->vec, st);
+		if (err)
+			return err;
+		in->src[i].entries = st->entries - e0;
+		in->src[i].invalid = st->invalid - i0;
+	}
+	in->parsed = true;
+	return 0;
+}
+
+static int gate_invalid(const struct sl_feed_args *a, const struct sl_feed_stats *st)
+{
+	if (st->invalid && 100.0 * st->invalid / (st->invalid + st->entries) > a->max_invalid) {
+		sl_err("%s: %lu of %lu lines invalid (more than %g%%); class %s unchanged",
+		       feeds_name(a), st->invalid, st->invalid + st->entries, a->max_invalid, a->cls);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int stage_normalise(const struct sl_feed_args *a, struct sl_feed_input *in)
+{
+	int err = sl_pfx_normalise(&in->vec);
+
+	if (err)
+		return err;
+	if (!in->vec.n && !a->allow_empty) {
+		sl_err("%s: no prefixes; refusing to empty class %s (use --allow-empty)",
+		       feeds_name(a), a->cls);
+		return -ENODATA;
+	}
+	return 0;
+}
+
+/* Same bytes, same options as the class's last load: nothing to read. */
+static bool sources_unchanged(const struct sl_feed_args *a, const struct sl_feed_input *in,
+			      const struct sl_class *cl)
+{
+	return in->hashed && !a->force && cl->src_hash == in->hash;
+}
+
+static int find_class(struct sl_ctx *ctx, const char *name, struct sl_class *cl)
+{
+	int id = sl_class_find(ctx, name, cl);
+
+	if (id == -ENOENT || id == SL_CLASS_DEFAULT) {
+		sl_err(id == SL_CLASS_DEFAULT ? "the default class takes no prefixes" :
+						"unknown class %s", name);
+		return -ENOENT;
+	}
+	return id;
+}
+
+int sl_feed_prepare(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_feed_input *in)
+{
+	struct sl_class cl;
+	int err;
+
+	memset(in, 0, sizeof(*in));
+	err = stage_hash(a, in);
+	if (err)
+		return err;
+	if (ctx) {
+		err = find_class(ctx, a->cls, &cl);
+		if (err < 0)
+			return err;
+		if (sources_unchanged(a, in, &cl))
+			return 0;
+	}
+	err = stage_read(a, in);
+	if (!err)
+		err = gate_invalid(a, &in->st);
+	if (!err)
+		err = stage_normalise(a, in);
+	return err;
+}
+
+/* The change against the class's live list, and the churn gate. */
+static int plan_churn(struct sl_ctx *ctx, const struct sl_feed_args *a, __u32 id,
+		      const struct sl_class *cl, const struct sl_pfx_vec *vec, struct sl_plan *p)
+{
+	struct sl_pfx_vec old = { 0 };
+	size_t kept[2] = { 0, 0 };
+	int i, err;
+
+	err = sl_store_read(ctx, id, &old);
+	if (!err)
+		err = make_plan(&old, vec, p, kept);
+	if (err)
+		goto out;
+	for (i = 0; i < 2; i++)
+		p->prefixes[i] = kept[i] + p->added[i];
+	p->changes = plan_changes(p);
+	/* Turning merging on or off rebuilds the tables, prefixes unchanged. */
+	if (!(cl->flags & SL_CLASS_MERGE) != !a->merge)
+		p->changes = true;
+	if (a->max_churn >= 0 && old.n) {
+		size_t n = p->added[0] + p->added[1] + p->removed[0] + p->removed[1];
+		double churn = 100.0 * n / old.n;
+
+		if (churn > a->max_churn) {
+			sl_err("the change to class %s adds %zu and removes %zu of %zu prefixes (%.1f%%, "
+			       "more than --max-churn %g%%); class unchanged",
+			       a->cls, p->added[0] + p->added[1], p->removed[0] + p->removed[1], old.n,
+			       churn, a->max_churn);
+			err = -EDQUOT;
+		}
+	}
+out:
+	sl_pfx_vec_free(&old);
+	return err;
+}
+
+/*
+ * The new list and its provenance go into a batch. Same prefixes from
+ * different bytes: an item too, which records the new provenance only.
+ */
+static int stage_batch(struct sl_batch *b, __u32 id, const struct sl_class *cl,
+		       const struct sl_feed_args *a, struct sl_feed_input *in,
+		       const struct sl_plan *p)
+{
+	struct sl_batch_item *it = sl_batch_item(b, id);
+
+	if (!it)
+		return -ENOMEM;
+	it->flags = a->merge ? cl->flags | SL_CLASS_MERGE : cl->flags & ~SL_CLASS_MERGE;
+	it->list = in->vec;
+	in->vec = (struct sl_pfx_vec){ 0 };
+	it->sources = true;
+	it->src_hash = in->hash;
+	it->nsrc = a->nfiles;
+	memcpy(it->src, in->src, a->nfiles * sizeof(in->src[0]));
+	it->unchanged = !p->changes;
+	return 0;
+}
+
+int sl_feed_update(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_feed_input *in,
+		   struct sl_plan *p)
+{
+	struct sl_batch one = { 0 };
+	struct sl_class cl;
+	int id, err;
+
+	memset(p, 0, sizeof(*p));
+	id = find_class(ctx, a->cls, &cl);
+	if (id < 0)
+		return id;
+	if (sources_unchanged(a, in, &cl)) {
+		__u32 n[2];
+
+		err = sl_store_counts(ctx, id, n);
+		p->unchanged_sources = true;
+		p->prefixes[0] = n[0];
+		p->prefixes[1] = n[1];
+		return err;
+	}
+	/* changed since sl_feed_prepare looked (another writer): read now */
+	if (!in->parsed) {
+		err = sl_feed_prepare(NULL, a, in);
+		if (err)
+			return err;
+	}
+	p->st = in->st;
+	err = plan_churn(ctx, a, id, &cl, &in->vec, p);
+	if (err || a->dry_run)
+		return err;
+	err = stage_batch(a->batch ? a->batch : &one, id, &cl, a, in, p);
+	if (!err && !a->batch) {
+		err = sl_batch_commit(ctx, &one);
+		if (err && err != -E2BIG && err != -ENOSPC)
+			sl_err("cannot load the prefixes of class %s: %s", a->cls, strerror(-err));
+	}
+	sl_batch_free(&one);
+	p->applied = !err;
+	return err;
+}
+
+int sl_feed_load(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_plan *p)
+{
+	struct sl_feed_input in;
+	int err;
+
+	err = sl_feed_prepare(ctx, a, &in);
+	if (!err)
+		err = sl_feed_update(ctx, a, &in, p);
+	sl_feed_input_free(&in);
+	return err;
+}
