@@ -55,8 +55,10 @@ static int parse_args(int argc, char **argv, struct sl_feed_args *a, bool plan)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "merge", no_argument, NULL, 'm' },
+		{ "cc", required_argument, NULL, 'C' },
 		{}
 	};
+	const char *why;
 	int c, i;
 
 	sl_feed_args_init(a);
@@ -66,7 +68,8 @@ static int parse_args(int argc, char **argv, struct sl_feed_args *a, bool plan)
 		case 'f':
 			i = sl_match_word(optarg, sl_format_names, SL_FMT_MAX);
 			if (i < 0) {
-				sl_err("bad format '%s' (expected auto, plain, ipset or csv)", optarg);
+				sl_err("bad format '%s' (expected auto, plain, ipset, csv, rir or json)",
+				       optarg);
 				return -EINVAL;
 			}
 			a->fo.format = i;
@@ -93,6 +96,12 @@ static int parse_args(int argc, char **argv, struct sl_feed_args *a, bool plan)
 			break;
 		case 'm':
 			a->merge = true;
+			break;
+		case 'C':
+			if (sl_feed_parse_cc(optarg, &a->fo, &why)) {
+				sl_err("bad --cc '%s' (%s)", optarg, why);
+				return -EINVAL;
+			}
 			break;
 		default:
 			return -EINVAL;
@@ -150,10 +159,10 @@ static int hash_file(const char *path, struct sl_source *src)
 
 /*
  * The parsers' version: bump it when the same bytes come to mean other
- * prefixes (2: ipset nomatch entries are exceptions), so that unchanged files
- * are read again after an upgrade.
+ * prefixes (2: ipset nomatch entries are exceptions; 3: registry CSV lines
+ * of any length), so that unchanged files are read again after an upgrade.
  */
-#define SL_PARSER_VERSION 2
+#define SL_PARSER_VERSION 3
 
 /* One hash over every source and the options that shape the result. */
 static __u64 combined_hash(const struct sl_feed_args *a, const struct sl_source *src)
@@ -168,6 +177,8 @@ static __u64 combined_hash(const struct sl_feed_args *a, const struct sl_source 
 	XXH3_64bits_update(h, &a->fo.format, sizeof(a->fo.format));
 	XXH3_64bits_update(h, &a->fo.strict, sizeof(a->fo.strict));
 	XXH3_64bits_update(h, &a->merge, sizeof(a->merge));
+	if (a->fo.has_cc) /* the same file for another country is another source */
+		XXH3_64bits_update(h, a->fo.cc, sizeof(a->fo.cc));
 	for (i = 0; i < a->nfiles; i++) {
 		XXH3_64bits_update(h, src[i].path, strlen(src[i].path));
 		XXH3_64bits_update(h, &src[i].hash, sizeof(src[i].hash));
