@@ -192,8 +192,11 @@ demo:
 demo-run: $(BIN)
 	$(Q)scripts/demo.sh
 
-# The systemd units get $(PREFIX)/sbin in their commands; /etc/default/sluice
-# is installed only when absent, and uninstall leaves it and /etc/sluice alone.
+# The systemd units and the cron file get $(PREFIX)/sbin in their commands.
+# /etc/default/sluice and /etc/cron.d/sluice are installed only when absent;
+# uninstall leaves /etc/default/sluice and /etc/sluice alone, and removes
+# /etc/cron.d/sluice only when it is still the installed file, unedited.
+CRON_SED := sed 's|/usr/local/sbin/|$(PREFIX)/sbin/|g' contrib/cron.d/sluice
 install: $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/sbin/sluice
 	install -D -m 0755 contrib/sluice-fetch-feeds $(DESTDIR)$(PREFIX)/sbin/sluice-fetch-feeds
@@ -209,6 +212,9 @@ install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/share/doc/sluice/contrib
 	cp -R contrib/. $(DESTDIR)$(PREFIX)/share/doc/sluice/contrib/
 	install -D -m 0644 contrib/sluice.conf.example $(DESTDIR)/etc/sluice/sluice.conf.example
+	install -D -m 0644 contrib/feeds.list.example $(DESTDIR)/etc/sluice/feeds.list.example
+	[ -e $(DESTDIR)/etc/cron.d/sluice ] || { install -d $(DESTDIR)/etc/cron.d && \
+		$(CRON_SED) >$(DESTDIR)/etc/cron.d/sluice && chmod 0644 $(DESTDIR)/etc/cron.d/sluice; }
 	[ -e $(DESTDIR)/etc/default/sluice ] || \
 		install -D -m 0644 contrib/default/sluice $(DESTDIR)/etc/default/sluice
 
@@ -220,7 +226,8 @@ uninstall:
 		rm -f $(DESTDIR)$(PREFIX)/lib/systemd/system/$${u##*/}; \
 	done
 	rm -rf $(DESTDIR)$(PREFIX)/share/doc/sluice
-	rm -f $(DESTDIR)/etc/sluice/sluice.conf.example
+	rm -f $(DESTDIR)/etc/sluice/sluice.conf.example $(DESTDIR)/etc/sluice/feeds.list.example
+	! $(CRON_SED) | cmp -s - $(DESTDIR)/etc/cron.d/sluice || rm -f $(DESTDIR)/etc/cron.d/sluice
 
 check-format:
 	$(Q)clang-format --dry-run --Werror bpf/*.c bpf/*.h user/*.c user/*.h include/*.h

@@ -40,8 +40,10 @@ static int parse_args(int argc, char **argv, struct sl_feed_args *a, bool plan)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "merge", no_argument, NULL, 'm' },
+		{ "cc", required_argument, NULL, 'C' },
 		{}
 	};
+	const char *why;
 	int c, i;
 
 	sl_feed_args_init(a);
@@ -51,7 +53,8 @@ static int parse_args(int argc, char **argv, struct sl_feed_args *a, bool plan)
 		case 'f':
 			i = sl_match_word(optarg, sl_format_names, SL_FMT_MAX);
 			if (i < 0) {
-				sl_err("bad format '%s' (expected auto, plain, ipset or csv)", optarg);
+				sl_err("bad format '%s' (expected auto, plain, ipset, csv, rir or json)",
+				       optarg);
 				return -EINVAL;
 			}
 			a->fo.format = i;
@@ -78,6 +81,12 @@ static int parse_args(int argc, char **argv, struct sl_feed_args *a, bool plan)
 			break;
 		case 'm':
 			a->merge = true;
+			break;
+		case 'C':
+			if (sl_feed_parse_cc(optarg, &a->fo, &why)) {
+				sl_err("bad --cc '%s' (%s)", optarg, why);
+				return -EINVAL;
+			}
 			break;
 		default:
 			return -EINVAL;

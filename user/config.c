@@ -4,7 +4,7 @@
  *   [global]        max_classes, v4_size, v6_size, exporter
  *   [attach DEV]    hook (one or more), match, xdp_mode, force
  *   [class NAME]    policy, rate, rate_in, rate_out, burst, feed (repeatable),
- *                   format, strict, max_invalid, max_churn, allow_empty
+ *                   format, cc, strict, max_invalid, max_churn, allow_empty
  * Every error names FILE:LINE.
  */
 #include <errno.h>
@@ -169,8 +169,14 @@ static int class_key(struct sl_cfg *c, const char *name, const char *k, const ch
 	} else if (!strcmp(k, "format")) {
 		i = sl_match_word(v, sl_format_names, SL_FMT_MAX);
 		if (i < 0)
-			return fail(c, "bad format '%s' (expected auto, plain, ipset or csv)", v);
+			return fail(c, "bad format '%s' (expected auto, plain, ipset, csv, rir or json)",
+				    v);
 		cl->fa.fo.format = i;
+	} else if (!strcmp(k, "cc")) {
+		const char *why;
+
+		if (sl_feed_parse_cc(v, &cl->fa.fo, &why))
+			return fail(c, "bad cc '%s' (%s)", v, why);
 	} else if (!strcmp(k, "strict")) {
 		if (parse_bool(v, &cl->fa.fo.strict))
 			return fail(c, "bad strict '%s' (expected yes or no)", v);

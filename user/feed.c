@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
+#include <json-c/json.h>
 
 #include "diag.h"
 #include "feed.h"
@@ -19,6 +20,12 @@ struct line_reader {
 	char buf[65536];
 	size_t pos, len;
 	bool eof;
+};
+
+/* A line of a line-based format, in a buffer that grows as needed. */
+struct line_buf {
+	char *s;
+	size_t n, cap;
 };
 
 static int fill(struct line_reader *r)
@@ -37,18 +44,69 @@ static int fill(struct line_reader *r)
 	return 0;
 }
 
-/*
- * Read one line into line (NUL-terminated, without the line end). Returns 1
- * for a line, 0 at the end, -E2BIG for a line too long, -EILSEQ for a line
- * holding a NUL byte (the rest of such lines is consumed), -EIO on a read
- * or decompression error.
- */
-static int read_line(struct line_reader *r, char *line, size_t size)
+/* 1 at the end of the input, 0 when there is more, -EIO. */
+static int at_end(struct line_reader *r)
 {
-	size_t n = 0;
+	int err = fill(r);
+
+	return err ? err : r->eof;
+}
+
+/*
+ * Make at least want bytes from pos visible in the buffer, unless a line
+ * end comes first or the input ends. Moves what is left to the start.
+ */
+static int peek(struct line_reader *r, size_t want)
+{
+	int n;
+
+	while (!r->eof && r->len - r->pos < want &&
+	       !memchr(r->buf + r->pos, '\n', r->len - r->pos)) {
+		memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+		r->len -= r->pos;
+		r->pos = 0;
+		n = gzread(r->gz, r->buf + r->len, sizeof(r->buf) - r->len);
+		if (n < 0)
+			return -EIO;
+		if (n == 0)
+			r->eof = true;
+		r->len += n;
+	}
+	return 0;
+}
+
+/* Skip what is left of the current line, its line end included. */
+static int skip_line(struct line_reader *r)
+{
+	char *nl;
+	int err;
+
+	for (;;) {
+		err = fill(r);
+		if (err || r->eof)
+			return err;
+		nl = memchr(r->buf + r->pos, '\n', r->len - r->pos);
+		if (nl) {
+			r->pos = nl - r->buf + 1;
+			return 0;
+		}
+		r->pos = r->len;
+	}
+}
+
+/*
+ * Read one line into l (NUL-terminated, without the line end). Returns 1
+ * for a line, 0 at the end, -E2BIG for a line of max bytes or more (the
+ * rest of it is not read), -EILSEQ for a line holding a NUL byte (the rest
+ * of such lines is consumed), -EIO on a read or decompression error,
+ * -ENOMEM.
+ */
+static int read_line(struct line_reader *r, struct line_buf *l, size_t max)
+{
 	bool nul = false, got = false;
 	int err;
 
+	l->n = 0;
 	for (;;) {
 		char *nl;
 		size_t chunk;
@@ -63,9 +121,22 @@ static int read_line(struct line_reader *r, char *line, size_t size)
 		chunk = (nl ? (size_t)(nl - (r->buf + r->pos)) : r->len - r->pos);
 		if (memchr(r->buf + r->pos, '\0', chunk))
 			nul = true;
-		if (n + chunk < size)
-			memcpy(line + n, r->buf + r->pos, chunk);
-		n += chunk;
+		if (l->n + chunk >= max)
+			return -E2BIG;
+		if (l->n + chunk >= l->cap) {
+			size_t cap = l->cap ? l->cap : 4096;
+			char *s;
+
+			while (cap <= l->n + chunk)
+				cap *= 2;
+			s = realloc(l->s, cap);
+			if (!s)
+				return -ENOMEM;
+			l->s = s;
+			l->cap = cap;
+		}
+		memcpy(l->s + l->n, r->buf + r->pos, chunk);
+		l->n += chunk;
 		r->pos += chunk;
 		if (nl) {
 			r->pos++;
@@ -74,13 +145,11 @@ static int read_line(struct line_reader *r, char *line, size_t size)
 	}
 	if (!got)
 		return 0;
-	if (n >= size)
-		return -E2BIG;
 	if (nul)
 		return -EILSEQ;
-	line[n] = '\0';
-	if (n && line[n - 1] == '\r')
-		line[n - 1] = '\0';
+	l->s[l->n] = '\0';
+	if (l->n && l->s[l->n - 1] == '\r')
+		l->s[--l->n] = '\0';
 	return 1;
 }
 
@@ -89,19 +158,80 @@ const char *const sl_format_names[SL_FMT_MAX] = {
 	[SL_FMT_PLAIN] = "plain",
 	[SL_FMT_IPSET] = "ipset",
 	[SL_FMT_CSV] = "csv",
+	[SL_FMT_RIR] = "rir",
+	[SL_FMT_JSON] = "json",
 };
 
-/* Guess the format from the first line that holds data. */
-static enum sl_format detect(const char *line)
+/* The length of a run of lower-case letters at s. */
+static size_t lower_run(const char *s)
+{
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz");
+}
+
+/* A version number at s ("2", "2.3"), up to the next '|'? */
+static bool rir_version(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+
+	if (!n)
+		return false;
+	s += n;
+	if (*s == '.') {
+		n = strspn(++s, "0123456789");
+		if (!n)
+			return false;
+		s += n;
+	}
+	return *s == '|';
+}
+
+/*
+ * RIR delegated stats: "registry|cc|ipv4|..." records, or the version line
+ * "2|registry|serial|...". Registry CSV lines start with an address, never
+ * with a word or a bare version number followed by a word.
+ */
+static bool rir_line(const char *line)
+{
+	const char *f[3] = { line }, *p = line;
+	int n = 1;
+	size_t w;
+
+	while (n < 3 && (p = strchr(p, '|')))
+		f[n++] = ++p;
+	if (n < 3)
+		return false;
+	if (rir_version(f[0]))
+		return (w = lower_run(f[1])) && f[1][w] == '|';
+	w = lower_run(f[0]);
+	if (!w || f[0][w] != '|')
+		return false;
+	return !strncmp(f[2], "ipv4|", 5) || !strncmp(f[2], "ipv6|", 5) ||
+	       !strncmp(f[2], "asn|", 4);
+}
+
+/*
+ * Guess the format from the first line that holds data (its first bytes
+ * only when it is longer: truncated).
+ */
+static enum sl_format detect(const char *line, bool truncated)
 {
 	const char *semi;
+	size_t data;
 
+	if (*line == '{')
+		return SL_FMT_JSON;
 	if (!strncmp(line, "add ", 4) || !strncmp(line, "create ", 7))
 		return SL_FMT_IPSET;
 	if (!strncasecmp(line, "Updated:", 8))
 		return SL_FMT_CSV;
+	if (rir_line(line))
+		return SL_FMT_RIR;
 	semi = strchr(line, ';');
 	if (semi && semi != line && strchr(semi + 1, ';'))
+		return SL_FMT_CSV;
+	/* A registry line whose first field is longer than what was looked at. */
+	data = strcspn(line, "#;");
+	if (truncated && !line[data] && memchr(line, '|', data))
 		return SL_FMT_CSV;
 	return SL_FMT_PLAIN;
 }
@@ -139,15 +269,212 @@ static bool ipset_nomatch(const char *s)
 	}
 }
 
+/* Is code (two letters, any case) selected by opts? */
+static bool cc_selected(const struct sl_feed_opts *opts, const char *code)
+{
+	int a = toupper((unsigned char)code[0]) - 'A', b;
+
+	if (a < 0 || a >= 26)
+		return false;
+	b = toupper((unsigned char)code[1]) - 'A';
+	if (b < 0 || b >= 26 || code[2])
+		return false;
+	return opts->cc[(a * 26 + b) / 64] >> ((a * 26 + b) % 64) & 1;
+}
+
+int sl_feed_parse_cc(const char *s, struct sl_feed_opts *opts, const char **why)
+{
+	__u64 cc[SL_CC_WORDS] = { 0 };
+	bool any = false;
+
+	for (;;) {
+		int a, b;
+
+		s += strspn(s, " \t");
+		if (!isalpha((unsigned char)s[0]) || !isalpha((unsigned char)s[1]) ||
+		    isalnum((unsigned char)s[2])) {
+			*why = "expected two-letter country codes separated by commas";
+			return -EINVAL;
+		}
+		a = toupper((unsigned char)s[0]) - 'A';
+		b = toupper((unsigned char)s[1]) - 'A';
+		cc[(a * 26 + b) / 64] |= 1ull << ((a * 26 + b) % 64);
+		any = true;
+		s += 2 + strspn(s + 2, " \t");
+		if (!*s)
+			break;
+		if (*s++ != ',') {
+			*why = "expected two-letter country codes separated by commas";
+			return -EINVAL;
+		}
+	}
+	opts->has_cc = any;
+	memcpy(opts->cc, cc, sizeof(cc));
+	return 0;
+}
+
+void sl_feed_fmt_cc(char *buf, size_t len, const struct sl_feed_opts *opts)
+{
+	size_t n = 0;
+	int i;
+
+	if (len)
+		buf[0] = '\0';
+	if (!opts->has_cc)
+		return;
+	for (i = 0; i < 26 * 26 && n + 4 <= len; i++) {
+		if (!(opts->cc[i / 64] >> (i % 64) & 1))
+			continue;
+		if (n)
+			buf[n++] = ',';
+		buf[n++] = 'A' + i / 26;
+		buf[n++] = 'A' + i % 26;
+		buf[n] = '\0';
+	}
+}
+
 /*
- * Parse one data line of the given format. Returns the number of prefixes
- * added (0 for lines that hold none), or -EINVAL with *why set.
+ * One record of RIR delegated stats:
+ * registry|cc|type|start|value|date|status[|extensions]. The version line,
+ * summaries (registry|*|type|*|count|summary), asn records and records
+ * that are not allocated or assigned hold no prefixes. An IPv4 value is an
+ * address count (any number, made the minimal prefixes), an IPv6 value a
+ * prefix length.
  */
-static int parse_line(enum sl_format fmt, char *line, unsigned long lineno,
+static int parse_rir(char *line, const struct sl_feed_opts *opts, struct sl_pfx_vec *out,
+		     const char **why, bool *masked)
+{
+	char *f[8], *s, *e, *end;
+	struct sl_pfx lo, hi;
+	unsigned long long v;
+	int i, n = 0;
+
+	if (no_data(line))
+		return 0;
+	for (s = line; n < 8; n++) {
+		f[n] = s;
+		s = strchr(s, '|');
+		if (!s) {
+			n++;
+			break;
+		}
+		*s++ = '\0';
+	}
+	for (i = 0; i < n; i++)
+		f[i] = sl_trim(f[i], &e);
+	if (n >= 2 && strspn(f[0], "0123456789.") == strlen(f[0]) && *f[0])
+		return 0; /* version line */
+	if (n >= 6 && (!strcmp(f[1], "*") || !strcmp(f[5], "summary")))
+		return 0; /* summary line */
+	if (n >= 3 && !strcmp(f[2], "asn"))
+		return 0;
+	if (n < 7) {
+		*why = "RIR record with fewer than 7 fields (registry|cc|type|start|value|date|status)";
+		return -EINVAL;
+	}
+	if (strcmp(f[2], "ipv4") && strcmp(f[2], "ipv6")) {
+		*why = "RIR record of an unknown type (expected ipv4, ipv6 or asn)";
+		return -EINVAL;
+	}
+	if (strcmp(f[6], "allocated") && strcmp(f[6], "assigned")) {
+		if (!strcmp(f[6], "available") || !strcmp(f[6], "reserved"))
+			return 0;
+		*why = "RIR record of an unknown status (expected allocated, assigned, "
+		       "available or reserved)";
+		return -EINVAL;
+	}
+	if (opts->has_cc && !cc_selected(opts, f[1]))
+		return 0;
+	if (sl_parse_addr(f[3], &lo) || lo.family != (f[2][3] == '4' ? 4 : 6)) {
+		*why = f[2][3] == '4' ? "RIR record: start is not an IPv4 address" :
+					"RIR record: start is not an IPv6 address";
+		return -EINVAL;
+	}
+	errno = 0;
+	v = strtoull(f[4], &end, 10);
+	if (!isdigit((unsigned char)*f[4]) || *end || errno) {
+		*why = "RIR record: value is not a number";
+		return -EINVAL;
+	}
+	if (lo.family == 6) {
+		if (v > 128) {
+			*why = "RIR record: IPv6 prefix length above 128";
+			return -EINVAL;
+		}
+		lo.plen = v;
+		*masked = sl_pfx_mask(&lo);
+		return sl_pfx_vec_push(out, &lo) ? -ENOMEM : 1;
+	}
+	if (!v || v > (1ull << 32) - sl_pfx_to_u128(&lo)) {
+		*why = v ? "RIR record: address count beyond 255.255.255.255" :
+			   "RIR record: address count of 0";
+		return -EINVAL;
+	}
+	hi = lo;
+	v += sl_pfx_to_u128(&lo) - 1;
+	hi.addr[0] = v >> 24;
+	hi.addr[1] = v >> 16;
+	hi.addr[2] = v >> 8;
+	hi.addr[3] = v;
+	return sl_range_to_pfx(&lo, &hi, out);
+}
+
+/*
+ * One line of JSON lines with a "cidr" member, as Spamhaus DROP publishes:
+ * {"cidr":"192.0.2.0/24","sblid":"SBL1","rir":"arin"}, and one metadata
+ * line {"type":"metadata",...} that holds no prefix.
+ */
+static int parse_json(char *line, struct sl_pfx_vec *out, const char **why, bool *masked)
+{
+	struct json_tokener *tok;
+	struct json_object *o = NULL, *v;
+	struct sl_pfx p;
+	const char *c;
+	char *s, *e;
+	int rc = -EINVAL;
+
+	s = sl_trim(line, &e);
+	if (e == s)
+		return 0;
+	tok = json_tokener_new();
+	if (!tok)
+		return -ENOMEM;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, s, e - s);
+	if (!o || json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != (size_t)(e - s) ||
+	    !json_object_is_type(o, json_type_object)) {
+		*why = "not a JSON object";
+		goto out;
+	}
+	if (json_object_object_get_ex(o, "type", &v) && json_object_is_type(v, json_type_string) &&
+	    !strcmp(json_object_get_string(v), "metadata")) {
+		rc = 0;
+		goto out;
+	}
+	if (!json_object_object_get_ex(o, "cidr", &v) || !json_object_is_type(v, json_type_string)) {
+		*why = "JSON object without a \"cidr\" string";
+		goto out;
+	}
+	c = json_object_get_string(v);
+	if (sl_parse_prefix(c, json_object_get_string_len(v), &p, why, masked))
+		goto out;
+	rc = sl_pfx_vec_push(out, &p) ? -ENOMEM : 1;
+out:
+	json_object_put(o);
+	json_tokener_free(tok);
+	return rc;
+}
+
+/*
+ * Parse one data line of the given format (not csv). Returns the number of
+ * prefixes added (0 for lines that hold none), or -EINVAL with *why set.
+ */
+static int parse_line(enum sl_format fmt, char *line, const struct sl_feed_opts *opts,
 		      struct sl_pfx_vec *out, const char **why, bool *masked)
 {
-	char *s, *e, *tok;
-	int n, total = 0;
+	char *s, *e;
+	int n;
 	size_t i;
 
 	*masked = false;
@@ -169,29 +496,10 @@ static int parse_line(enum sl_format fmt, char *line, unsigned long lineno,
 			for (i = out->n - n; i < out->n; i++)
 				out->v[i].nomatch = 1;
 		return n;
-	case SL_FMT_CSV:
-		if (lineno == 1 && !strncasecmp(line + strspn(line, " \t"), "Updated:", 8))
-			return 0;
-		if (no_data(line))
-			return 0; /* blank lines and comments, as in the other formats */
-		line[strcspn(line, ";")] = '\0';
-		for (tok = strtok_r(line, "|", &s); tok; tok = strtok_r(NULL, "|", &s)) {
-			bool m;
-
-			tok = sl_trim(tok, &e);
-			if (e == tok)
-				continue;
-			n = sl_parse_entry(tok, e - tok, out, why, &m);
-			if (n < 0)
-				return n;
-			*masked |= m;
-			total += n;
-		}
-		if (!total) {
-			*why = "no address in the first field";
-			return -EINVAL;
-		}
-		return total;
+	case SL_FMT_RIR:
+		return parse_rir(line, opts, out, why, masked);
+	case SL_FMT_JSON:
+		return parse_json(line, out, why, masked);
 	default:
 		line[strcspn(line, "#;")] = '\0';
 		s = sl_trim(line, &e);
@@ -205,13 +513,155 @@ static int parse_line(enum sl_format fmt, char *line, unsigned long lineno,
 	}
 }
 
+/* An entry of a registry CSV line's first field, as it is read. */
+struct csv_tok {
+	char s[128];
+	size_t n, ws;	/* ws: white space seen after the last character */
+	bool over;
+};
+
+/*
+ * Parse the entry in t (if any) into out; -EINVAL with *why set. An entry
+ * that does not fit t is no address, prefix or range.
+ */
+static int csv_entry(struct csv_tok *t, struct sl_pfx_vec *out, const char **why, bool *masked)
+{
+	bool m;
+	int n;
+
+	if (t->over) {
+		*why = "entry too long for an address, prefix or range";
+		return -EINVAL;
+	}
+	if (!t->n)
+		return 0;
+	n = sl_parse_entry(t->s, t->n, out, why, &m);
+	*masked |= m;
+	t->n = t->ws = 0;
+	return n;
+}
+
+/*
+ * One line of a registry dump: "A | B | C;name;url;...". The first field is
+ * read as a stream, whatever its length, entry by entry; the other fields
+ * are skipped unread. Lines that start with '#' or ';' and the "Updated:"
+ * header of line 1 hold no prefixes. Returns the number of prefixes added,
+ * 0 for none, -EINVAL with *why set (the line's prefixes are dropped and
+ * the rest of it skipped), -EIO, -ENOMEM.
+ */
+static int csv_line(struct line_reader *r, unsigned long lineno, struct sl_pfx_vec *out,
+		    const char **why, bool *masked)
+{
+	struct csv_tok t = { .n = 0 };
+	size_t n0 = out->n;
+	bool first = true, head = true, ended = false;
+	int err, n, total = 0;
+	char c;
+
+	*masked = false;
+	for (;;) {
+		err = fill(r);
+		if (err)
+			return err;
+		c = r->eof ? '\n' : r->buf[r->pos++];
+		ended = c == '\n';
+		if (head && !ended && isspace((unsigned char)c))
+			continue;
+		if (head && (ended || c == '#' || c == ';'))
+			goto skip; /* a blank line or a comment */
+		head = false;
+		if (c == '\0') {
+			*why = "NUL byte in line";
+			goto invalid;
+		}
+		if (first && lineno == 1 && t.n == 8 && !strncasecmp(t.s, "Updated:", 8))
+			goto skip;
+		if (c == '|' || c == ';' || ended) {
+			t.s[t.n] = '\0';
+			n = csv_entry(&t, out, why, masked);
+			if (n == -ENOMEM)
+				return n;
+			if (n < 0)
+				goto invalid;
+			total += n;
+			first = false;
+			if (c == '|')
+				continue;
+			break;
+		}
+		if (isspace((unsigned char)c)) {
+			if (t.n)
+				t.ws++;
+			continue;
+		}
+		if (t.n + t.ws + 1 >= sizeof(t.s)) {
+			t.over = true;
+			continue;
+		}
+		while (t.ws) {
+			t.s[t.n++] = ' ';
+			t.ws--;
+		}
+		t.s[t.n++] = c;
+	}
+	if (!ended) {
+		err = skip_line(r);
+		if (err)
+			return err;
+	}
+	if (!total) {
+		*why = "no address in the first field";
+		return -EINVAL;
+	}
+	return total;
+invalid:
+	out->n = n0;
+	err = ended ? 0 : skip_line(r);
+	return err ? err : -EINVAL;
+skip:
+	err = ended ? 0 : skip_line(r);
+	return err;
+}
+
+/* Bytes of the first data line that format detection looks at. */
+#define DETECT_LEN 4096
+
+/*
+ * Detect the format from the next line when it holds data; *fmt stays
+ * SL_FMT_AUTO otherwise. Nothing is consumed.
+ */
+static int detect_next(struct line_reader *r, enum sl_format *fmt)
+{
+	char head[DETECT_LEN];
+	size_t n;
+	char *nl;
+	int err;
+
+	err = peek(r, DETECT_LEN);
+	if (err)
+		return err;
+	n = r->len - r->pos;
+	nl = memchr(r->buf + r->pos, '\n', n);
+	if (nl)
+		n = nl - (r->buf + r->pos);
+	if (n >= sizeof(head))
+		n = sizeof(head) - 1;
+	memcpy(head, r->buf + r->pos, n);
+	head[n] = '\0';
+	if (n && head[n - 1] == '\r')
+		head[n - 1] = '\0';
+	if (!no_data(head))
+		*fmt = detect(head + strspn(head, " \t"), !nl && !r->eof);
+	return 0;
+}
+
 int sl_feed_read_opts(const char *path, const struct sl_feed_opts *opts, struct sl_pfx_vec *out,
 		      struct sl_feed_stats *st)
 {
 	const char *name = strcmp(path, "-") ? path : "<stdin>";
 	unsigned int max_report = opts->max_report ? opts->max_report : 10;
 	enum sl_format fmt = opts->format;
-	char *line = NULL;
+	struct line_buf line = { 0 };
 	struct line_reader *r;
 	unsigned long lineno = 0, invalid = 0;
 	const char *why;
@@ -225,11 +675,8 @@ int sl_feed_read_opts(const char *path, const struct sl_feed_opts *opts, struct 
 		return err;
 	}
 	r = calloc(1, sizeof(*r));
-	line = malloc(SL_FEED_MAX_LINE);
-	if (!r || !line) {
+	if (!r) {
 		close(fd);
-		free(r);
-		free(line);
 		return -ENOMEM;
 	}
 	r->gz = gzdopen(fd, "rb");
@@ -239,10 +686,29 @@ int sl_feed_read_opts(const char *path, const struct sl_feed_opts *opts, struct 
 		goto out;
 	}
 	for (;;) {
-		rc = read_line(r, line, SL_FEED_MAX_LINE);
-		if (rc == 0)
+		rc = at_end(r);
+		if (rc == 1)
 			break;
 		lineno++;
+		if (!rc && fmt == SL_FMT_AUTO) {
+			rc = detect_next(r, &fmt);
+			if (!rc && fmt != SL_FMT_AUTO && opts->has_cc && fmt != SL_FMT_RIR) {
+				sl_err("%s:%lu: a country selection (cc) needs RIR delegated stats, "
+				       "and this is %s", name, lineno, sl_format_names[fmt]);
+				err = -EINVAL;
+				break;
+			}
+		}
+		if (!rc) {
+			masked = false;
+			if (fmt == SL_FMT_CSV)
+				rc = csv_line(r, lineno, out, &why, &masked);
+			else if ((rc = read_line(r, &line, SL_FEED_MAX_LINE)) > 0)
+				rc = parse_line(fmt == SL_FMT_AUTO ? SL_FMT_PLAIN : fmt, line.s, opts,
+						out, &why, &masked);
+			else if (rc == -EILSEQ)
+				why = "NUL byte in line";
+		}
 		if (rc == -EIO) {
 			int zerr;
 
@@ -250,17 +716,15 @@ int sl_feed_read_opts(const char *path, const struct sl_feed_opts *opts, struct 
 			err = -EIO;
 			break;
 		}
-		if (rc > 0 && fmt == SL_FMT_AUTO && !no_data(line))
-			fmt = detect(line + strspn(line, " \t"));
-		if (rc < 0) {
-			why = rc == -E2BIG ? "line too long" : "NUL byte in line";
-		} else {
-			rc = parse_line(fmt == SL_FMT_AUTO ? SL_FMT_PLAIN : fmt, line, lineno, out,
-					&why, &masked);
-			if (rc == -ENOMEM) {
-				err = rc;
-				break;
-			}
+		if (rc == -E2BIG) {
+			sl_err("%s:%lu: line longer than %d bytes; the file is refused", name, lineno,
+			       SL_FEED_MAX_LINE - 1);
+			err = rc;
+			break;
+		}
+		if (rc == -ENOMEM) {
+			err = rc;
+			break;
 		}
 		if (rc >= 0 && masked) {
 			st->masked++;
@@ -302,7 +766,7 @@ out:
 	st->invalid += invalid;
 	st->format = fmt == SL_FMT_AUTO ? SL_FMT_PLAIN : fmt;
 	free(r);
-	free(line);
+	free(line.s);
 	return err;
 }
 

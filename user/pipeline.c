@@ -83,10 +83,10 @@ static int hash_file(const char *path, struct sl_source *src, bool *hashed)
 
 /*
  * The parsers' version: bump it when the same bytes come to mean other
- * prefixes (2: ipset nomatch entries are exceptions), so that unchanged files
- * are read again after an upgrade.
+ * prefixes (2: ipset nomatch entries are exceptions; 3: registry CSV lines
+ * of any length), so that unchanged files are read again after an upgrade.
  */
-#define SL_PARSER_VERSION 2
+#define SL_PARSER_VERSION 3
 
 /* One hash over every source and the options that shape the result. */
 static int combined_hash(const struct sl_feed_args *a, const struct sl_source *src, __u64 *out)
@@ -103,6 +103,8 @@ static int combined_hash(const struct sl_feed_args *a, const struct sl_source *s
 	XXH3_64bits_update(h, &a->fo.format, sizeof(a->fo.format));
 	XXH3_64bits_update(h, &a->fo.strict, sizeof(a->fo.strict));
 	XXH3_64bits_update(h, &a->merge, sizeof(a->merge));
+	if (a->fo.has_cc) /* the same file for another country is another source */
+		XXH3_64bits_update(h, a->fo.cc, sizeof(a->fo.cc));
 	for (i = 0; i < a->nfiles; i++) {
 		XXH3_64bits_update(h, src[i].path, strlen(src[i].path));
 		XXH3_64bits_update(h, &src[i].hash, sizeof(src[i].hash));

@@ -2,7 +2,10 @@
 # A gateway set up from contrib/ as a new user would: the example config with
 # its device and paths changed, feeds served over HTTP on the gateway's
 # loopback and fetched by contrib/sluice-fetch-feeds, cron-style runs repeated
-# with unchanged, changed and bad feeds.
+# with unchanged, changed and bad feeds: an HTML page served with status 200
+# never replaces the last good copy (which a simulated reboot loads whole),
+# ETags are sent back (If-None-Match), and each feed's state file records
+# the last check, the last change and the failures.
 . "$(dirname "$0")/lib.sh"
 
 topo_setup
@@ -43,9 +46,45 @@ for f in firehol_level1.netset registry-dump.csv.gz cdn-v4.txt cdn-v6.txt; do
 	echo "http://127.0.0.1:$HTTP_PORT/$f $VAR/$f"
 done >"$LIST"
 
-# The HTTP server on the gateway's loopback only, bounded in time.
-timeout 300 ip netns exec "$GW" python3 -m http.server --bind 127.0.0.1 \
-	--directory "$WWW" "$HTTP_PORT" >"$E2E_TMP/http.log" 2>&1 &
+# The HTTP server on the gateway's loopback only, bounded in time: Python's
+# http.server (Last-Modified, If-Modified-Since) plus an ETag of the content
+# and If-None-Match, which wins over If-Modified-Since as in RFC 9110. Each
+# request is logged as "PATH inm=IF-NONE-MATCH code=STATUS".
+cat >"$E2E_TMP/etag_server.py" <<'PY'
+import hashlib, http.server, os, sys
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    etag = None
+
+    def send_head(self):
+        path = self.translate_path(self.path)
+        self.etag = None
+        if os.path.isfile(path):
+            with open(path, 'rb') as f:
+                self.etag = '"%s"' % hashlib.sha256(f.read()).hexdigest()[:16]
+            inm = self.headers.get('If-None-Match')
+            if inm is not None:
+                if inm.strip() == self.etag:
+                    self.send_response(304)
+                    self.end_headers()
+                    return None
+                del self.headers['If-Modified-Since']
+        return super().send_head()
+
+    def end_headers(self):
+        if self.etag:
+            self.send_header('ETag', self.etag)
+        super().end_headers()
+
+    def log_request(self, code='-', size='-'):
+        sys.stderr.write('%s inm=%s code=%s\n' % (self.path, self.headers.get('If-None-Match'), code))
+        sys.stderr.flush()
+
+os.chdir(sys.argv[1])
+http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[2])), Handler).serve_forever()
+PY
+timeout 300 ip netns exec "$GW" python3 "$E2E_TMP/etag_server.py" "$WWW" "$HTTP_PORT" \
+	>"$E2E_TMP/http.log" 2>&1 &
 HTTP_PID=$!
 e2e_cleanup_hook() { kill "$HTTP_PID" 2>/dev/null; }
 for _ in $(seq 1 100); do
@@ -121,10 +160,11 @@ gen=$(generation)
 mv "$WWW/firehol.tmp" "$WWW/firehol_level1.netset"
 touch -d '40 minutes ago' "$WWW/firehol_level1.netset"
 fetch
-[ "$RC" = 1 ] && grep -q "firehol_level1.netset:[0-9]*: " <<<"$ERR" &&
+[ "$RC" = 1 ] && grep -q "firehol_level1.netset.tmp:[0-9]*: " <<<"$ERR" &&
+	grep -q "refused by class blocklist" <<<"$ERR" && ! grep -q '<html>' "$VAR/firehol_level1.netset" &&
 	[ "$(generation)" = "$gen" ] &&
 	[ "$(classes "$SV4B" 203.0.113.77)" = "blocklist,blocklist" ]
-result "a bad feed: exit status 1, FILE:LINE named, live tables unchanged" $? \
+result "a bad feed: exit status 1, FILE:LINE named, the last good copy and live tables unchanged" $? \
 	"exit status $RC" "stdout: $OUT" "stderr: $ERR"
 tcp_fails "$SV4B"
 result "after the refused feed the blocklist still drops" $? "$IPERF_ERROR"
@@ -134,8 +174,77 @@ grep -v '<html>' "$WWW/firehol_level1.netset" >"$WWW/firehol.tmp"
 mv "$WWW/firehol.tmp" "$WWW/firehol_level1.netset"
 touch -d '30 minutes ago' "$WWW/firehol_level1.netset"
 fetch
-[ "$RC" = 0 ] && grep -q "firehol_level1.netset: updated" <<<"$OUT"
-result "a fixed feed is fetched and applied" $? "exit status $RC" "stdout: $OUT" "stderr: $ERR"
+[ "$RC" = 0 ] && grep -q "firehol_level1.netset: unchanged" <<<"$OUT" &&
+	[ "$(classes "$SV4B" 203.0.113.77)" = "blocklist,blocklist" ]
+result "a fixed feed: the same list as the last good copy, nothing to change" $? \
+	"exit status $RC" "stdout: $OUT" "stderr: $ERR"
+
+# state VAR-FILE KEY: a key of a feed's state file
+state() { sed -n "s/^$2=//p" "$VAR/$1.state"; }
+
+# ---- an HTML error page with status 200: refused, the last good copy stays
+cp "$VAR/firehol_level1.netset" "$E2E_TMP/good.netset"
+cp -p "$WWW/firehol_level1.netset" "$E2E_TMP/www-good.netset"
+changed0=$(state firehol_level1.netset changed)
+bl_v4() { sl -j class list | jq '[.classes[] | select(.name == "blocklist")][0].prefixes_v4'; }
+n_bl=$(bl_v4)
+printf '<!DOCTYPE html>\n<html><head><title>503</title></head>\n<body>Try later</body></html>\n' \
+	>"$WWW/firehol_level1.netset"
+touch -d '25 minutes ago' "$WWW/firehol_level1.netset"
+gen=$(generation)
+sleep 1
+fetch
+[ "$RC" = 1 ] && grep -q "refused by class blocklist" <<<"$ERR" &&
+	cmp -s "$VAR/firehol_level1.netset" "$E2E_TMP/good.netset" && [ ! -e "$VAR/firehol_level1.netset.tmp" ] &&
+	[ "$(generation)" = "$gen" ] && [ "$(state firehol_level1.netset failures)" = 1 ] &&
+	[ "$(state firehol_level1.netset changed)" = "$changed0" ] &&
+	grep -q '^error=.*refused by class blocklist' "$VAR/firehol_level1.netset.state"
+result "an HTML page with status 200: refused, the last good copy kept, the failure counted" $? \
+	"exit status $RC" "stdout: $OUT" "stderr: $ERR" "state: $(cat "$VAR/firehol_level1.netset.state")"
+
+# ---- a simulated reboot: everything detached, then the unit's apply
+sl detach --all >/dev/null 2>&1
+out=$(sl apply -c "$CONF" 2>&1)
+rc=$?
+[ "$rc" = 0 ] && [ "$(classes "$SV4B" 198.51.100.9 100.64.0.20 203.0.113.77 "$SV4" "$SV6")" = \
+	"blocklist,blocklist,blocklist,blocklist,registry,bulk-cdn" ] &&
+	[ "$(bl_v4)" = "$n_bl" ] && [ "$n_bl" -gt 20 ]
+result "after detach --all and apply every class is whole (the last good lists)" $? \
+	"exit status $rc" "$out" "$(sl -j class list 2>&1)"
+tcp_fails "$SV4B"
+result "after the simulated reboot the blocklist drops" $? "$IPERF_ERROR"
+sl feed load partners "$E2E_TMP/partners.txt" >/dev/null 2>&1
+
+# ---- ETags: the server's list is back as it was: If-None-Match, 304
+cp -p "$E2E_TMP/www-good.netset" "$WWW/firehol_level1.netset"
+checked0=$(state firehol_level1.netset checked)
+# the requests of this run only
+log0=$(($(wc -l <"$E2E_TMP/http.log") + 1))
+http_log() { tail -n "+$log0" "$E2E_TMP/http.log"; }
+sleep 1
+fetch
+etag=$(tr -d '\0' <"$VAR/firehol_level1.netset.etag" 2>/dev/null)
+[ "$RC" = 0 ] && grep -q "firehol_level1.netset: unchanged" <<<"$OUT" &&
+	[ -n "$etag" ] && http_log | grep -qF "/firehol_level1.netset inm=$etag code=304" &&
+	[ "$(state firehol_level1.netset failures)" = 0 ] &&
+	[ "$(state firehol_level1.netset checked)" -gt "$checked0" ] &&
+	[ "$(state firehol_level1.netset changed)" = "$changed0" ] &&
+	[ "$(state firehol_level1.netset failures_total)" -ge 2 ]
+result "ETag: the next fetch sends If-None-Match and gets 304; checked moves, changed does not" $? \
+	"exit status $RC" "stdout: $OUT" "stderr: $ERR" "etag: $etag" "$(http_log)" \
+	"state: $(cat "$VAR/firehol_level1.netset.state")"
+
+# ---- a changed list dated earlier than the copy: only the ETag tells; it goes live
+printf '203.0.113.99\n' >>"$WWW/firehol_level1.netset"
+touch -d '2 days ago' "$WWW/firehol_level1.netset"
+sleep 1
+fetch
+[ "$RC" = 0 ] && grep -q "firehol_level1.netset: updated" <<<"$OUT" &&
+	[ "$(classes 203.0.113.99)" = blocklist ] &&
+	[ "$(state firehol_level1.netset changed)" -gt "$changed0" ] &&
+	[ "$(tr -d '\0' <"$VAR/firehol_level1.netset.etag")" != "$etag" ]
+result "a changed list (the ETag differs, the date does not move) goes live" $? \
+	"exit status $RC" "stdout: $OUT" "stderr: $ERR" "$(http_log)"
 
 # ---- a publisher's truncated list: more churn than the example allows
 head -n 10 "$WWW/firehol_level1.netset" >"$WWW/firehol.tmp"

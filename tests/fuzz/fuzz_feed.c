@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * libFuzzer target over the feed parsers: the input is one feed file (any
- * format, maybe gzip-compressed), read in every format. The reader must
- * never crash, hang or leak, and every prefix it returns must be valid.
+ * format, maybe gzip-compressed), read in every format (plain, ipset,
+ * registry csv, rir, json and auto-detected), and once more as RIR delegated
+ * stats with a country selection. The reader must never crash, hang or
+ * leak, and every prefix it returns must be valid.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -33,6 +35,7 @@ static void check(const struct sl_pfx_vec *v)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char path[64];
+	const char *why;
 	int fd, f;
 
 	fd = memfd_create("feed", 0);
@@ -43,10 +46,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	for (f = SL_FMT_AUTO; f < SL_FMT_MAX; f++) {
+	for (f = SL_FMT_AUTO; f <= SL_FMT_MAX; f++) {
 		struct sl_feed_opts o = { .format = f, .max_report = 1 };
 		struct sl_feed_stats st = { 0 };
 		struct sl_pfx_vec v = { 0 };
+
+		if (f == SL_FMT_MAX) {
+			/* RIR records of some countries only */
+			o.format = SL_FMT_RIR;
+			if (sl_feed_parse_cc("de,FR,zz", &o, &why))
+				abort();
+		}
 
 		if (!sl_feed_read_opts(path, &o, &v, &st)) {
 			check(&v);

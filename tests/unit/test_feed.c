@@ -456,17 +456,32 @@ static void fill_line(char *buf, size_t n, const char *addr)
 
 static void test_long_lines(void **state)
 {
-	static const char *const want2[] = { "10.0.0.0/8" };
 	const size_t huge = 200000; /* spans several reads of the reader's buffer */
 	struct sl_feed_opts o = { .format = SL_FMT_AUTO, .max_report = 10 };
 	struct sl_feed_stats st = { 0 };
 	struct sl_pfx_vec vec = { 0 };
-	char *data = malloc(huge + 64), want_msg[1024], *err;
+	char *data = malloc(SL_FEED_MAX_LINE + 64), want_msg[1024], reason[128], *err;
 	const char *path;
 	size_t n;
 
 	(void)state;
 	assert_non_null(data);
+	/* a huge line, then an invalid one: the line count stays right */
+	fill_line(data, huge, "192.0.2.3");
+	n = huge;
+	n += sprintf(data + n, "\n10.0.0.0/8\nbogus\n198.51.100.0/24");
+	path = tmp_file(data, n);
+	assert_int_equal(read_feed_opts(path, &o, &vec, &st, &err), 0);
+	snprintf(want_msg, sizeof(want_msg),
+		 "sluice: %s:3: not an IPv4 or IPv6 address or prefix\n", path);
+	assert_string_equal(err, want_msg);
+	free(err);
+	assert_int_equal(st.lines, 4);
+	assert_int_equal(st.entries, 3);
+	assert_int_equal(st.invalid, 1);
+	assert_int_equal(vec.n, 3);
+	sl_pfx_vec_free(&vec);
+
 	/* the longest line accepted: SL_FEED_MAX_LINE - 1 bytes */
 	fill_line(data, SL_FEED_MAX_LINE - 1, "192.0.2.1");
 	data[SL_FEED_MAX_LINE - 1] = '\n';
@@ -475,42 +490,367 @@ static void test_long_lines(void **state)
 	assert_int_equal(vec.n, 1);
 	assert_string_equal(err, "");
 	free(err);
+	sl_pfx_vec_free(&vec);
 
-	/* one byte more is too long; the next line is read as usual */
+	/* one byte more fails the whole read, even with invalid lines allowed */
 	fill_line(data, SL_FEED_MAX_LINE, "192.0.2.2");
 	memcpy(data + SL_FEED_MAX_LINE, "\n10.0.0.0/8\n", 12);
 	path = tmp_file(data, SL_FEED_MAX_LINE + 12);
-	assert_int_equal(read_feed(path, &vec, &err), -EINVAL);
-	check_msg(err, path, ":1: line too long");
-	free(err);
-	sl_pfx_vec_free(&vec);
-	assert_int_equal(read_feed_opts(path, &o, &vec, &st, &err), 0);
-	check_msg(err, path, ":1: line too long");
-	free(err);
-	CHECK_VEC(&vec, want2);
-	assert_int_equal(st.lines, 2);
-	assert_int_equal(st.invalid, 1);
-	sl_pfx_vec_free(&vec);
 	memset(&st, 0, sizeof(st));
+	assert_int_equal(read_feed_opts(path, &o, &vec, &st, &err), -E2BIG);
+	snprintf(reason, sizeof(reason), ":1: line longer than %d bytes; the file is refused",
+		 SL_FEED_MAX_LINE - 1);
+	check_msg(err, path, reason);
+	free(err);
+	assert_int_equal(st.invalid, 0);
+	free(data);
+	sl_pfx_vec_free(&vec);
+}
 
-	/* a huge line, then an invalid one: the line count stays right */
-	fill_line(data, huge, "192.0.2.3");
-	n = huge;
-	n += sprintf(data + n, "\n10.0.0.0/8\nbogus\n198.51.100.0/24");
-	path = tmp_file(data, n);
+/*
+ * A registry dump line of n addresses (192.0.2.x and 10.x.y.z) in its first
+ * field, then other fields of pad bytes.
+ */
+static size_t csv_long_line(char *p, int n, size_t pad)
+{
+	char *start = p;
+	int i;
+
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "%s10.%d.%d.%d", i ? " | " : "", i / 65536, i / 256 % 256,
+			     i % 256);
+	p += sprintf(p, ";");
+	memset(p, 'x', pad);
+	p += pad;
+	p += sprintf(p, ";http://example.org/;Org;1;2020-02-16\n");
+	return p - start;
+}
+
+/* Registry lines of any length: every address of the first field is read. */
+static void test_csv_long(void **state)
+{
+	struct sl_feed_opts o = { .format = SL_FMT_AUTO };
+	struct sl_feed_stats st = { 0 };
+	struct sl_pfx_vec vec = { 0 };
+	char *data = malloc(1 << 20), *p = data, *err;
+	const char *path;
+	int pass;
+
+	(void)state;
+	assert_non_null(data);
+	p += sprintf(p, "Updated: 2020-02-16 10:00:00 +0000\n");
+	p += sprintf(p, "192.0.2.1;short;;\n");
+	/* 352 addresses and 70,000 bytes of other fields */
+	p += csv_long_line(p, 352, 70000);
+	/* 6,000 addresses: a first field of more than 64 KiB */
+	p += csv_long_line(p, 6000, 10);
+	p += sprintf(p, "192.0.2.2 | 192.0.2.3;last;;\n");
+	assert_true(p - data > 150000);
+	for (pass = 0; pass < 2; pass++) {
+		path = pass ? tmp_gz(data, p - data) : tmp_file(data, p - data);
+		memset(&st, 0, sizeof(st));
+		assert_int_equal(read_feed_opts(path, &o, &vec, &st, &err), 0);
+		assert_string_equal(err, "");
+		free(err);
+		assert_int_equal(st.format, SL_FMT_CSV);
+		assert_int_equal(st.lines, 5);
+		assert_int_equal(st.invalid, 0);
+		assert_int_equal(st.entries, 4);
+		assert_int_equal(vec.n, 1 + 352 + 6000 + 2);
+		assert_int_equal(sl_pfx_normalise(&vec), 0);
+		/* 10.0.0.0 - 10.0.23.111 (6,000 hosts) and 192.0.2.1-3 */
+		assert_int_equal(vec.n, 6000 + 3);
+		sl_pfx_vec_free(&vec);
+	}
+
+	/* without the header, the long first line is still seen as a dump */
+	p = data;
+	p += csv_long_line(p, 6000, 70000);
+	path = tmp_file(data, p - data);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(read_feed_opts(path, &o, &vec, &st, &err), 0);
+	assert_string_equal(err, "");
+	free(err);
+	assert_int_equal(st.format, SL_FMT_CSV);
+	assert_int_equal(vec.n, 6000);
+	sl_pfx_vec_free(&vec);
+	free(data);
+}
+
+/* Invalid registry lines: FILE:LINE: reason, and none of their prefixes. */
+static void test_csv_invalid(void **state)
+{
+	static const char data[] = "Updated: x\n"
+				   "192.0.2.1 | bogus | 192.0.2.2;a;b\n"
+				   "\r\n"
+				   "   # comment\n"
+				   ";no first field\n"
+				   "10.0.0.1 |  | 10.0.0.2 ;a\r\n"
+				   " | ;a\n";
+	static const char *const want[] = { "10.0.0.1/32", "10.0.0.2/32" };
+	struct sl_feed_opts o = { .format = SL_FMT_CSV };
+	struct sl_feed_stats st = { 0 };
+	struct sl_pfx_vec vec = { 0 };
+	const char *path = tmp_file(data, strlen(data));
+	char want_msg[1024], *err;
+
+	(void)state;
 	assert_int_equal(read_feed_opts(path, &o, &vec, &st, &err), 0);
 	snprintf(want_msg, sizeof(want_msg),
-		 "sluice: %s:1: line too long\n"
-		 "sluice: %s:3: not an IPv4 or IPv6 address or prefix\n",
+		 "sluice: %s:2: not an IPv4 or IPv6 address or prefix\n"
+		 "sluice: %s:7: no address in the first field\n",
 		 path, path);
 	assert_string_equal(err, want_msg);
 	free(err);
-	assert_int_equal(st.lines, 4);
-	assert_int_equal(st.entries, 2);
+	CHECK_VEC(&vec, want);
 	assert_int_equal(st.invalid, 2);
-	assert_int_equal(vec.n, 2);
-	free(data);
+	assert_int_equal(st.entries, 1);
 	sl_pfx_vec_free(&vec);
+}
+
+static const char rir[] = "# a comment\n"
+			  "2.3|ripencc|1700000000|7|19830705|20231114|+0100\n"
+			  "ripencc|*|ipv4|*|4|summary\n"
+			  "ripencc|*|asn|*|1|summary\n"
+			  "ripencc|*|ipv6|*|1|summary\n"
+			  "ripencc|FR|ipv4|2.0.0.0|1048576|20100712|allocated\n"
+			  "ripencc|DE|ipv4|5.1.0.0|768|20100712|assigned\n"
+			  "ripencc|de|ipv6|2001:db8::|32|20100712|allocated|0a1b\n"
+			  "ripencc|EU|asn|3333|1|19930901|allocated\n"
+			  "ripencc||ipv4|9.0.0.0|256||available\n"
+			  "ripencc|ZZ|ipv4|9.1.0.0|256||reserved\n"
+			  "ripencc|NL|ipv4|192.0.2.0|3|20100712|assigned\r\n";
+
+static void test_rir(void **state)
+{
+	static const char *const want[] = { "2.0.0.0/12",	"5.1.0.0/23",	"5.1.2.0/24",
+					    "2001:db8::/32", "192.0.2.0/31", "192.0.2.2/32" };
+	static const char *const want_de[] = { "5.1.0.0/23", "5.1.2.0/24", "2001:db8::/32" };
+	struct sl_feed_opts o = { .format = SL_FMT_AUTO };
+	struct sl_feed_stats st = { 0 };
+	struct sl_pfx_vec vec = { 0 };
+	const char *path = tmp_file(rir, strlen(rir)), *why;
+	char *err;
+
+	(void)state;
+	assert_int_equal(read_feed_opts(path, &o, &vec, &st, &err), 0);
+	assert_string_equal(err, "");
+	free(err);
+	assert_int_equal(st.format, SL_FMT_RIR);
+	assert_int_equal(st.entries, 4);
+	assert_int_equal(st.invalid, 0);
+	CHECK_VEC(&vec, want);
+	sl_pfx_vec_free(&vec);
+
+	/* a country selection, case-insensitive */
+	assert_int_equal(sl_feed_parse_cc("de", &o, &why), 0);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(read_feed_opts(path, &o, &vec, &st, &err), 0);
+	assert_string_equal(err, "");
+	free(err);
+	CHECK_VEC(&vec, want_de);
+	sl_pfx_vec_free(&vec);
+
+	assert_int_equal(sl_feed_parse_cc("Nl, fr", &o, &why), 0);
+	o.format = SL_FMT_RIR;
+	assert_int_equal(read_feed_opts(path, &o, &vec, &st, &err), 0);
+	free(err);
+	assert_int_equal(vec.n, 3);
+	sl_pfx_vec_free(&vec);
+
+	/* a country no record has: nothing */
+	assert_int_equal(sl_feed_parse_cc("JP", &o, &why), 0);
+	assert_int_equal(read_feed_opts(path, &o, &vec, &st, &err), 0);
+	free(err);
+	assert_int_equal(vec.n, 0);
+}
+
+static void test_rir_invalid(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "ripencc|FR|ipv4|2.0.0.0|1048576|20100712",
+		  ":3: RIR record with fewer than 7 fields (registry|cc|type|start|value|date|status)" },
+		{ "ripencc|FR|ipx|2.0.0.0|1|2010|allocated",
+		  ":3: RIR record of an unknown type (expected ipv4, ipv6 or asn)" },
+		{ "ripencc|FR|ipv4|2.0.0.0|1|2010|stolen",
+		  ":3: RIR record of an unknown status (expected allocated, assigned, available or "
+		  "reserved)" },
+		{ "ripencc|FR|ipv4|2001:db8::|1|2010|allocated",
+		  ":3: RIR record: start is not an IPv4 address" },
+		{ "ripencc|FR|ipv6|2.0.0.0|32|2010|allocated",
+		  ":3: RIR record: start is not an IPv6 address" },
+		{ "ripencc|FR|ipv4|2.0.0.0|0|2010|allocated", ":3: RIR record: address count of 0" },
+		{ "ripencc|FR|ipv4|2.0.0.0|-1|2010|allocated",
+		  ":3: RIR record: value is not a number" },
+		{ "ripencc|FR|ipv4|255.255.255.0|257|2010|allocated",
+		  ":3: RIR record: address count beyond 255.255.255.255" },
+		{ "ripencc|FR|ipv6|2001:db8::|129|2010|allocated",
+		  ":3: RIR record: IPv6 prefix length above 128" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sl_pfx_vec vec = { 0 };
+		char data[512], *err;
+		const char *path;
+
+		snprintf(data, sizeof(data),
+			 "2|ripencc|1|2|19830705|20231114|+0100\n"
+			 "ripencc|FR|ipv4|2.0.0.0|256|20100712|allocated\n%s\n",
+			 cases[i][0]);
+		path = tmp_file(data, strlen(data));
+		assert_int_equal(read_feed(path, &vec, &err), -EINVAL);
+		check_msg(err, path, cases[i][1]);
+		free(err);
+		assert_int_equal(vec.n, 1);
+		sl_pfx_vec_free(&vec);
+		teardown(NULL);
+	}
+}
+
+static void test_cc_parse(void **state)
+{
+	static const char *const bad[] = { "", "D", "DEU", "DE,", ",DE", "DE FR", "D1", "DE;FR" };
+	struct sl_feed_opts o = { 0 };
+	const char *why;
+	char buf[64];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(sl_feed_parse_cc(" fr,DE , de,at ", &o, &why), 0);
+	assert_true(o.has_cc);
+	sl_feed_fmt_cc(buf, sizeof(buf), &o);
+	assert_string_equal(buf, "AT,DE,FR");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct sl_feed_opts b = { 0 };
+
+		if (sl_feed_parse_cc(bad[i], &b, &why) != -EINVAL)
+			fail_msg("country list '%s' accepted", bad[i]);
+		assert_false(b.has_cc);
+	}
+	memset(&o, 0, sizeof(o));
+	sl_feed_fmt_cc(buf, sizeof(buf), &o);
+	assert_string_equal(buf, "");
+}
+
+/* A country selection on a file that is not RIR delegated stats fails. */
+static void test_cc_other_format(void **state)
+{
+	struct sl_feed_opts o = { .format = SL_FMT_AUTO };
+	struct sl_feed_stats st = { 0 };
+	struct sl_pfx_vec vec = { 0 };
+	const char *path = tmp_file(plain, strlen(plain)), *why;
+	char *err;
+
+	(void)state;
+	assert_int_equal(sl_feed_parse_cc("DE", &o, &why), 0);
+	assert_int_equal(read_feed_opts(path, &o, &vec, &st, &err), -EINVAL);
+	check_msg(err, path,
+		  ":1: a country selection (cc) needs RIR delegated stats, and this is plain");
+	free(err);
+	sl_pfx_vec_free(&vec);
+}
+
+static const char drop_json[] =
+	"{\"cidr\":\"1.10.16.0/20\",\"sblid\":\"SBL256894\",\"rir\":\"apnic\"}\n"
+	"{\"cidr\":\"2001:db8::/32\",\"sblid\":\"SBL1\",\"rir\":\"ripencc\"}\r\n"
+	"\n"
+	"{\"type\":\"metadata\",\"timestamp\":1732000000,\"size\":123,\"records\":2,"
+	"\"copyright\":\"(c) 2024 The Spamhaus Project SLU\",\"terms\":\"https://x\"}\n";
+
+static void test_json(void **state)
+{
+	static const char *const want[] = { "1.10.16.0/20", "2001:db8::/32" };
+	struct sl_feed_opts o = { .format = SL_FMT_AUTO };
+	struct sl_feed_stats st = { 0 };
+	struct sl_pfx_vec vec = { 0 };
+	const char *path = tmp_file(drop_json, strlen(drop_json));
+	char *err;
+
+	(void)state;
+	assert_int_equal(read_feed_opts(path, &o, &vec, &st, &err), 0);
+	assert_string_equal(err, "");
+	free(err);
+	assert_int_equal(st.format, SL_FMT_JSON);
+	assert_int_equal(st.entries, 2);
+	CHECK_VEC(&vec, want);
+	sl_pfx_vec_free(&vec);
+}
+
+static void test_json_invalid(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "{\"cidr\":\"1.2.3.0/24\"", ":2: not a JSON object" },
+		{ "{\"cidr\":\"1.2.3.0/24\"} x", ":2: not a JSON object" },
+		{ "[\"1.2.3.0/24\"]", ":2: not a JSON object" },
+		{ "1.2.3.0/24", ":2: not a JSON object" },
+		{ "{\"sblid\":\"SBL1\"}", ":2: JSON object without a \"cidr\" string" },
+		{ "{\"cidr\":17}", ":2: JSON object without a \"cidr\" string" },
+		{ "{\"cidr\":\"1.2.3.0/33\"}", ":2: prefix length above 32" },
+		{ "{\"cidr\":\"bogus\"}", ":2: not an IPv4 or IPv6 address or prefix" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sl_pfx_vec vec = { 0 };
+		char data[512], *err;
+		const char *path;
+
+		snprintf(data, sizeof(data), "{\"cidr\":\"192.0.2.0/24\"}\n%s\n", cases[i][0]);
+		path = tmp_file(data, strlen(data));
+		assert_int_equal(read_feed(path, &vec, &err), -EINVAL);
+		check_msg(err, path, cases[i][1]);
+		free(err);
+		assert_int_equal(vec.n, 1);
+		sl_pfx_vec_free(&vec);
+		teardown(NULL);
+	}
+}
+
+/* The formats detected from their first data line; none taken for another. */
+static void test_detect(void **state)
+{
+	static const struct {
+		const char *data;
+		enum sl_format fmt;
+	} cases[] = {
+		{ "192.0.2.0/24\n", SL_FMT_PLAIN },
+		{ "# FireHOL | netset\n192.0.2.0/24 # a|b|c\n", SL_FMT_PLAIN },
+		{ "192.0.2.1-192.0.2.9\n", SL_FMT_PLAIN },
+		{ "2001:db8::1\n", SL_FMT_PLAIN },
+		{ "; Spamhaus DROP List\n192.0.2.0/24 ; SBL1\n", SL_FMT_PLAIN },
+		{ "create bl hash:net\nadd bl 192.0.2.0/24\n", SL_FMT_IPSET },
+		{ "add bl 192.0.2.0/24\n", SL_FMT_IPSET },
+		{ "Updated: 2026-11-01\n192.0.2.1;x;y\n", SL_FMT_CSV },
+		{ "192.0.2.1 | 192.0.2.2;x;y\n", SL_FMT_CSV },
+		{ "2001:db8::1;x;y\n", SL_FMT_CSV },
+		{ "1.2.3.4 | 5.6.7.8;ripencc;ipv4;\n", SL_FMT_CSV },
+		{ "2|ripencc|1|2|19830705|20231114|+0100\n", SL_FMT_RIR },
+		{ "#\napnic|JP|ipv4|1.0.16.0|4096|20110412|allocated|A92E1062\n", SL_FMT_RIR },
+		{ "arin|*|asn|*|1|summary\n", SL_FMT_RIR },
+		{ "{\"cidr\":\"192.0.2.0/24\"}\n", SL_FMT_JSON },
+		{ "  {\"type\":\"metadata\"}\n", SL_FMT_JSON },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sl_feed_opts o = { .format = SL_FMT_AUTO };
+		struct sl_feed_stats st = { 0 };
+		struct sl_pfx_vec vec = { 0 };
+		const char *path = tmp_file(cases[i].data, strlen(cases[i].data));
+		char *err;
+
+		assert_int_equal(read_feed_opts(path, &o, &vec, &st, &err), 0);
+		if (st.format != cases[i].fmt || *err)
+			fail_msg("'%s': detected %s, expected %s; %s", cases[i].data,
+				 sl_format_names[st.format], sl_format_names[cases[i].fmt], err);
+		free(err);
+		sl_pfx_vec_free(&vec);
+		teardown(NULL);
+	}
 }
 
 static void test_nul_byte(void **state)
@@ -865,6 +1205,15 @@ int main(void)
 		T(test_invalid_lines_reported),
 		T(test_host_bits),
 		T(test_long_lines),
+		T(test_csv_long),
+		T(test_csv_invalid),
+		T(test_rir),
+		T(test_rir_invalid),
+		T(test_cc_parse),
+		T(test_cc_other_format),
+		T(test_json),
+		T(test_json_invalid),
+		T(test_detect),
 		T(test_nul_byte),
 		T(test_gzip),
 		T(test_gzip_large),
