@@ -39,7 +39,10 @@ LIB_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 ASAN_OBJS := $(patsubst user/%.c,$(OUTPUT)/asan/%.o,$(LIB_SRCS))
 BIN       := $(OUTPUT)/sluice
 BENCH_SKEL := $(OUTPUT)/bench.skel.h
-BENCH_LIB := $(OUTPUT)/bench/bm.o
+# The bench and test harness (tests/lib): linked into the bench and the tests.
+TESTLIB_SRCS := tests/lib/bm.c
+TESTLIB_OBJS := $(patsubst tests/lib/%.c,$(OUTPUT)/tests/lib/%.o,$(TESTLIB_SRCS))
+TESTLIB_ASAN := $(patsubst tests/lib/%.c,$(OUTPUT)/asan/lib/%.o,$(TESTLIB_SRCS))
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 DP_TEST    := $(OUTPUT)/tests/dp_test
@@ -95,9 +98,14 @@ $(BENCH_SKEL): $(OUTPUT)/bench.bpf.o
 $(OUTPUT)/bench/%.o: bench/%.c $(BENCH_SKEL) $(SKEL)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -Ibench -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -Itests/lib -c $< -o $@
 
-$(OUTPUT)/bench/lookup: $(OUTPUT)/bench/lookup.o $(BENCH_LIB) $(LIB_OBJS)
+$(OUTPUT)/tests/lib/%.o: tests/lib/%.c $(BENCH_SKEL) $(SKEL)
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -Itests/lib -c $< -o $@
+
+$(OUTPUT)/bench/lookup: $(OUTPUT)/bench/lookup.o $(TESTLIB_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
@@ -150,14 +158,15 @@ $(DP_TEST): tests/datapath/dp_test.c $(ASAN_OBJS) | $(OUTPUT)/tests
 	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) $< $(ASAN_OBJS) \
 		$(LDLIBS) -lcmocka -o $@
 
-$(OUTPUT)/asan/bm.o: bench/bm.c $(BENCH_SKEL) | $(OUTPUT)/asan
+$(OUTPUT)/asan/lib/%.o: tests/lib/%.c $(BENCH_SKEL) $(SKEL)
+	@mkdir -p $(@D)
 	$(call msg,CC-ASAN,$@)
-	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -Ibench -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -Itests/lib -c $< -o $@
 
-$(DIFF_TEST): tests/datapath/diff_test.c $(OUTPUT)/asan/bm.o $(ASAN_OBJS) | $(OUTPUT)/tests
+$(DIFF_TEST): tests/datapath/diff_test.c $(TESTLIB_ASAN) $(ASAN_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -Ibench $< \
-		$(OUTPUT)/asan/bm.o $(ASAN_OBJS) $(LDLIBS) -lcmocka -o $@
+	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -Itests/lib $< \
+		$(TESTLIB_ASAN) $(ASAN_OBJS) $(LDLIBS) -lcmocka -o $@
 
 $(FEED_TEST): tests/datapath/feed_test.c $(ASAN_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC-TEST,$@)
@@ -225,4 +234,5 @@ clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)
 
--include $(wildcard $(OUTPUT)/bench/*.d $(OUTPUT)/user/*.d $(OUTPUT)/asan/*.d $(OUTPUT)/tests/*.d)
+-include $(wildcard $(OUTPUT)/bench/*.d $(OUTPUT)/user/*.d $(OUTPUT)/asan/*.d $(OUTPUT)/tests/*.d \
+	$(OUTPUT)/tests/lib/*.d $(OUTPUT)/asan/lib/*.d)
