@@ -31,7 +31,7 @@ BPF_SRCS  := bpf/sluice.bpf.c
 BPF_OBJ   := $(OUTPUT)/sluice.bpf.o
 SKEL      := $(OUTPUT)/sluice.skel.h
 # The CLI minus main(): linked into the binary and into the tests.
-LIB_SRCS  := user/util.c user/parse.c user/prefix.c user/feed.c user/state.c \
+LIB_SRCS  := user/util.c user/frame.c user/parse.c user/prefix.c user/feed.c user/state.c \
              user/table.c user/table_build.c user/attach.c user/shape.c user/cmd_attach.c user/cmd_class.c \
              user/cmd_feed.c user/cmd_lookup.c user/cmd_exporter.c user/cmd_top.c \
              user/config.c user/cmd_apply.c

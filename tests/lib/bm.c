@@ -9,7 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "bm.h"
-#include "lookup.h"
+#include "frame.h"
 #include "table_build.h"
 #include "bench.skel.h"
 
@@ -250,14 +250,20 @@ int bm_run_frames(struct bm *b, enum bm_prog prog, const struct sl_pfx *addrs, s
 	};
 	int fd = bpf_program__fd(progs[prog]);
 	/* As `sluice lookup` frames them: two bytes in, an aligned IP header. */
-	__u8 buf[2 + SL_PROBE_FRAME_MAX] __attribute__((aligned(4)));
+	__u8 buf[2 + SL_FRAME_HDR_MAX] __attribute__((aligned(4)));
 	__u64 total = 0;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf + 2,
-			    .data_size_in = sl_probe_frame(buf + 2, &addrs[i]), .repeat = 1);
+		struct sl_frame f = { .family = addrs[i].family };
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf + 2, .repeat = 1);
+		int len;
 
+		memcpy(f.dst, addrs[i].addr, sizeof(f.dst));
+		len = sl_frame_build(&f, buf + 2, sizeof(buf) - 2);
+		if (len < 0)
+			return len;
+		opts.data_size_in = len;
 		if (bpf_prog_test_run_opts(fd, &opts))
 			return -errno;
 		if (opts.retval != XDP_PASS)
