@@ -30,8 +30,10 @@ ASAN     := -fsanitize=address,undefined -fno-omit-frame-pointer
 BPF_SRCS  := bpf/sluice.bpf.c
 BPF_OBJ   := $(OUTPUT)/sluice.bpf.o
 SKEL      := $(OUTPUT)/sluice.skel.h
+# The feed parsers, also built alone for the fuzzer.
+FEED_SRCS := user/util.c user/parse.c user/prefix.c user/feed.c
 # The CLI minus main(): linked into the binary and into the tests.
-LIB_SRCS  := user/util.c user/frame.c user/parse.c user/prefix.c user/feed.c user/state.c \
+LIB_SRCS  := $(FEED_SRCS) user/frame.c user/state.c \
              user/table.c user/table_build.c user/attach.c user/shape.c user/cmd_attach.c user/cmd_class.c \
              user/cmd_feed.c user/cmd_lookup.c user/cmd_exporter.c user/cmd_top.c \
              user/config.c user/cmd_apply.c
@@ -50,6 +52,9 @@ DIFF_TEST  := $(OUTPUT)/tests/diff_test
 FEED_TEST  := $(OUTPUT)/tests/feed_test
 
 
+
+# A recipe that fails leaves no half-written target behind.
+.DELETE_ON_ERROR:
 
 .PHONY: fuzz bench bench-feeds bench-rates all deps test test-all demo-run test-unit test-datapath test-e2e demo install uninstall clean help \
         check-format
@@ -95,12 +100,12 @@ $(BENCH_SKEL): $(OUTPUT)/bench.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name bench_bpf > $@.tmp && mv $@.tmp $@
 
-$(OUTPUT)/bench/%.o: bench/%.c $(BENCH_SKEL) $(SKEL)
+$(OUTPUT)/bench/%.o: bench/%.c | $(BENCH_SKEL) $(SKEL)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -Itests/lib -c $< -o $@
 
-$(OUTPUT)/tests/lib/%.o: tests/lib/%.c $(BENCH_SKEL) $(SKEL)
+$(OUTPUT)/tests/lib/%.o: tests/lib/%.c | $(BENCH_SKEL) $(SKEL)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -Itests/lib -c $< -o $@
@@ -119,11 +124,18 @@ $(OUTPUT)/bench/genfeed: bench/genfeed.c
 
 # libFuzzer over the feed parsers (clang); FUZZ_TIME seconds, corpus in tests/fuzz.
 FUZZ_TIME ?= 60
-FUZZ_SRCS := tests/fuzz/fuzz_feed.c user/feed.c user/parse.c user/prefix.c user/util.c
-$(OUTPUT)/fuzz_feed: $(FUZZ_SRCS) $(wildcard user/*.h) | $(OUTPUT)
+FUZZ_FLAGS := -g -O1 $(WARN) -Iinclude -Iuser
+FUZZ_OBJS := $(patsubst user/%.c,$(OUTPUT)/fuzz/%.o,$(FEED_SRCS))
+$(OUTPUT)/fuzz/%.o: user/%.c
+	@mkdir -p $(@D)
 	$(call msg,CC-FUZZ,$@)
-	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) -Iinclude -Iuser \
-		$(FUZZ_SRCS) -lz -ljson-c -lm -o $@
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined $(DEPFLAGS) \
+		-c $< -o $@
+
+$(OUTPUT)/fuzz_feed: tests/fuzz/fuzz_feed.c $(FUZZ_OBJS) | $(OUTPUT)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined $(DEPFLAGS) \
+		-MF $(OUTPUT)/fuzz/fuzz_feed.d $< $(FUZZ_OBJS) -lz -ljson-c -lm -o $@
 
 fuzz: $(OUTPUT)/fuzz_feed
 	$(Q)mkdir -p $(OUTPUT)/fuzz-corpus
@@ -136,11 +148,13 @@ bench-feeds: $(BIN) $(OUTPUT)/bench/genfeed
 bench-rates: $(BIN)
 	$(Q)scripts/bench-rates.sh
 
-$(OUTPUT)/user/%.o: user/%.c $(SKEL) | $(OUTPUT)/user
+# The skeletons are order-only: the -MMD dependency files record which
+# objects include them, so a BPF edit rebuilds only those.
+$(OUTPUT)/user/%.o: user/%.c | $(SKEL) $(OUTPUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -c $< -o $@
 
-$(OUTPUT)/asan/%.o: user/%.c $(SKEL) | $(OUTPUT)/asan
+$(OUTPUT)/asan/%.o: user/%.c | $(SKEL) $(OUTPUT)/asan
 	$(call msg,CC-ASAN,$@)
 	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -c $< -o $@
 
@@ -158,7 +172,7 @@ $(DP_TEST): tests/datapath/dp_test.c $(ASAN_OBJS) | $(OUTPUT)/tests
 	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) $< $(ASAN_OBJS) \
 		$(LDLIBS) -lcmocka -o $@
 
-$(OUTPUT)/asan/lib/%.o: tests/lib/%.c $(BENCH_SKEL) $(SKEL)
+$(OUTPUT)/asan/lib/%.o: tests/lib/%.c | $(BENCH_SKEL) $(SKEL)
 	@mkdir -p $(@D)
 	$(call msg,CC-ASAN,$@)
 	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -Itests/lib -c $< -o $@
@@ -235,4 +249,4 @@ clean:
 	$(Q)rm -rf $(OUTPUT)
 
 -include $(wildcard $(OUTPUT)/bench/*.d $(OUTPUT)/user/*.d $(OUTPUT)/asan/*.d $(OUTPUT)/tests/*.d \
-	$(OUTPUT)/tests/lib/*.d $(OUTPUT)/asan/lib/*.d)
+	$(OUTPUT)/tests/lib/*.d $(OUTPUT)/asan/lib/*.d $(OUTPUT)/fuzz/*.d)
