@@ -30,10 +30,12 @@ ASAN     := -fsanitize=address,undefined -fno-omit-frame-pointer
 BPF_SRCS  := bpf/sluice.bpf.c
 BPF_OBJ   := $(OUTPUT)/sluice.bpf.o
 SKEL      := $(OUTPUT)/sluice.skel.h
+# The feed parsers, also built alone for the fuzzer.
+FEED_SRCS := user/util.c user/diag.c user/parse.c user/prefix.c user/feed.c
 # The core: no printing, errors returned with their messages (diag.c).
-CORE_SRCS := user/util.c user/names.c user/diag.c user/parse.c user/prefix.c user/feed.c \
-             user/state.c user/table_build.c user/table.c user/pipeline.c user/classes.c \
-             user/shape.c user/attach.c user/probe.c user/metrics.c user/config.c
+CORE_SRCS := $(FEED_SRCS) user/names.c user/frame.c user/state.c user/table_build.c \
+             user/table.c user/pipeline.c user/classes.c user/shape.c user/attach.c \
+             user/probe.c user/metrics.c user/config.c
 # The commands: arguments in, results out through the printer (print.c).
 CMD_SRCS  := user/print.c user/cmd_attach.c user/cmd_class.c user/cmd_feed.c \
              user/cmd_lookup.c user/cmd_exporter.c user/cmd_top.c user/cmd_apply.c
@@ -43,7 +45,10 @@ LIB_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
 ASAN_OBJS := $(patsubst user/%.c,$(OUTPUT)/asan/%.o,$(LIB_SRCS))
 BIN       := $(OUTPUT)/sluice
 BENCH_SKEL := $(OUTPUT)/bench.skel.h
-BENCH_LIB := $(OUTPUT)/bench/bm.o
+# The bench and test harness (tests/lib): linked into the bench and the tests.
+TESTLIB_SRCS := tests/lib/bm.c
+TESTLIB_OBJS := $(patsubst tests/lib/%.c,$(OUTPUT)/tests/lib/%.o,$(TESTLIB_SRCS))
+TESTLIB_ASAN := $(patsubst tests/lib/%.c,$(OUTPUT)/asan/lib/%.o,$(TESTLIB_SRCS))
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/test_*.c))
 DP_TEST    := $(OUTPUT)/tests/dp_test
@@ -51,6 +56,9 @@ DIFF_TEST  := $(OUTPUT)/tests/diff_test
 FEED_TEST  := $(OUTPUT)/tests/feed_test
 
 
+
+# A recipe that fails leaves no half-written target behind.
+.DELETE_ON_ERROR:
 
 .PHONY: fuzz bench bench-feeds bench-rates all deps test test-all demo-run test-unit test-datapath test-e2e demo install uninstall clean help \
         check-format
@@ -96,12 +104,17 @@ $(BENCH_SKEL): $(OUTPUT)/bench.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name bench_bpf > $@.tmp && mv $@.tmp $@
 
-$(OUTPUT)/bench/%.o: bench/%.c $(BENCH_SKEL) $(SKEL)
+$(OUTPUT)/bench/%.o: bench/%.c | $(BENCH_SKEL) $(SKEL)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -Ibench -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -Itests/lib -c $< -o $@
 
-$(OUTPUT)/bench/lookup: $(OUTPUT)/bench/lookup.o $(BENCH_LIB) $(LIB_OBJS)
+$(OUTPUT)/tests/lib/%.o: tests/lib/%.c | $(BENCH_SKEL) $(SKEL)
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -Itests/lib -c $< -o $@
+
+$(OUTPUT)/bench/lookup: $(OUTPUT)/bench/lookup.o $(TESTLIB_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
@@ -115,11 +128,18 @@ $(OUTPUT)/bench/genfeed: bench/genfeed.c
 
 # libFuzzer over the feed parsers (clang); FUZZ_TIME seconds, corpus in tests/fuzz.
 FUZZ_TIME ?= 60
-FUZZ_SRCS := tests/fuzz/fuzz_feed.c user/feed.c user/parse.c user/prefix.c user/util.c user/diag.c
-$(OUTPUT)/fuzz_feed: $(FUZZ_SRCS) $(wildcard user/*.h) | $(OUTPUT)
+FUZZ_FLAGS := -g -O1 $(WARN) -Iinclude -Iuser
+FUZZ_OBJS := $(patsubst user/%.c,$(OUTPUT)/fuzz/%.o,$(FEED_SRCS))
+$(OUTPUT)/fuzz/%.o: user/%.c
+	@mkdir -p $(@D)
 	$(call msg,CC-FUZZ,$@)
-	$(Q)$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) -Iinclude -Iuser \
-		$(FUZZ_SRCS) -lz -ljson-c -lm -o $@
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link,address,undefined $(DEPFLAGS) \
+		-c $< -o $@
+
+$(OUTPUT)/fuzz_feed: tests/fuzz/fuzz_feed.c $(FUZZ_OBJS) | $(OUTPUT)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined $(DEPFLAGS) \
+		-MF $(OUTPUT)/fuzz/fuzz_feed.d $< $(FUZZ_OBJS) -lz -ljson-c -lm -o $@
 
 fuzz: $(OUTPUT)/fuzz_feed
 	$(Q)mkdir -p $(OUTPUT)/fuzz-corpus
@@ -132,11 +152,13 @@ bench-feeds: $(BIN) $(OUTPUT)/bench/genfeed
 bench-rates: $(BIN)
 	$(Q)scripts/bench-rates.sh
 
-$(OUTPUT)/user/%.o: user/%.c $(SKEL) | $(OUTPUT)/user
+# The skeletons are order-only: the -MMD dependency files record which
+# objects include them, so a BPF edit rebuilds only those.
+$(OUTPUT)/user/%.o: user/%.c | $(SKEL) $(OUTPUT)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -c $< -o $@
 
-$(OUTPUT)/asan/%.o: user/%.c $(SKEL) | $(OUTPUT)/asan
+$(OUTPUT)/asan/%.o: user/%.c | $(SKEL) $(OUTPUT)/asan
 	$(call msg,CC-ASAN,$@)
 	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -c $< -o $@
 
@@ -154,14 +176,15 @@ $(DP_TEST): tests/datapath/dp_test.c $(ASAN_OBJS) | $(OUTPUT)/tests
 	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) $< $(ASAN_OBJS) \
 		$(LDLIBS) -lcmocka -o $@
 
-$(OUTPUT)/asan/bm.o: bench/bm.c $(BENCH_SKEL) | $(OUTPUT)/asan
+$(OUTPUT)/asan/lib/%.o: tests/lib/%.c | $(BENCH_SKEL) $(SKEL)
+	@mkdir -p $(@D)
 	$(call msg,CC-ASAN,$@)
-	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -Ibench -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -Itests/lib -c $< -o $@
 
-$(DIFF_TEST): tests/datapath/diff_test.c $(OUTPUT)/asan/bm.o $(ASAN_OBJS) | $(OUTPUT)/tests
+$(DIFF_TEST): tests/datapath/diff_test.c $(TESTLIB_ASAN) $(ASAN_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC-TEST,$@)
-	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -Ibench $< \
-		$(OUTPUT)/asan/bm.o $(ASAN_OBJS) $(LDLIBS) -lcmocka -o $@
+	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -Itests/lib $< \
+		$(TESTLIB_ASAN) $(ASAN_OBJS) $(LDLIBS) -lcmocka -o $@
 
 $(FEED_TEST): tests/datapath/feed_test.c $(ASAN_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC-TEST,$@)
@@ -236,4 +259,5 @@ clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -rf $(OUTPUT)
 
--include $(wildcard $(OUTPUT)/bench/*.d $(OUTPUT)/user/*.d $(OUTPUT)/asan/*.d $(OUTPUT)/tests/*.d)
+-include $(wildcard $(OUTPUT)/bench/*.d $(OUTPUT)/user/*.d $(OUTPUT)/asan/*.d $(OUTPUT)/tests/*.d \
+	$(OUTPUT)/tests/lib/*.d $(OUTPUT)/asan/lib/*.d $(OUTPUT)/fuzz/*.d)

@@ -11,7 +11,8 @@
 
 #include "maps.h"
 #include "classify.h"
-#include "xdp_core.h"
+#include "count.h"
+#include "core.h"
 #include "sluice_bench.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -183,7 +184,7 @@ int bm_xdp_trie(struct xdp_md *ctx)
 	}
 	if (v)
 		class_id = v->class_id;
-	if (sl_enforce(class_id, SL_DIR_IN, len) == SL_DROP)
+	if (sl_enforce(class_id, SL_DIR_IN, len) == SL_ACT_DROP)
 		return XDP_DROP;
 	return XDP_PASS;
 }

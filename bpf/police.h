@@ -1,10 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* sluice: class policy, token bucket policer and counters. */
+/* sluice: class policy and token bucket policer. */
 #ifndef SLUICE_BPF_POLICE_H
 #define SLUICE_BPF_POLICE_H
 
 #include "maps.h"
+#include "count.h"
 #include "sluice_bucket.h"
+
+/*
+ * What the hook does with a packet once its class policy is applied. Kept
+ * apart from enum sl_verdict, which indexes the counters.
+ */
+enum sl_action {
+	SL_ACT_PASS,
+	SL_ACT_DROP,
+	SL_ACT_SHAPE, /* pass, through the class's HTB class */
+};
 
 /*
  * Token bucket shared by all CPUs. Tokens are kept in bit-nanoseconds per
@@ -14,7 +25,8 @@
  * whole length is taken, so the bucket may go into debt by up to one
  * packet: a 64 KiB GSO packet is never starved by a burst smaller than it,
  * and over any window the bytes admitted stay within
- * rate * time + burst + one packet.
+ * rate * time + burst + one packet. Returns the counters' SL_PASS or
+ * SL_DROP.
  */
 static __always_inline int sl_police(__u32 key, __u64 rate, __u64 burst, __u64 len)
 {
@@ -50,43 +62,32 @@ static __always_inline int sl_police(__u32 key, __u64 rate, __u64 burst, __u64 l
 	return verdict;
 }
 
-static __always_inline void sl_count(void *map, __u32 key, int verdict, __u64 len)
-{
-	struct sl_counters *c = bpf_map_lookup_elem(map, &key);
-
-	if (!c)
-		return;
-	if (verdict != SL_PASS)
-		verdict = SL_DROP;
-	c->packets[verdict]++;
-	c->bytes[verdict] += len;
-}
-
-/* sl_enforce() result: SL_PASS, SL_DROP, or pass through the shaper. */
-#define SL_SHAPE 2
-
 /*
  * Apply the policy of class_id to a packet of len bytes going in dir.
  * Shaped packets count as passed here: the queue's drops are the qdisc's.
  */
-static __always_inline int sl_enforce(__u32 class_id, int dir, __u64 len)
+static __always_inline enum sl_action sl_enforce(__u32 class_id, int dir, __u64 len)
 {
 	__u32 key = class_id * SL_DIR_MAX + dir;
-	int verdict = SL_PASS, action = SL_PASS;
+	enum sl_action action = SL_ACT_PASS;
+	int verdict = SL_PASS;
 	struct sl_class *cls;
 
 	cls = bpf_map_lookup_elem(&sl_classes, &class_id);
 	if (cls && (cls->flags & SL_CLASS_USED)) {
 		switch (cls->policy) {
 		case SL_POLICY_DROP:
-			verdict = action = SL_DROP;
+			verdict = SL_DROP;
+			action = SL_ACT_DROP;
 			break;
 		case SL_POLICY_POLICE:
-			verdict = action = sl_police(key, cls->rate[dir & 1], cls->burst[dir & 1], len);
+			verdict = sl_police(key, cls->rate[dir & 1], cls->burst[dir & 1], len);
+			if (verdict == SL_DROP)
+				action = SL_ACT_DROP;
 			break;
 		case SL_POLICY_SHAPE:
 			if (cls->rate[dir & 1] && class_id <= SL_SHAPE_MAX_CLASS)
-				action = SL_SHAPE;
+				action = SL_ACT_SHAPE;
 			break;
 		}
 	}

@@ -1,98 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sluice datapath: entry points for XDP and TC (clsact ingress and egress).
- * All share one inline core: parse, classify the remote address, enforce
- * the class policy, count. Each hook comes in two variants, matching on the
- * source or on the destination address, so the choice costs nothing per
- * packet.
+ * sluice datapath: entry points for XDP and TC (clsact ingress and egress),
+ * thin wrappers around the bodies in core.h (parse, classify the remote
+ * address, enforce the class policy, count). Each hook comes in two
+ * variants, matching on the source or on the destination address, so the
+ * choice costs nothing per packet.
  */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 
-#include "maps.h"
-#include "xdp_core.h"
+#include "core.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-/* Longest header sluice reads: Ethernet, two VLAN tags, IPv4 with options. */
-#define SL_HDR_MAX (14 + 2 * 4 + 60)
-
-/*
- * Shaping on ingress: hand the packet to the egress of the device's IFB,
- * whose HTB queues it; the IFB then gives it back to this device's ingress,
- * marked so that it is not classified twice.
- */
-static __always_inline int sl_tc_shape_in(struct __sk_buff *skb)
-{
-	struct sl_attach_key k = { .ifindex = skb->ifindex, .hook = SL_HOOK_TC_IN };
-	struct sl_attach_val *v = bpf_map_lookup_elem(&sl_attach, &k);
-
-	if (!v || !v->ifb_ifindex)
-		return TC_ACT_OK;
-	return bpf_redirect(v->ifb_ifindex, 0);
-}
-
-/*
- * The bytes a packet takes on the wire. A GSO packet carries its headers
- * once for gso_segs segments; each segment will carry them again. With full
- * segments the headers are len - segs * gso_size (a short last segment makes
- * that an underestimate, never an overestimate).
- */
-static __always_inline __u64 sl_wire_len(struct __sk_buff *skb)
-{
-	__u64 len = skb->len;
-	__s64 hdr;
-
-	if (skb->gso_segs > 1 && skb->gso_size) {
-		hdr = (__s64)skb->len - (__s64)skb->gso_segs * skb->gso_size;
-		if (hdr > 0 && hdr < 256)
-			len += (__u64)(skb->gso_segs - 1) * hdr;
-	}
-	return len;
-}
-
-/*
- * TC ingress after sluice's XDP program on the same device, with the same
- * match: the packet was counted and policed there; only its class and
- * whether to shape it are taken over. 0 when XDP left no verdict.
- */
-static __always_inline int sl_xdp_verdict(struct __sk_buff *skb, int match_dst, int *action,
-					   __u32 *class_id)
-{
-	struct sl_xdp_meta *m = (void *)(long)skb->data_meta;
-
-	if ((void *)(m + 1) > (void *)(long)skb->data)
-		return 0;
-	if (m->magic != SL_XDP_META_MAGIC || m->ifindex != skb->ifindex ||
-	    !(m->flags & SL_META_MATCH_DST) != !match_dst)
-		return 0;
-	*action = m->flags & SL_META_SHAPE ? SL_SHAPE : SL_PASS;
-	*class_id = m->class_id;
-	return 1;
-}
-
-static __always_inline int sl_tc(struct __sk_buff *skb, int dir, int match_dst)
-{
-	__u32 linear, class_id = 0;
-	int action;
-
-	if (dir != SL_DIR_IN || !sl_xdp_verdict(skb, match_dst, &action, &class_id)) {
-		linear = skb->data_end - skb->data;
-		if (linear < SL_HDR_MAX && skb->len > linear)
-			bpf_skb_pull_data(skb, skb->len < SL_HDR_MAX ? skb->len : SL_HDR_MAX);
-		action = sl_process((void *)(long)skb->data, (void *)(long)skb->data_end,
-				    sl_wire_len(skb), dir, match_dst, &class_id);
-	}
-	if (action == SL_DROP)
-		return TC_ACT_SHOT;
-	if (action == SL_SHAPE) {
-		skb->priority = SL_HTB_MAJOR << 16 | class_id;
-		if (dir == SL_DIR_IN)
-			return sl_tc_shape_in(skb);
-	}
-	return TC_ACT_OK;
-}
 
 SEC("xdp.frags")
 int sl_xdp_src(struct xdp_md *ctx)
@@ -132,29 +52,10 @@ int sl_tce_dst(struct __sk_buff *skb)
 
 /*
  * Lookup probe, run by `sluice lookup` with BPF_PROG_TEST_RUN on a frame
- * addressed to the address in question: the same parse and classify code as
- * the hooks, with the answer written over the start of the frame.
+ * addressed to the address in question (see sl_probe_xdp()).
  */
 SEC("xdp")
 int sl_probe(struct xdp_md *ctx)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	struct sl_probe_result *r;
-	struct sl_addr a = {};
-	__u32 plen = 0;
-	int class_id;
-
-	if (sl_parse(data, data_end, 1, &a))
-		return XDP_ABORTED;
-	class_id = sl_classify(&a, &plen);
-
-	r = data;
-	if ((void *)(r + 1) > data_end)
-		return XDP_ABORTED;
-	r->magic = SL_PROBE_MAGIC;
-	r->matched = class_id >= 0;
-	r->class_id = class_id >= 0 ? class_id : SL_CLASS_DEFAULT;
-	r->prefixlen = plen;
-	return XDP_PASS;
+	return sl_probe_xdp(ctx);
 }

@@ -206,22 +206,6 @@ static inline __u32 sl_hash128(const __u32 w[4], __u32 bits)
 	return sl_hash32(x ^ (x >> 15), bits);
 }
 
-/* Reference tables (kernel LPM tries), used by the tests and benchmarks. */
-struct sl_v4_key {
-	__u32 prefixlen;
-	__u8 addr[4];
-};
-
-struct sl_v6_key {
-	__u32 prefixlen;
-	__u8 addr[16];
-};
-
-struct sl_lpm_val {
-	__u32 class_id;
-	__u32 prefixlen;
-};
-
 /*
  * The layout of the tables and records that the pinned programs read. Bump
  * it with any change to them: a CLI does not write into a state pinned by

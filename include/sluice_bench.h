@@ -3,6 +3,8 @@
 #ifndef SLUICE_BENCH_H
 #define SLUICE_BENCH_H
 
+#include <linux/types.h>
+
 enum bm_mode {
 	BM_EMPTY = 0, /* the loop alone */
 	BM_ARRAY,     /* one array lookup */
@@ -15,5 +17,21 @@ enum bm_mode {
 };
 
 #define BM_MAX_ADDRS (1u << 22)
+
+/* Reference tables (kernel LPM tries), used by the tests and benchmarks. */
+struct sl_v4_key {
+	__u32 prefixlen;
+	__u8 addr[4];
+};
+
+struct sl_v6_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+struct sl_lpm_val {
+	__u32 class_id;
+	__u32 prefixlen;
+};
 
 #endif

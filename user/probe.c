@@ -6,40 +6,19 @@
  */
 #include <errno.h>
 #include <string.h>
-#include <linux/if_ether.h>
-#include <linux/ip.h>
-#include <linux/ipv6.h>
-#include <arpa/inet.h>
 #include <bpf/bpf.h>
 
+#include "frame.h"
 #include "probe.h"
-
-_Static_assert(SL_PROBE_FRAME_MAX == sizeof(struct ethhdr) + sizeof(struct ipv6hdr),
-	       "the longest probe frame");
 
 size_t sl_probe_frame(__u8 *frame, const struct sl_pfx *a)
 {
-	struct ethhdr *eth = (struct ethhdr *)frame;
-	struct ipv6hdr *ip6;
+	struct sl_frame f = { .family = a->family };
+	int len;
 
-	memset(frame, 0, SL_PROBE_FRAME_MAX);
-	if (a->family == 4) {
-		struct iphdr *ip = (struct iphdr *)(eth + 1);
-
-		eth->h_proto = htons(ETH_P_IP);
-		ip->version = 4;
-		ip->ihl = 5;
-		ip->ttl = 64;
-		ip->tot_len = htons(sizeof(*ip));
-		memcpy(&ip->daddr, a->addr, 4);
-		return sizeof(*eth) + sizeof(*ip);
-	}
-	ip6 = (struct ipv6hdr *)(eth + 1);
-	eth->h_proto = htons(ETH_P_IPV6);
-	ip6->version = 6;
-	ip6->hop_limit = 64;
-	memcpy(&ip6->daddr, a->addr, 16);
-	return sizeof(*eth) + sizeof(*ip6);
+	memcpy(f.dst, a->addr, sizeof(f.dst));
+	len = sl_frame_build(&f, frame, SL_PROBE_FRAME_MAX);
+	return len < 0 ? 0 : len;
 }
 
 int sl_probe_run(struct sl_ctx *ctx, const struct sl_pfx *a, struct sl_lookup_result *res)

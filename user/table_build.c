@@ -377,38 +377,3 @@ int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out)
 	out->bytes = (__u64)nelem * sizeof(*t);
 	return 0;
 }
-
-int sl_trie_fill(int fd, int family, const struct sl_pfx *p, size_t n)
-{
-	size_t ksz = family == 4 ? sizeof(struct sl_v4_key) : sizeof(struct sl_v6_key);
-	size_t alen = family == 4 ? 4 : 16, i, done;
-	struct sl_lpm_val *vals = calloc(n + 1, sizeof(*vals));
-	char *keys = calloc(n + 1, ksz);
-	int err = 0;
-
-	if (!keys || !vals) {
-		err = -ENOMEM;
-		goto cleanup;
-	}
-	for (i = 0; i < n; i++) {
-		struct sl_v6_key *k = (struct sl_v6_key *)(keys + i * ksz);
-
-		k->prefixlen = p[i].plen;
-		memcpy(k->addr, p[i].addr, alen);
-		vals[i].class_id = p[i].class_id;
-		vals[i].prefixlen = p[i].plen;
-	}
-	for (done = 0; done < n;) {
-		__u32 count = n - done > 65536 ? 65536 : n - done;
-
-		if (bpf_map_update_batch(fd, keys + done * ksz, vals + done, &count, NULL)) {
-			err = -errno;
-			goto cleanup;
-		}
-		done += count;
-	}
-cleanup:
-	free(keys);
-	free(vals);
-	return err;
-}

@@ -21,7 +21,4 @@ int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out);
 /* A table map of nelem elements (mmapped into *mem when not NULL). */
 int sl_table_map_create(__u32 value_size, __u32 nelem, void **mem);
 
-/* Fill a kernel LPM trie (the reference) with one family's prefixes. */
-int sl_trie_fill(int fd, int family, const struct sl_pfx *p, size_t n);
-
 #endif

@@ -31,6 +31,7 @@
 #include <bpf/bpf.h>
 #include <cmocka.h>
 
+#include "frame.h"
 #include "probe.h"
 #include "parse.h"
 #include "prefix.h"
@@ -87,73 +88,51 @@ struct frame {
 	__u32 len;
 };
 
-static void put_be16(__u8 *p, __u16 v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
 static const __u16 tags_q[] = { ETH_P_8021Q };
 static const __u16 tags_qinq[] = { ETH_P_8021AD, ETH_P_8021Q };
 static const __u16 tags_qq[] = { ETH_P_8021Q, ETH_P_8021Q };
 static const __u16 tags_3[] = { ETH_P_8021AD, ETH_P_8021Q, ETH_P_8021Q };
 
-/* Ethernet header and VLAN tags; returns the offset of the next header. */
-static size_t put_eth(struct frame *f, const __u16 *tpid, int ntags, __u16 proto)
+/* Ethernet addresses and VLAN tags (VLAN 100, 101, ...) of every test frame. */
+static void frame_l2(struct sl_frame *s, const __u16 *tpid, int ntags)
 {
 	static const __u8 dmac[ETH_ALEN] = { 0x02, 0x00, 0x5e, 0x00, 0x00, 0x01 };
 	static const __u8 smac[ETH_ALEN] = { 0x02, 0x00, 0x5e, 0x00, 0x00, 0x02 };
-	__u8 *p = f->b;
-	size_t off = ETH_HLEN;
 	int i;
 
-	memcpy(p, dmac, ETH_ALEN);
-	memcpy(p + ETH_ALEN, smac, ETH_ALEN);
-	put_be16(p + 2 * ETH_ALEN, ntags ? tpid[0] : proto);
-	for (i = 0; i < ntags; i++, off += 4) {
-		put_be16(p + off, 100 + i); /* TCI: VLAN 100, 101, ... */
-		put_be16(p + off + 2, i + 1 < ntags ? tpid[i + 1] : proto);
+	memcpy(s->dmac, dmac, ETH_ALEN);
+	memcpy(s->smac, smac, ETH_ALEN);
+	assert_true(ntags <= SL_FRAME_MAX_TAGS);
+	s->ntags = ntags;
+	for (i = 0; i < ntags; i++) {
+		s->tags[i].tpid = tpid[i];
+		s->tags[i].tci = 100 + i;
 	}
-	return off;
 }
 
-static __u16 ip_csum(const void *hdr, size_t len)
+/* Build s into f as a frame of len bytes (headers, then zeros). */
+static void frame_put(struct frame *f, struct sl_frame *s, size_t len)
 {
-	const __u8 *p = hdr;
-	__u32 sum = 0;
-	size_t i;
+	int hdr = sl_frame_hdr_len(s), n;
 
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (p[i] << 8) | p[i + 1];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons(~sum & 0xffff);
+	assert_true(hdr > 0 && (size_t)hdr <= len && len <= FRAME_MAX);
+	s->payload = len - hdr;
+	memset(f, 0, sizeof(*f));
+	n = sl_frame_build(s, f->b, sizeof(f->b));
+	assert_int_equal(n, len);
+	f->len = n;
 }
 
 /* A UDP/IPv4 frame of len bytes with ihl * 4 bytes of header (NOP options). */
 static void mk_v4_opt(struct frame *f, const char *src, const char *dst, const __u16 *tpid,
 		      int ntags, int ihl, size_t len)
 {
-	struct iphdr ip = {};
-	__u8 *l3;
-	size_t off;
+	struct sl_frame s = { .proto = IPPROTO_UDP, .ihl = ihl };
 
-	memset(f, 0, sizeof(*f));
-	off = put_eth(f, tpid, ntags, ETH_P_IP);
-	assert_true(off + ihl * 4 <= len && len <= FRAME_MAX);
-	ip.version = 4;
-	ip.ihl = ihl;
-	ip.tot_len = htons(len - off);
-	ip.ttl = 64;
-	ip.protocol = IPPROTO_UDP;
-	assert_int_equal(inet_pton(AF_INET, src, &ip.saddr), 1);
-	assert_int_equal(inet_pton(AF_INET, dst, &ip.daddr), 1);
-	l3 = f->b + off;
-	memcpy(l3, &ip, sizeof(ip));
-	memset(l3 + sizeof(ip), 1 /* IPOPT_NOOP */, ihl * 4 - sizeof(ip));
-	ip.check = ip_csum(l3, ihl * 4);
-	memcpy(l3 + offsetof(struct iphdr, check), &ip.check, sizeof(ip.check));
-	f->len = len;
+	frame_l2(&s, tpid, ntags);
+	assert_int_equal(sl_frame_addrs(&s, src, dst), 0);
+	assert_int_equal(s.family, 4);
+	frame_put(f, &s, len);
 }
 
 static void mk_v4(struct frame *f, const char *src, const char *dst, size_t len)
@@ -164,20 +143,12 @@ static void mk_v4(struct frame *f, const char *src, const char *dst, size_t len)
 static void mk_v6_tag(struct frame *f, const char *src, const char *dst, const __u16 *tpid,
 		      int ntags, size_t len)
 {
-	struct ipv6hdr ip6 = {};
-	size_t off;
+	struct sl_frame s = { .proto = IPPROTO_UDP };
 
-	memset(f, 0, sizeof(*f));
-	off = put_eth(f, tpid, ntags, ETH_P_IPV6);
-	assert_true(off + sizeof(ip6) <= len && len <= FRAME_MAX);
-	ip6.version = 6;
-	ip6.payload_len = htons(len - off - sizeof(ip6));
-	ip6.nexthdr = IPPROTO_UDP;
-	ip6.hop_limit = 64;
-	assert_int_equal(inet_pton(AF_INET6, src, &ip6.saddr), 1);
-	assert_int_equal(inet_pton(AF_INET6, dst, &ip6.daddr), 1);
-	memcpy(f->b + off, &ip6, sizeof(ip6));
-	f->len = len;
+	frame_l2(&s, tpid, ntags);
+	assert_int_equal(sl_frame_addrs(&s, src, dst), 0);
+	assert_int_equal(s.family, 6);
+	frame_put(f, &s, len);
 }
 
 static void mk_v6(struct frame *f, const char *src, const char *dst, size_t len)
@@ -208,12 +179,21 @@ static void mk_arp(struct frame *f, size_t len)
 		2,    1,    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* target MAC */
 		192,  0,    2,	  2,
 	};
-	size_t off;
+	struct sl_frame s = { .ethertype = ETH_P_ARP, .data = arp, .data_len = sizeof(arp) };
 
-	memset(f, 0, sizeof(*f));
-	off = put_eth(f, NULL, 0, ETH_P_ARP);
-	memcpy(f->b + off, arp, sizeof(arp));
-	f->len = len;
+	frame_l2(&s, NULL, 0);
+	frame_put(f, &s, len);
+}
+
+/* A UDP/IPv4 frame of len bytes behind EtherType type. */
+static void mk_v4_type(struct frame *f, __u16 type, const char *src, const char *dst,
+		       size_t len)
+{
+	struct sl_frame s = { .ethertype = type, .proto = IPPROTO_UDP };
+
+	frame_l2(&s, NULL, 0);
+	assert_int_equal(sl_frame_addrs(&s, src, dst), 0);
+	frame_put(f, &s, len);
 }
 
 /* ---- running programs and checking counters -------------------------- */
@@ -646,8 +626,7 @@ static void test_not_classified(void **state)
 		xmit(h, m, &f, -1, SL_PASS);
 		mk_arp(&f, 60);
 		xmit(h, m, &f, -1, SL_PASS);
-		mk_v4(&f, "192.0.2.1", "192.0.2.2", 60);
-		put_be16(f.b + 2 * ETH_ALEN, 0x88b5);
+		mk_v4_type(&f, 0x88b5, "192.0.2.1", "192.0.2.2", 60);
 		xmit(h, m, &f, -1, SL_PASS);
 	}
 }
@@ -1192,21 +1171,26 @@ struct mc_thread {
 static void *mc_run(void *arg)
 {
 	struct mc_thread *t = arg;
+	struct sl_frame spec = { .proto = IPPROTO_UDP, .payload = 100 - 14 - 20 };
 	struct frame f;
 	cpu_set_t set;
+	int n;
 
 	CPU_ZERO(&set);
 	CPU_SET(t->cpu, &set);
 	t->err = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 	if (t->err)
 		return NULL;
+	/* No mk_v4(): cmocka asserts belong to the main thread. */
 	memset(&f, 0, sizeof(f));
-	/* Built by hand: cmocka asserts belong to the main thread. */
-	put_eth(&f, NULL, 0, ETH_P_IP);
-	f.b[ETH_HLEN] = 0x45;
-	memcpy(f.b + ETH_HLEN + 12, (__u8[]){ 203, 0, 113, 9 }, 4);
-	memcpy(f.b + ETH_HLEN + 16, (__u8[]){ 10, 0, 0, 1 }, 4);
-	f.len = 100;
+	n = sl_frame_addrs(&spec, "203.0.113.9", "10.0.0.1");
+	if (!n)
+		n = sl_frame_build(&spec, f.b, sizeof(f.b));
+	if (n < 0) {
+		t->err = -n;
+		return NULL;
+	}
+	f.len = n;
 	while (now_ns() < t->deadline) {
 		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = f.b, .data_size_in = f.len,
 			    .repeat = MC_REPEAT);

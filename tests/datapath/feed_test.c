@@ -24,14 +24,13 @@
 #include <unistd.h>
 #include <sys/mount.h>
 #include <arpa/inet.h>
-#include <linux/if_ether.h>
-#include <linux/ip.h>
 #include <bpf/bpf.h>
 #include <cmocka.h>
 #include <zlib.h>
 
 #include "feed.h"
 #include "diag.h"
+#include "frame.h"
 #include "parse.h"
 #include "probe.h"
 #include "prefix.h"
@@ -380,14 +379,13 @@ static int xdp_verdict(struct env *e, __u32 addr)
 	/* Two bytes in, so that the IP header is 4-byte aligned. */
 	__u8 buf[66] __attribute__((aligned(4))) = {};
 	__u8 *frame = buf + 2;
-	struct ethhdr *eth = (struct ethhdr *)frame;
-	struct iphdr *ip = (struct iphdr *)(eth + 1);
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = 64, .repeat = 1);
+	struct sl_frame f = { .family = 4, .payload = 64 - 14 - 20 };
+	__u32 be = htonl(addr);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .repeat = 1);
 
-	eth->h_proto = htons(ETH_P_IP);
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->daddr = htonl(addr);
+	memcpy(f.dst, &be, 4);
+	opts.data_size_in = sl_frame_build(&f, frame, 64);
+	assert_int_equal(opts.data_size_in, 64);
 	assert_int_equal(bpf_prog_test_run_opts(e->ctx.prog_fd[SL_PROG_XDP_DST], &opts), 0);
 	return opts.retval;
 }

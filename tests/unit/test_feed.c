@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Reading feed files (user/feed.c): plain, CRLF, gzip, truncated gzip,
- * standard input, and the FILE:LINE: reason messages on stderr.
+ * standard input, and the FILE:LINE: reason messages on stderr. Most
+ * cases are rows of feed_cases[], run by one harness.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -205,20 +206,177 @@ static const char plain[] = "192.0.2.0/24\n"
 			    "203.0.113.0-203.0.113.5\n";
 static const char *const plain_want[] = {
 	"192.0.2.0/24",	   "10.0.0.0/8",      "2001:db8::/32",	  "198.51.100.7/32",
-	"2001:db8::1/128", "203.0.113.0/30", "203.0.113.4/31",
+	"2001:db8::1/128", "203.0.113.0/30", "203.0.113.4/31", NULL,
+};
+#define N_PLAIN (sizeof(plain_want) / sizeof(plain_want[0]) - 1)
+
+/*
+ * One feed read per row: the bytes (plain or gzip) go into a temporary
+ * file, which is read with sl_feed_read() or, with opts set, with
+ * sl_feed_read_opts() and o; then the return code, everything written to
+ * stderr, the prefixes read and the statistics are checked.
+ */
+#define ANY -1 /* a statistic the row does not check */
+
+struct feed_case {
+	const char *name;
+	const char *data;
+	size_t len; /* 0: strlen(data) */
+	bool gz;
+	bool opts;
+	struct sl_feed_opts o;
+	int rc;
+	/* stderr, a format with up to three %s for the file's path; NULL: "" */
+	const char *msg;
+	/* the prefixes read, in order, NULL-terminated; NULL: not checked */
+	const char *const *want;
+	bool stats; /* check these (ANY: not that one) */
+	int lines, entries, invalid, masked, format;
 };
 
-static void test_plain(void **state)
-{
-	struct sl_pfx_vec vec = { 0 };
-	const char *path = tmp_file(plain, strlen(plain));
-	char *err;
+#define WANT(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define NONE ((const char *const[]){ NULL })
+#define STATS(l, e, i, m, f) \
+	.stats = true, .lines = (l), .entries = (e), .invalid = (i), .masked = (m), .format = (f)
+#define AUTO .opts = true, .o = { .format = SL_FMT_AUTO }
+#define NOT_IP "not an IPv4 or IPv6 address or prefix"
+/* An invalid line between good ones: line 3 of the feed. */
+#define BAD_LINE3(line) "192.0.2.0/24\n# comment\n" line "\n10.0.0.0/8\n"
+#define MSG3(reason) "sluice: %s:3: " reason "\n"
 
-	(void)state;
-	assert_int_equal(read_feed(path, &vec, &err), 0);
-	CHECK_VEC(&vec, plain_want);
-	assert_string_equal(err, "");
+static const char nul_data[] = "192.0.2.0/24\n198.51.100.1\0junk\n10.0.0.0/8\n";
+static const char nul_line[] = "192.0.2.0/24\n\0\n10.0.0.0/8\n";
+static const char invalid_lines[] = "bad1\n192.0.2.0/24\nbad3\nbad4\n10.0.0.0/8\nbad6\n";
+static const char ipset[] = "create bl hash:net family inet\n"
+			    "add bl 192.0.2.0/24\n"
+			    "add bl 10.0.0.1 timeout 0\n"
+			    "add bl 198.51.100.0-198.51.100.1\n";
+#define IPSET_WANT WANT("192.0.2.0/24", "10.0.0.1/32", "198.51.100.0/31")
+
+static const struct feed_case feed_cases[] = {
+	{ "plain", plain, .want = plain_want },
+	{ "gzip", plain, .gz = true, .want = plain_want },
+	{ "no final newline", "192.0.2.0/24\n10.0.0.0/8",
+	  .want = WANT("192.0.2.0/24", "10.0.0.0/8") },
+	{ "crlf",
+	  "192.0.2.0/24\r\n"
+	  "# comment\r\n"
+	  "\r\n"
+	  "2001:db8::/32 ; trailing\r\n"
+	  "10.0.0.1\r\n"
+	  "10.0.0.2\r",
+	  .want = WANT("192.0.2.0/24", "2001:db8::/32", "10.0.0.1/32", "10.0.0.2/32") },
+	/* The CR of a CRLF line end is not part of the line: an error names line 2 only. */
+	{ "crlf error line", "192.0.2.0/24\r\nbogus\r\n10.0.0.0/8\r\n", .rc = -EINVAL,
+	  .msg = "sluice: %s:2: " NOT_IP "\n" },
+	{ "comments",
+	  "# a FireHOL-style header\n"
+	  "; a Spamhaus-style header\n"
+	  "\n"
+	  "   \n"
+	  "\t\n"
+	  "   # indented comment\n"
+	  "192.0.2.0/24 # trailing comment\n"
+	  "\t10.0.0.0/8\t; SBL123\n"
+	  "#198.51.100.0/24\n"
+	  "  2001:db8::/48  \n",
+	  .want = WANT("192.0.2.0/24", "10.0.0.0/8", "2001:db8::/48") },
+	{ "empty", "", .want = NONE },
+	{ "only comments", "# nothing\n\n; here\n", .want = NONE },
+	{ "empty gzip", "", .gz = true, .want = NONE },
+	{ "invalid: not an address", BAD_LINE3("hello"), .rc = -EINVAL, .msg = MSG3(NOT_IP) },
+	{ "invalid: /33", BAD_LINE3("192.0.2.0/33"), .rc = -EINVAL,
+	  .msg = MSG3("prefix length above 32") },
+	{ "invalid: /129", BAD_LINE3("2001:db8::/129 # c"), .rc = -EINVAL,
+	  .msg = MSG3("prefix length above 128") },
+	{ "invalid: length", BAD_LINE3("192.0.2.0/x"), .rc = -EINVAL,
+	  .msg = MSG3("bad prefix length") },
+	{ "invalid: two fields", BAD_LINE3("192.0.2.1 192.0.2.2"), .rc = -EINVAL,
+	  .msg = MSG3("more than one field (expected one address, prefix or range)") },
+	{ "invalid: two fields, tab", BAD_LINE3("192.0.2.1\t192.0.2.2 # c"), .rc = -EINVAL,
+	  .msg = MSG3("more than one field (expected one address, prefix or range)") },
+	{ "invalid: range", BAD_LINE3("192.0.2.9-192.0.2.1"), .rc = -EINVAL,
+	  .msg = MSG3("range ends before it starts") },
+	/* Several invalid lines: each is counted, the first ones are reported. */
+	{ "invalid lines reported", invalid_lines, .opts = true,
+	  .o = { .format = SL_FMT_AUTO, .max_report = 2 },
+	  .msg = "sluice: %s:1: " NOT_IP "\n"
+		 "sluice: %s:3: " NOT_IP "\n"
+		 "sluice: %s: 2 more invalid lines not shown\n",
+	  .want = WANT("192.0.2.0/24", "10.0.0.0/8"), STATS(6, 2, 4, ANY, SL_FMT_PLAIN) },
+	/* strict: the first invalid line fails the read, and reading stops */
+	{ "invalid lines, strict", invalid_lines, .opts = true,
+	  .o = { .format = SL_FMT_AUTO, .max_report = 2, .strict = true }, .rc = -EINVAL,
+	  .msg = "sluice: %s:1: " NOT_IP "\n", STATS(1, ANY, 1, ANY, ANY) },
+	/* host bits: masked, with a warning; refused with --strict */
+	{ "host bits", "192.0.2.0/24\n192.0.2.1/24\n", AUTO,
+	  .msg = "sluice: warning: %s:2: host bits set, masked\n",
+	  .want = WANT("192.0.2.0/24", "192.0.2.0/24"), STATS(ANY, 2, 0, 1, ANY) },
+	{ "host bits, strict", "192.0.2.0/24\n192.0.2.1/24\n", .opts = true,
+	  .o = { .format = SL_FMT_AUTO, .strict = true }, .rc = -EINVAL,
+	  .msg = "sluice: %s:2: host bits set (--strict)\n" },
+	{ "NUL byte", nul_data, sizeof(nul_data) - 1, .rc = -EINVAL,
+	  .msg = "sluice: %s:2: NUL byte in line\n" },
+	/* the rest of the line is skipped, and reading goes on */
+	{ "NUL byte, not fatal", nul_data, sizeof(nul_data) - 1, AUTO,
+	  .msg = "sluice: %s:2: NUL byte in line\n", .want = WANT("192.0.2.0/24", "10.0.0.0/8"),
+	  STATS(3, ANY, 1, ANY, ANY) },
+	/* a line of one NUL byte is not a blank line */
+	{ "NUL line", nul_line, sizeof(nul_line) - 1, .rc = -EINVAL,
+	  .msg = "sluice: %s:2: NUL byte in line\n" },
+	{ "ipset", ipset, AUTO, .want = IPSET_WANT, STATS(ANY, 3, ANY, ANY, SL_FMT_IPSET) },
+	/* CRLF, and a blank line first: the format comes from the first data line */
+	{ "ipset, crlf",
+	  "\r\n"
+	  "create bl hash:net family inet\r\n"
+	  "add bl 192.0.2.0/24\r\n"
+	  "add bl 10.0.0.1 timeout 0\r\n"
+	  "add bl 198.51.100.0-198.51.100.1\r\n",
+	  AUTO, .want = IPSET_WANT, STATS(ANY, ANY, ANY, ANY, SL_FMT_IPSET) },
+	{ "registry csv",
+	  "Updated: 2026-11-01 10:00:00 +0000\n"
+	  "192.0.2.1 | 192.0.2.2;Example;http://x;2020\n"
+	  "2001:db8:1::/48;\xe9t\xe9;;\n",
+	  AUTO, .want = WANT("192.0.2.1/32", "192.0.2.2/32", "2001:db8:1::/48"),
+	  STATS(ANY, 2, ANY, ANY, SL_FMT_CSV) },
+};
+
+static void check_stat(const char *what, int want, __u64 got)
+{
+	if (want != ANY && got != (__u64)want)
+		fail_msg("%s: %llu, expected %d", what, (unsigned long long)got, want);
+}
+
+static void test_feed_case(void **state)
+{
+	const struct feed_case *c = *state;
+	size_t len = c->len ? c->len : strlen(c->data), n = 0;
+	const char *path = c->gz ? tmp_gz(c->data, len) : tmp_file(c->data, len);
+	struct sl_feed_stats st = { 0 };
+	struct sl_pfx_vec vec = { 0 };
+	char want[1024], *err;
+	int rc;
+
+	if (c->opts)
+		rc = read_feed_opts(path, &c->o, &vec, &st, &err);
+	else
+		rc = read_feed(path, &vec, &err);
+	assert_int_equal(rc, c->rc);
+	snprintf(want, sizeof(want), c->msg ? c->msg : "", path, path, path);
+	assert_string_equal(err, want);
 	free(err);
+	if (c->want) {
+		while (c->want[n])
+			n++;
+		check_vec(&vec, c->want, n);
+	}
+	if (c->stats) {
+		check_stat("lines", c->lines, st.lines);
+		check_stat("entries", c->entries, st.entries);
+		check_stat("invalid", c->invalid, st.invalid);
+		check_stat("masked", c->masked, st.masked);
+		check_stat("format", c->format, st.format);
+	}
 	sl_pfx_vec_free(&vec);
 }
 
@@ -238,210 +396,6 @@ static void test_appends(void **state)
 	assert_int_equal(read_feed(path, &vec, &err), 0);
 	free(err);
 	CHECK_VEC(&vec, want);
-	sl_pfx_vec_free(&vec);
-}
-
-static void test_no_final_newline(void **state)
-{
-	static const char *const want[] = { "192.0.2.0/24", "10.0.0.0/8" };
-	static const char data[] = "192.0.2.0/24\n10.0.0.0/8";
-	struct sl_pfx_vec vec = { 0 };
-	const char *path = tmp_file(data, strlen(data));
-	char *err;
-
-	(void)state;
-	assert_int_equal(read_feed(path, &vec, &err), 0);
-	CHECK_VEC(&vec, want);
-	assert_string_equal(err, "");
-	free(err);
-	sl_pfx_vec_free(&vec);
-}
-
-static void test_crlf(void **state)
-{
-	static const char *const want[] = { "192.0.2.0/24", "2001:db8::/32", "10.0.0.1/32",
-					    "10.0.0.2/32" };
-	static const char data[] = "192.0.2.0/24\r\n"
-				   "# comment\r\n"
-				   "\r\n"
-				   "2001:db8::/32 ; trailing\r\n"
-				   "10.0.0.1\r\n"
-				   "10.0.0.2\r";
-	struct sl_pfx_vec vec = { 0 };
-	const char *path = tmp_file(data, strlen(data));
-	char *err;
-
-	(void)state;
-	assert_int_equal(read_feed(path, &vec, &err), 0);
-	CHECK_VEC(&vec, want);
-	assert_string_equal(err, "");
-	free(err);
-	sl_pfx_vec_free(&vec);
-}
-
-/* The CR of a CRLF line end is not part of the line: an error names line 2 only. */
-static void test_crlf_error_line(void **state)
-{
-	static const char data[] = "192.0.2.0/24\r\nbogus\r\n10.0.0.0/8\r\n";
-	struct sl_pfx_vec vec = { 0 };
-	const char *path = tmp_file(data, strlen(data));
-	char *err;
-
-	(void)state;
-	assert_int_equal(read_feed(path, &vec, &err), -EINVAL);
-	check_msg(err, path, ":2: not an IPv4 or IPv6 address or prefix");
-	free(err);
-	sl_pfx_vec_free(&vec);
-}
-
-static void test_comments(void **state)
-{
-	static const char *const want[] = { "192.0.2.0/24", "10.0.0.0/8", "2001:db8::/48" };
-	static const char data[] = "# a FireHOL-style header\n"
-				   "; a Spamhaus-style header\n"
-				   "\n"
-				   "   \n"
-				   "\t\n"
-				   "   # indented comment\n"
-				   "192.0.2.0/24 # trailing comment\n"
-				   "\t10.0.0.0/8\t; SBL123\n"
-				   "#198.51.100.0/24\n"
-				   "  2001:db8::/48  \n";
-	struct sl_pfx_vec vec = { 0 };
-	const char *path = tmp_file(data, strlen(data));
-	char *err;
-
-	(void)state;
-	assert_int_equal(read_feed(path, &vec, &err), 0);
-	CHECK_VEC(&vec, want);
-	assert_string_equal(err, "");
-	free(err);
-	sl_pfx_vec_free(&vec);
-}
-
-static void test_empty(void **state)
-{
-	static const char only_comments[] = "# nothing\n\n; here\n";
-	struct sl_pfx_vec vec = { 0 };
-	const char *path = tmp_file("", 0);
-	char *err;
-
-	(void)state;
-	assert_int_equal(read_feed(path, &vec, &err), 0);
-	assert_int_equal(vec.n, 0);
-	assert_string_equal(err, "");
-	free(err);
-
-	path = tmp_file(only_comments, strlen(only_comments));
-	assert_int_equal(read_feed(path, &vec, &err), 0);
-	assert_int_equal(vec.n, 0);
-	assert_string_equal(err, "");
-	free(err);
-
-	path = tmp_gz("", 0);
-	assert_int_equal(read_feed(path, &vec, &err), 0);
-	assert_int_equal(vec.n, 0);
-	assert_string_equal(err, "");
-	free(err);
-	sl_pfx_vec_free(&vec);
-}
-
-static void test_invalid_line(void **state)
-{
-	static const char *const cases[][2] = {
-		{ "hello", ":3: not an IPv4 or IPv6 address or prefix" },
-		{ "192.0.2.0/33", ":3: prefix length above 32" },
-		{ "2001:db8::/129 # c", ":3: prefix length above 128" },
-		{ "192.0.2.0/x", ":3: bad prefix length" },
-		{ "192.0.2.1 192.0.2.2",
-		  ":3: more than one field (expected one address, prefix or range)" },
-		{ "192.0.2.1\t192.0.2.2 # c",
-		  ":3: more than one field (expected one address, prefix or range)" },
-		{ "192.0.2.9-192.0.2.1", ":3: range ends before it starts" },
-	};
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct sl_pfx_vec vec = { 0 };
-		char data[256], *err;
-		const char *path;
-
-		snprintf(data, sizeof(data), "192.0.2.0/24\n# comment\n%s\n10.0.0.0/8\n",
-			 cases[i][0]);
-		path = tmp_file(data, strlen(data));
-		assert_int_equal(read_feed(path, &vec, &err), -EINVAL);
-		check_msg(err, path, cases[i][1]);
-		free(err);
-		sl_pfx_vec_free(&vec);
-		teardown(NULL);
-	}
-}
-
-/* Several invalid lines: each is counted, the first ones are reported. */
-static void test_invalid_lines_reported(void **state)
-{
-	static const char data[] = "bad1\n192.0.2.0/24\nbad3\nbad4\n10.0.0.0/8\nbad6\n";
-	struct sl_feed_opts o = { .format = SL_FMT_AUTO, .max_report = 2 };
-	struct sl_feed_stats st = { 0 };
-	struct sl_pfx_vec vec = { 0 };
-	const char *path = tmp_file(data, strlen(data));
-	char want[1024], *err;
-
-	(void)state;
-	assert_int_equal(read_feed_opts(path, &o, &vec, &st, &err), 0);
-	snprintf(want, sizeof(want),
-		 "sluice: %s:1: not an IPv4 or IPv6 address or prefix\n"
-		 "sluice: %s:3: not an IPv4 or IPv6 address or prefix\n"
-		 "sluice: %s: 2 more invalid lines not shown\n",
-		 path, path, path);
-	assert_string_equal(err, want);
-	free(err);
-	assert_int_equal(st.lines, 6);
-	assert_int_equal(st.entries, 2);
-	assert_int_equal(st.invalid, 4);
-	assert_int_equal(st.format, SL_FMT_PLAIN);
-	assert_int_equal(vec.n, 2);
-
-	/* strict: the first invalid line fails the read, and reading stops */
-	memset(&st, 0, sizeof(st));
-	o.strict = true;
-	assert_int_equal(read_feed_opts(path, &o, &vec, &st, &err), -EINVAL);
-	check_msg(err, path, ":1: not an IPv4 or IPv6 address or prefix");
-	free(err);
-	assert_int_equal(st.lines, 1);
-	assert_int_equal(st.invalid, 1);
-	sl_pfx_vec_free(&vec);
-}
-
-static void test_host_bits(void **state)
-{
-	static const char *const want[] = { "192.0.2.0/24", "192.0.2.0/24" };
-	static const char data[] = "192.0.2.0/24\n192.0.2.1/24\n";
-	struct sl_feed_opts o = { .format = SL_FMT_AUTO };
-	struct sl_feed_stats st = { 0 };
-	struct sl_pfx_vec vec = { 0 };
-	const char *path = tmp_file(data, strlen(data));
-	char want_msg[512], *err;
-
-	(void)state;
-	/* masked, with a warning */
-	assert_int_equal(read_feed_opts(path, &o, &vec, &st, &err), 0);
-	snprintf(want_msg, sizeof(want_msg), "sluice: warning: %s:2: host bits set, masked\n",
-		 path);
-	assert_string_equal(err, want_msg);
-	free(err);
-	CHECK_VEC(&vec, want);
-	assert_int_equal(st.masked, 1);
-	assert_int_equal(st.entries, 2);
-	assert_int_equal(st.invalid, 0);
-
-	/* refused with --strict */
-	memset(&st, 0, sizeof(st));
-	o.strict = true;
-	assert_int_equal(read_feed_opts(path, &o, &vec, &st, &err), -EINVAL);
-	check_msg(err, path, ":2: host bits set (--strict)");
-	free(err);
 	sl_pfx_vec_free(&vec);
 }
 
@@ -896,20 +850,6 @@ static void check_same(const struct sl_pfx_vec *a, const struct sl_pfx_vec *b)
 		assert_int_equal(sl_pfx_cmp(&a->v[i], &b->v[i]), 0);
 }
 
-static void test_gzip(void **state)
-{
-	struct sl_pfx_vec vec = { 0 };
-	const char *path = tmp_gz(plain, strlen(plain));
-	char *err;
-
-	(void)state;
-	assert_int_equal(read_feed(path, &vec, &err), 0);
-	CHECK_VEC(&vec, plain_want);
-	assert_string_equal(err, "");
-	free(err);
-	sl_pfx_vec_free(&vec);
-}
-
 /* A feed of n lines, IPv4 and IPv6, some with comments and CRLF. */
 static char *big_feed(size_t lines, size_t *len)
 {
@@ -1073,7 +1013,7 @@ static void test_stdin(void **state)
 	(void)state;
 	was_open = fstat(STDIN_FILENO, &before) == 0;
 	assert_int_equal(read_stdin(path, &vec, &err), 0);
-	CHECK_VEC(&vec, plain_want);
+	check_vec(&vec, plain_want, N_PLAIN);
 	assert_string_equal(err, "");
 	free(err);
 	sl_pfx_vec_free(&vec);
@@ -1081,7 +1021,7 @@ static void test_stdin(void **state)
 	/* gzip on standard input too */
 	path = tmp_gz(plain, strlen(plain));
 	assert_int_equal(read_stdin(path, &vec, &err), 0);
-	CHECK_VEC(&vec, plain_want);
+	check_vec(&vec, plain_want, N_PLAIN);
 	free(err);
 	sl_pfx_vec_free(&vec);
 
@@ -1098,61 +1038,6 @@ static void test_stdin(void **state)
 		assert_int_equal(before.st_ino, after.st_ino);
 		assert_int_equal(before.st_dev, after.st_dev);
 	}
-}
-
-static void test_formats(void **state)
-{
-	static const char ipset[] = "create bl hash:net family inet\n"
-				    "add bl 192.0.2.0/24\n"
-				    "add bl 10.0.0.1 timeout 0\n"
-				    "add bl 198.51.100.0-198.51.100.1\n";
-	static const char *const ipset_want[] = { "192.0.2.0/24", "10.0.0.1/32",
-						  "198.51.100.0/31" };
-	static const char ipset_crlf[] = "\r\n"
-					 "create bl hash:net family inet\r\n"
-					 "add bl 192.0.2.0/24\r\n"
-					 "add bl 10.0.0.1 timeout 0\r\n"
-					 "add bl 198.51.100.0-198.51.100.1\r\n";
-	static const char csv[] = "Updated: 2026-11-01 10:00:00 +0000\n"
-				  "192.0.2.1 | 192.0.2.2;Example;http://x;2020\n"
-				  "2001:db8:1::/48;\xe9t\xe9;;\n";
-	static const char *const csv_want[] = { "192.0.2.1/32", "192.0.2.2/32",
-						"2001:db8:1::/48" };
-	struct sl_feed_opts o = { .format = SL_FMT_AUTO };
-	struct sl_feed_stats st = { 0 };
-	struct sl_pfx_vec vec = { 0 };
-	const char *path;
-	char *err;
-
-	(void)state;
-	path = tmp_file(ipset, strlen(ipset));
-	assert_int_equal(read_feed_opts(path, &o, &vec, &st, &err), 0);
-	assert_string_equal(err, "");
-	free(err);
-	assert_int_equal(st.format, SL_FMT_IPSET);
-	assert_int_equal(st.entries, 3);
-	CHECK_VEC(&vec, ipset_want);
-	sl_pfx_vec_free(&vec);
-
-	/* CRLF, and a blank line first: the format comes from the first data line */
-	memset(&st, 0, sizeof(st));
-	path = tmp_file(ipset_crlf, strlen(ipset_crlf));
-	assert_int_equal(read_feed_opts(path, &o, &vec, &st, &err), 0);
-	assert_string_equal(err, "");
-	free(err);
-	assert_int_equal(st.format, SL_FMT_IPSET);
-	CHECK_VEC(&vec, ipset_want);
-	sl_pfx_vec_free(&vec);
-
-	memset(&st, 0, sizeof(st));
-	path = tmp_file(csv, strlen(csv));
-	assert_int_equal(read_feed_opts(path, &o, &vec, &st, &err), 0);
-	assert_string_equal(err, "");
-	free(err);
-	assert_int_equal(st.format, SL_FMT_CSV);
-	assert_int_equal(st.entries, 2);
-	CHECK_VEC(&vec, csv_want);
-	sl_pfx_vec_free(&vec);
 }
 
 /* ipset "nomatch" entries are exceptions; the word in a comment is not. */
@@ -1190,20 +1075,13 @@ static void test_ipset_nomatch(void **state)
 
 #define T(f) cmocka_unit_test_teardown(f, teardown)
 
+#define NCASES (sizeof(feed_cases) / sizeof(feed_cases[0]))
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		T(test_plain),
+	static const struct CMUnitTest others[] = {
 		T(test_ipset_nomatch),
 		T(test_appends),
-		T(test_no_final_newline),
-		T(test_crlf),
-		T(test_crlf_error_line),
-		T(test_comments),
-		T(test_empty),
-		T(test_invalid_line),
-		T(test_invalid_lines_reported),
-		T(test_host_bits),
 		T(test_long_lines),
 		T(test_csv_long),
 		T(test_csv_invalid),
@@ -1215,15 +1093,24 @@ int main(void)
 		T(test_json_invalid),
 		T(test_detect),
 		T(test_nul_byte),
-		T(test_gzip),
 		T(test_gzip_large),
 		T(test_gzip_truncated),
 		T(test_gzip_corrupt),
 		T(test_nonexistent),
 		T(test_directory),
 		T(test_stdin),
-		T(test_formats),
 	};
+	struct CMUnitTest tests[NCASES + sizeof(others) / sizeof(others[0])];
+	size_t i;
 
+	/* One test per row, named after it. */
+	for (i = 0; i < NCASES; i++)
+		tests[i] = (struct CMUnitTest){
+			.name = feed_cases[i].name,
+			.test_func = test_feed_case,
+			.teardown_func = teardown,
+			.initial_state = (void *)&feed_cases[i],
+		};
+	memcpy(tests + NCASES, others, sizeof(others));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

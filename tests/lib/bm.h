@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* sluice: lookup benchmark and differential-test harness (bpf/bench.bpf.c). */
+/*
+ * sluice: lookup benchmark and differential-test harness (bpf/bench.bpf.c),
+ * shared by bench/ and tests/.
+ */
 #ifndef SLUICE_BM_H
 #define SLUICE_BM_H
 

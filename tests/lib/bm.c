@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "bm.h"
+#include "frame.h"
 #include "probe.h"
 #include "table_build.h"
 #include "bench.skel.h"
@@ -77,6 +78,42 @@ int bm_gen(enum bm_mix mix, size_t n, unsigned int nclasses, unsigned int seed,
 	return 0;
 }
 
+/* Fill a kernel LPM trie (the reference) with one family's prefixes. */
+static int trie_fill(int fd, int family, const struct sl_pfx *p, size_t n)
+{
+	size_t ksz = family == 4 ? sizeof(struct sl_v4_key) : sizeof(struct sl_v6_key);
+	size_t alen = family == 4 ? 4 : 16, i, done;
+	struct sl_lpm_val *vals = calloc(n + 1, sizeof(*vals));
+	char *keys = calloc(n + 1, ksz);
+	int err = 0;
+
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (i = 0; i < n; i++) {
+		struct sl_v6_key *k = (struct sl_v6_key *)(keys + i * ksz);
+
+		k->prefixlen = p[i].plen;
+		memcpy(k->addr, p[i].addr, alen);
+		vals[i].class_id = p[i].class_id;
+		vals[i].prefixlen = p[i].plen;
+	}
+	for (done = 0; done < n;) {
+		__u32 count = n - done > 65536 ? 65536 : n - done;
+
+		if (bpf_map_update_batch(fd, keys + done * ksz, vals + done, &count, NULL)) {
+			err = -errno;
+			goto cleanup;
+		}
+		done += count;
+	}
+cleanup:
+	free(keys);
+	free(vals);
+	return err;
+}
+
 static int load_tables(struct bm *b, const struct sl_pfx_vec *pfx)
 {
 	struct sl_built built[2] = { { -1, 0 }, { -1, 0 } };
@@ -105,8 +142,8 @@ static int load_tables(struct bm *b, const struct sl_pfx_vec *pfx)
 	/* The reference tries, filled with batch updates. */
 	for (f = 0; f < 2 && !err; f++) {
 		trie = bpf_map__fd(f ? b->skel->maps.bm_trie6 : b->skel->maps.bm_trie4);
-		err = f ? sl_trie_fill(trie, 6, pfx->v + split, pfx->n - split) :
-			  sl_trie_fill(trie, 4, pfx->v, split);
+		err = f ? trie_fill(trie, 6, pfx->v + split, pfx->n - split) :
+			  trie_fill(trie, 4, pfx->v, split);
 	}
 	return err;
 }
@@ -214,14 +251,20 @@ int bm_run_frames(struct bm *b, enum bm_prog prog, const struct sl_pfx *addrs, s
 	};
 	int fd = bpf_program__fd(progs[prog]);
 	/* As `sluice lookup` frames them: two bytes in, an aligned IP header. */
-	__u8 buf[2 + SL_PROBE_FRAME_MAX] __attribute__((aligned(4)));
+	__u8 buf[2 + SL_FRAME_HDR_MAX] __attribute__((aligned(4)));
 	__u64 total = 0;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf + 2,
-			    .data_size_in = sl_probe_frame(buf + 2, &addrs[i]), .repeat = 1);
+		struct sl_frame f = { .family = addrs[i].family };
+		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf + 2, .repeat = 1);
+		int len;
 
+		memcpy(f.dst, addrs[i].addr, sizeof(f.dst));
+		len = sl_frame_build(&f, buf + 2, sizeof(buf) - 2);
+		if (len < 0)
+			return len;
+		opts.data_size_in = len;
 		if (bpf_prog_test_run_opts(fd, &opts))
 			return -errno;
 		if (opts.retval != XDP_PASS)
