@@ -9,7 +9,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 
 MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
-PKGS      := libbpf json-c zlib libxxhash libnl-route-3.0 inih libmicrohttpd
+PKGS      := libbpf json-c zlib libxxhash libnl-route-3.0 libmicrohttpd
 
 ifeq ($(V),1)
 Q :=
@@ -22,7 +22,7 @@ endif
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror
 CPPFLAGS := -Iinclude -Iuser -I$(OUTPUT) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -ljson-c -lz -lxxhash -lnl-route-3 -lnl-3 -linih -lmicrohttpd) -lelf -lm
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -ljson-c -lz -lxxhash -lnl-route-3 -lnl-3 -lmicrohttpd) -lelf -lm
 DEPFLAGS  = -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf $(WARN) -Iinclude -I/usr/include/$(MULTIARCH)
 ASAN     := -fsanitize=address,undefined -fno-omit-frame-pointer

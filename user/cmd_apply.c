@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sluice apply [-c FILE] [--dry-run]: bring the live state to the
+ * sluice apply [-c FILE] [--dry-run] [--allow-empty]: bring the live state to the
  * configuration. Classes are created and updated first, then their feeds
  * (only those whose bytes or options changed), then the attachments; what
  * the file no longer names is detached and deleted last. Every step is
@@ -314,6 +314,7 @@ int cmd_apply(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "allow-empty", no_argument, NULL, 'E' },
 		{}
 	};
 	const char *path = sl_default_config();
@@ -321,6 +322,7 @@ int cmd_apply(int argc, char **argv)
 	struct timespec t0;
 	struct sl_cfg cfg;
 	struct sl_ctx ctx;
+	bool allow_empty = false;
 	int c, err;
 
 	while ((c = getopt_long(argc, argv, "c:n", opts, NULL)) != -1) {
@@ -331,18 +333,28 @@ int cmd_apply(int argc, char **argv)
 		case 'n':
 			r.dry_run = true;
 			break;
+		case 'E':
+			allow_empty = true;
+			break;
 		default:
 			return -EINVAL;
 		}
 	}
 	if (optind != argc) {
-		sl_err("usage: sluice apply [-c FILE] [--dry-run]");
+		sl_err("usage: sluice apply [-c FILE] [--dry-run] [--allow-empty]");
 		return -EINVAL;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	err = sl_config_load(path, &cfg);
 	if (err)
 		return err;
+	/* an empty or truncated file would remove every class and attachment */
+	if (!cfg.nclasses && !cfg.nattach && !allow_empty) {
+		sl_err("%s names no class and no attachment, and applying it would remove "
+		       "everything (--allow-empty to do that)", path);
+		sl_config_free(&cfg);
+		return -EINVAL;
+	}
 	sl_ctx_init(&ctx, NULL);
 	/* A dry run on a machine where nothing is loaded still plans it all. */
 	err = sl_open(&ctx, r.dry_run ? 0 : SL_OPEN_CREATE | SL_OPEN_LOCK, &cfg.sizes);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sluice.conf(5), parsed with libinih. Sections:
+ * sluice.conf(5), read by the strict INI reader below. Sections:
  *   [global]        max_classes, v4_size, v6_size, exporter
  *   [attach DEV]    hook (one or more), match, xdp_mode, force
  *   [class NAME]    policy, rate, rate_in, rate_out, burst, feed (repeatable),
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <ini.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "diag.h"
@@ -25,13 +25,10 @@ __attribute__((format(printf, 2, 3))) static int fail(struct sl_cfg *c, const ch
 {
 	va_list ap;
 
-	/* inih goes on after an error and reports the first one's line */
-	if (!c->err[0]) {
-		va_start(ap, fmt);
-		vsnprintf(c->err, sizeof(c->err), fmt, ap);
-		va_end(ap);
-	}
-	return 0; /* inih: stop, and report this line */
+	va_start(ap, fmt);
+	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	va_end(ap);
+	return -EINVAL; /* the reader stops, and reports this line */
 }
 
 static int parse_bool(const char *v, bool *out)
@@ -47,33 +44,41 @@ static int parse_bool(const char *v, bool *out)
 	return 0;
 }
 
+static int add_hook(struct sl_cfg *c, const char *dev, const char *word)
+{
+	int h = sl_match_word(word, sl_hook_names, SL_HOOK_MAX), i;
+	struct sl_cfg_attach *a;
+
+	if (h < 0)
+		return fail(c, "bad hook '%.40s' (expected xdp, tc-ingress or tc-egress)", word);
+	for (i = 0; i < c->nattach; i++)
+		if (!strcmp(c->attach[i].dev, dev) && c->attach[i].hook == h)
+			return fail(c, "%s is attached at %s twice", dev, sl_hook_names[h]);
+	a = realloc(c->attach, (c->nattach + 1) * sizeof(*a));
+	if (!a)
+		return fail(c, "out of memory");
+	c->attach = a;
+	a = &c->attach[c->nattach++];
+	memset(a, 0, sizeof(*a));
+	snprintf(a->dev, sizeof(a->dev), "%s", dev);
+	a->hook = h;
+	a->match = -1;
+	a->xdp_mode = -1;
+	a->line = c->line;
+	return 0;
+}
+
 static int add_attach(struct sl_cfg *c, const char *dev, const char *hooks)
 {
-	char buf[128], *tok, *save;
+	char *buf = strdup(hooks), *tok, *save;
+	int err = 0;
 
-	snprintf(buf, sizeof(buf), "%s", hooks);
-	for (tok = strtok_r(buf, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
-		int h = sl_match_word(tok, sl_hook_names, SL_HOOK_MAX), i;
-		struct sl_cfg_attach *a;
-
-		if (h < 0)
-			return fail(c, "bad hook '%s' (expected xdp, tc-ingress or tc-egress)", tok);
-		for (i = 0; i < c->nattach; i++)
-			if (!strcmp(c->attach[i].dev, dev) && c->attach[i].hook == h)
-				return fail(c, "%s is attached at %s twice", dev, sl_hook_names[h]);
-		a = realloc(c->attach, (c->nattach + 1) * sizeof(*a));
-		if (!a)
-			return fail(c, "out of memory");
-		c->attach = a;
-		a = &c->attach[c->nattach++];
-		memset(a, 0, sizeof(*a));
-		snprintf(a->dev, sizeof(a->dev), "%s", dev);
-		a->hook = h;
-		a->match = -1;
-		a->xdp_mode = -1;
-		a->line = c->line;
-	}
-	return 1;
+	if (!buf)
+		return fail(c, "out of memory");
+	for (tok = strtok_r(buf, " \t,", &save); tok && !err; tok = strtok_r(NULL, " \t,", &save))
+		err = add_hook(c, dev, tok);
+	free(buf);
+	return err;
 }
 
 /* Attachment options apply to every hook of the current [attach DEV]. */
@@ -111,7 +116,7 @@ static int attach_key(struct sl_cfg *c, const char *dev, const char *k, const ch
 	/* as `attach --xdp-mode`: a setting that would do nothing is an error */
 	if (!nxdp && !strcmp(k, "xdp_mode"))
 		return fail(c, "xdp_mode applies to hook xdp only, and [attach %s] has none", dev);
-	return 1;
+	return 0;
 }
 
 static struct sl_cfg_class *class_get(struct sl_cfg *c, const char *name)
@@ -195,7 +200,7 @@ static int class_key(struct sl_cfg *c, const char *name, const char *k, const ch
 	} else {
 		return fail(c, "unknown key '%s' in [class %s]", k, name);
 	}
-	return 1;
+	return 0;
 }
 
 static int global_key(struct sl_cfg *c, const char *k, const char *v)
@@ -210,88 +215,195 @@ static int global_key(struct sl_cfg *c, const char *k, const char *v)
 		if (sl_parse_u32(v, 1, 1u << 28, &c->sizes.v6_entries))
 			return fail(c, "bad v6_size '%s'", v);
 	} else if (!strcmp(k, "exporter")) {
+		const char *port = strrchr(v, ':');
+		__u32 n;
+
+		if (!port || strlen(v) >= sizeof(c->exporter) || sl_parse_u32(port + 1, 1, 65535, &n))
+			return fail(c, "bad exporter '%.60s' (expected ADDR:PORT, port 1 to 65535)", v);
 		snprintf(c->exporter, sizeof(c->exporter), "%s", v);
 	} else {
 		return fail(c, "unknown key '%s' in [global]", k);
 	}
-	return 1;
+	return 0;
 }
 
-static int handler(void *user, const char *section, const char *name, const char *value)
+/* A section header names [global], [attach DEV] or [class NAME]. */
+static int check_section(struct sl_cfg *c, const char *section)
 {
-	struct sl_cfg *c = user;
 	const char *arg = strchr(section, ' ');
 
-	if (!name) /* a new section (INI_CALL_HANDLER_ON_NEW_SECTION builds) */
-		return 1;
-	c->open_section[0] = 0; /* the section has a key */
-	c->key_seen = true;
 	if (!strcmp(section, "global"))
-		return global_key(c, name, value);
+		return 0;
 	if (arg && arg[1] && !strncmp(section, "attach ", 7)) {
-		if (strlen(arg + 1) >= IF_NAMESIZE)
-			return fail(c, "bad device name '%s'", arg + 1);
-		return attach_key(c, arg + 1, name, value);
+		if (strlen(arg + 1) >= IF_NAMESIZE || strpbrk(arg + 1, " \t/"))
+			return fail(c, "bad device name '%.40s'", arg + 1);
+		return 0;
 	}
 	if (arg && arg[1] && !strncmp(section, "class ", 6)) {
 		if (!sl_valid_class_name(arg + 1) || !strcmp(arg + 1, "default"))
-			return fail(c, "bad class name '%s'", arg + 1);
-		return class_key(c, arg + 1, name, value);
+			return fail(c, "bad class name '%.40s'", arg + 1);
+		return 0;
 	}
-	return fail(c, "unknown section [%s] (expected [global], [attach DEV] or [class NAME])",
+	return fail(c, "unknown section [%.60s] (expected [global], [attach DEV] or [class NAME])",
 		    section);
 }
 
-/* inih reads through this, so that each class knows its line. */
-struct read_ctx {
-	FILE *f;
-	struct sl_cfg *cfg;
-};
-
-/*
- * A [class] or [attach] section without keys would be dropped unseen by
- * inih, and apply would then remove the class or attachment it names: the
- * reader notes each header, the handler clears it at the first key, and a
- * header still open at the next one or at the end is an error.
- */
-static bool empty_section(struct sl_cfg *c)
+/* A key of a section that check_section() accepted. */
+static int key_in(struct sl_cfg *c, const char *section, const char *name, const char *value)
 {
-	if (c->open_section[0] && !c->empty_line &&
-	    (!strncmp(c->open_section, "class", 5) || !strncmp(c->open_section, "attach", 6))) {
-		c->empty_line = c->open_line;
-		snprintf(c->empty_err, sizeof(c->empty_err),
-			 "[%s] is empty (a class needs a policy, an attachment a hook)",
-			 c->open_section);
-	}
-	return c->empty_line;
+	if (!strcmp(section, "global"))
+		return global_key(c, name, value);
+	if (!strncmp(section, "attach ", 7))
+		return attach_key(c, section + 7, name, value);
+	return class_key(c, section + 6, name, value);
 }
 
-static char *line_reader(char *str, int num, void *stream)
-{
-	struct read_ctx *r = stream;
-	struct sl_cfg *c = r->cfg;
-	char *s = fgets(str, num, r->f);
-	const char *p;
+/*
+ * The INI reader: lines of any length (getline), numbered as the file is.
+ * The syntax is sluice.conf(5)'s: [section], key = value or key: value,
+ * # and ; comment lines, " ;" starts a comment after a value, an indented
+ * line continues the previous key.
+ */
+struct reader {
+	struct sl_cfg *c;
+	char *section;	  /* the current section's name, NULL before any */
+	int section_line; /* the line of its header */
+	bool section_keys;/* it has a key */
+	char *key;	  /* the last key, for continuation lines */
+};
 
-	if (!s) {
-		empty_section(c);
-		return NULL;
-	}
-	c->line++;
-	p = s;
-	if (c->line == 1 && !strncmp(p, "\xef\xbb\xbf", 3))
-		p += 3; /* a UTF-8 byte order mark, which inih skips */
-	p += strspn(p, " \t");
-	/* As inih: an indented line after a key continues its value. */
-	if (*p == '[' && (p == s || !c->key_seen)) {
-		if (empty_section(c))
-			return NULL; /* stop here: the error is reported */
-		snprintf(c->open_section, sizeof(c->open_section), "%.*s",
-			 (int)strcspn(p + 1, "]\r\n"), p + 1);
-		c->open_line = c->line;
-		c->key_seen = false;
-	}
+static char *trim(char *s)
+{
+	char *e;
+
+	s += strspn(s, " \t");
+	e = s + strlen(s);
+	while (e > s && strchr(" \t\r\n", e[-1]))
+		*--e = '\0';
 	return s;
+}
+
+/* " ;" or "\t;" and the rest of the line are a comment. */
+static void cut_comment(char *s)
+{
+	char *p;
+
+	for (p = s; (p = strchr(p, ';')); p++)
+		if (p > s && (p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
+			return;
+		}
+}
+
+/*
+ * A [class] or [attach] section without keys would name nothing, and apply
+ * would then remove the class or attachment it means: an error.
+ */
+static int section_end(struct reader *r)
+{
+	struct sl_cfg *c = r->c;
+
+	if (!r->section || r->section_keys ||
+	    (strncmp(r->section, "class", 5) && strncmp(r->section, "attach", 6)))
+		return 0;
+	c->line = r->section_line;
+	return fail(c, "[%.60s] is empty (a class needs a policy, an attachment a hook)",
+		    r->section);
+}
+
+static int read_header(struct reader *r, char *p)
+{
+	struct sl_cfg *c = r->c;
+	char *end = strchr(p, ']'), *rest;
+	int err;
+
+	if (!end)
+		return fail(c, "unclosed section header '%.60s' (expected ']')", p);
+	*end = '\0';
+	rest = trim(end + 1);
+	if (*rest && *rest != '#' && *rest != ';')
+		return fail(c, "text after the section header [%.60s]", p + 1);
+	err = section_end(r);
+	if (err)
+		return err;
+	free(r->section);
+	free(r->key);
+	r->key = NULL;
+	r->section = strdup(trim(p + 1));
+	if (!r->section)
+		return fail(c, "out of memory");
+	err = check_section(c, r->section);
+	if (err)
+		return err;
+	r->section_line = c->line;
+	r->section_keys = false;
+	return 0;
+}
+
+static int read_key(struct reader *r, char *p)
+{
+	struct sl_cfg *c = r->c;
+	size_t n = strcspn(p, "=:");
+	char *key, *value;
+
+	if (!p[n] || !n)
+		return fail(c, "syntax error (expected [section] or key = value)");
+	p[n] = '\0';
+	key = trim(p);
+	value = p + n + 1;
+	cut_comment(value);
+	value = trim(value);
+	if (!*key)
+		return fail(c, "syntax error (expected [section] or key = value)");
+	if (!r->section)
+		return fail(c, "key '%.40s' before any [section]", key);
+	free(r->key);
+	r->key = strdup(key);
+	if (!r->key)
+		return fail(c, "out of memory");
+	r->section_keys = true;
+	return key_in(c, r->section, key, value);
+}
+
+static int read_line(struct reader *r, char *line)
+{
+	char *p = trim(line);
+
+	if (!*p || *p == '#' || *p == ';')
+		return 0;
+	/* an indented line after a key continues its value */
+	if (line[0] == ' ' || line[0] == '\t') {
+		if (r->key && *p != '[') {
+			cut_comment(p);
+			return key_in(r->c, r->section, r->key, trim(p));
+		}
+	}
+	if (*p == '[')
+		return read_header(r, p);
+	return read_key(r, p);
+}
+
+static int read_file(struct sl_cfg *c, FILE *f)
+{
+	struct reader r = { .c = c };
+	char *line = NULL;
+	size_t cap = 0;
+	int err = 0;
+
+	while (!err && getline(&line, &cap, f) >= 0) {
+		c->line++;
+		/* a UTF-8 byte order mark at the start of the file */
+		err = read_line(&r, c->line == 1 && !strncmp(line, "\xef\xbb\xbf", 3) ?
+				       line + 3 : line);
+	}
+	if (!err && ferror(f))
+		err = fail(c, "cannot read: %s", strerror(errno));
+	if (!err)
+		err = section_end(&r);
+	free(line);
+	free(r.section);
+	free(r.key);
+	return err;
 }
 
 /* Checks that need the whole file: each class has what its policy needs. */
@@ -328,32 +440,35 @@ const char *sl_default_config(void)
 
 int sl_config_load(const char *path, struct sl_cfg *cfg)
 {
-	struct read_ctx r = { .cfg = cfg };
-	int line;
+	struct stat st;
+	FILE *f;
+	int err;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->path = path;
 	cfg->sizes.max_classes = SL_DEF_MAX_CLASSES;
 	cfg->sizes.v4_entries = SL_DEF_V4_ENTRIES;
 	cfg->sizes.v6_entries = SL_DEF_V6_ENTRIES;
-	r.f = fopen(path, "r");
-	if (!r.f) {
-		sl_err("%s: %s", path, strerror(errno));
-		return -errno;
+	f = fopen(path, "r");
+	if (!f) {
+		err = -errno;
+		sl_err("%s: %s", path, strerror(-err));
+		return err;
 	}
-	line = ini_parse_stream(line_reader, &r, handler, cfg);
-	fclose(r.f);
-	/* The first error in the file: inih's, or an empty section before it. */
-	if (cfg->empty_line && (!line || cfg->empty_line < line)) {
-		line = cfg->empty_line;
-		snprintf(cfg->err, sizeof(cfg->err), "%s", cfg->empty_err);
+	if (!fstat(fileno(f), &st) && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		sl_err("%s is a directory, not a configuration file", path);
+		return -EISDIR;
 	}
-	if (line) {
-		sl_err("%s:%d: %s", path, line > 0 ? line : cfg->line,
-		       cfg->err[0] ? cfg->err : "syntax error (expected [section] or key = value)");
-		return -EINVAL;
-	}
-	return check(cfg);
+	err = read_file(cfg, f);
+	fclose(f);
+	if (err)
+		sl_err("%s:%d: %s", path, cfg->line, cfg->err);
+	else
+		err = check(cfg);
+	if (err)
+		sl_config_free(cfg);
+	return err;
 }
 
 void sl_config_free(struct sl_cfg *cfg)

@@ -42,18 +42,14 @@ struct sl_cfg {
 	struct sl_cfg_class *classes;
 	int nclasses;
 	/* parsing */
-	int line;
-	char err[256];
-	char open_section[80]; /* a [class] or [attach] header with no key yet */
-	int open_line;
-	bool key_seen;	       /* a key since the last header (inih's prev_name) */
-	int empty_line;	       /* the line of the first empty one, if any */
-	char empty_err[160];
+	int line;      /* the line being read, or the one of the error */
+	char err[256]; /* the error, without FILE:LINE */
 };
 
 /*
  * Parse and check a configuration file. Errors are reported once as
- * FILE:LINE: reason; returns 0 or -EINVAL (-errno when unreadable).
+ * FILE:LINE: reason; returns 0 or -EINVAL (-errno when unreadable,
+ * -EISDIR for a directory), and on failure frees what it read.
  */
 int sl_config_load(const char *path, struct sl_cfg *cfg);
 void sl_config_free(struct sl_cfg *cfg);

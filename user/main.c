@@ -50,7 +50,7 @@ static const char usage_text[] =
 	"  sluice status\n"
 	"  sluice top [--interval SECONDS] [--iterations N]\n"
 	"  sluice exporter [--listen ADDR:PORT] [-c FILE]\n"
-	"  sluice apply [-c FILE] [--dry-run]\n"
+	"  sluice apply [-c FILE] [--dry-run] [--allow-empty]\n"
 	"\n"
 	"Options:\n"
 	"  -j, --json          JSON output (errors as {\"error\": ...} on stderr)\n"

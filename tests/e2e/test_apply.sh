@@ -119,7 +119,7 @@ apply_rc apply -c "$E2E_TMP/bad2.conf"
 	ok "missing rate reported as FILE:LINE" || not_ok "missing rate reported as FILE:LINE" "$OUT"
 printf '[klass x]\npolicy = drop\n' >"$E2E_TMP/bad3.conf"
 apply_rc apply -c "$E2E_TMP/bad3.conf"
-[ "$RC" = 1 ] && grep -q "bad3.conf:2: unknown section \[klass x\]" <<<"$OUT" &&
+[ "$RC" = 1 ] && grep -q "bad3.conf:1: unknown section \[klass x\]" <<<"$OUT" &&
 	ok "unknown section reported" || not_ok "unknown section reported" "$OUT"
 printf '[attach lo]\nhook = tc-egress\nxdp_mode = native\n' >"$E2E_TMP/bad5.conf"
 apply_rc apply -c "$E2E_TMP/bad5.conf"
@@ -140,6 +140,22 @@ printf '[class a]\npolicy = bogus\n[class b]\n' >"$E2E_TMP/bad7.conf"
 apply_rc apply -c "$E2E_TMP/bad7.conf"
 [ "$RC" = 1 ] && grep -q "bad7.conf:2: bad policy 'bogus'" <<<"$OUT"
 result "a bad value before an empty section is the error reported" $? "$OUT"
+# F4: a configuration that names nothing would remove everything
+apply_rc apply -c /dev/null
+[ "$RC" = 1 ] && grep -q "/dev/null names no class and no attachment.*--allow-empty" <<<"$OUT"
+result "an empty configuration is refused without --allow-empty" $? "$OUT"
+apply_rc apply -c "$E2E_TMP"
+[ "$RC" = 1 ] && [ "$(wc -l <<<"$OUT")" = 1 ] && grep -q "is a directory" <<<"$OUT"
+result "a directory given as the configuration is refused in one line" $? "$OUT"
+apply_rc -j apply -c /dev/null --allow-empty --dry-run
+[ "$RC" = 2 ] && jq -e '.dry_run and .changes >= 3' <<<"$OUT" >/dev/null
+result "--allow-empty plans the removal of everything" $? "$OUT"
+# the line numbers hold after a line longer than any buffer
+{ printf '[class long]\npolicy = drop\nfeed = /%s\n\n' "$(head -c 3000 /dev/zero | tr '\0' x)"
+  printf 'rate = bogus\n'; } >"$E2E_TMP/bad8.conf"
+apply_rc apply -c "$E2E_TMP/bad8.conf"
+[ "$RC" = 1 ] && grep -q "bad8.conf:5: bad rate 'bogus'" <<<"$OUT"
+result "an error after a 3,000-character line is reported at its line" $? "$OUT"
 apply_rc -j apply -c "$E2E_TMP/missing.conf"
 [ "$RC" = 1 ] && jq -e '.error | test("missing.conf")' <<<"$OUT" >/dev/null &&
 	ok "missing file: JSON error" || not_ok "missing file: JSON error" "$OUT"
