@@ -30,6 +30,13 @@ ASAN     := -fsanitize=address,undefined -fno-omit-frame-pointer
 BPF_SRCS  := bpf/sluice.bpf.c
 BPF_OBJ   := $(OUTPUT)/sluice.bpf.o
 SKEL      := $(OUTPUT)/sluice.skel.h
+
+# The commit built, for `sluice -V` and sluice_build_info ("unknown" outside
+# git): $(OUTPUT)/build.h, rewritten only when it changes.
+SLUICE_COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+BUILD_LINE    := \#define SLUICE_COMMIT "$(SLUICE_COMMIT)"
+$(shell mkdir -p $(OUTPUT) && (echo '$(BUILD_LINE)' | cmp -s - $(OUTPUT)/build.h || \
+	echo '$(BUILD_LINE)' >$(OUTPUT)/build.h))
 # The feed parsers, also built alone for the fuzzer.
 FEED_SRCS := user/util.c user/diag.c user/parse.c user/prefix.c user/feed.c
 # The core: no printing, errors returned with their messages (diag.c).

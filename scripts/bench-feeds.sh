@@ -58,10 +58,10 @@ done
 # A cron-style `apply` with nothing changed, 1M prefixes loaded.
 printf '[class bench]\npolicy = drop\nfeed = %s\n' "$DIR/b.gz" >"$DIR/sluice.conf"
 "$S" apply -c "$DIR/sluice.conf" >/dev/null
-noop=$("$S" -j apply -c "$DIR/sluice.conf" | jq .seconds)
+noop=$("$S" -j apply -c "$DIR/sluice.conf" | jq '.duration_ns / 1e9')
 status=$("$S" -j status)
-prefixes=$(echo "$status" | jq '.tables.v4_prefixes + .tables.v6_prefixes')
-bytes=$(echo "$status" | jq '.tables.v4_bytes + .tables.v6_bytes')
+prefixes=$(echo "$status" | jq '.tables.prefixes_v4 + .tables.prefixes_v6')
+bytes=$(echo "$status" | jq '.tables.bytes_v4 + .tables.bytes_v6')
 
 # ipset: restore into a fresh set, swap it with the live one, destroy the old.
 ipset create sluice_bench_a hash:net family inet hashsize 1048576 maxelem 4000000

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sluice apply [-c FILE] [--dry-run] [--allow-empty]: bring the live state to the
- * configuration. Classes are created and updated first, then their feeds
+ * sluice apply [-c FILE] [--dry-run | --check] [--allow-empty]: bring the
+ * live state to the configuration. Classes are created and updated first, then their feeds
  * (only those whose bytes or options changed), then the attachments; what
  * the file no longer names is detached and deleted last. Every step is
  * atomic on its own, so a run killed midway leaves a working state, and the
  * next run finishes the job. The bpffs lock serialises concurrent runs.
+ * A dry run and a check change nothing and read every feed, those of new
+ * classes too; a check goes on after a problem, to report them all.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,23 +27,113 @@
 #include "print.h"
 
 struct run {
-	struct sl_ctx *ctx;
-	bool dry_run;
+	struct sl_ctx *ctx;   /* NULL: nothing loaded (dry run and check only) */
+	struct sl_cfg *cfg;
+	bool dry_run;	      /* also set by check */
+	bool check;
+	bool fresh;	      /* this run loads sluice */
 	int changes;
+	int problems;	      /* check: the errors found so far */
+	__u64 prefixes[2];    /* what the classes of the file will hold */
 };
 
-/* Print one action (into the open "actions" array). */
-static void action(struct run *r, const char *what, const char *obj, const char *detail)
+/* A problem: the run stops, unless it is a check, which notes it and goes on. */
+static int problem(struct run *r, int err)
+{
+	if (!err || !r->check)
+		return err;
+	r->problems++;
+	return 0;
+}
+
+/* How an object reads in a text line after the verb. */
+static const char *object_text(const char *object)
+{
+	if (!strcmp(object, "feeds"))
+		return " feeds of";
+	if (!strcmp(object, "attachment"))
+		return "";
+	return !strcmp(object, "tables") ? " table sizes" : !strcmp(object, "class") ? " class" :
+									          " sluice";
+}
+
+/*
+ * Open one action in the "actions" array: {"verb", "object", "name", and
+ * the numbers the caller adds}; action_end() closes it.
+ */
+static void action_begin(struct run *r, const char *verb, const char *object, const char *name)
 {
 	r->changes++;
 	print_open_object(NULL);
 	print_text("%s", r->dry_run ? "would " : "");
-	print_string(PRINT_ANY, "action", "%s", what);
-	print_string(PRINT_ANY, "object", " %s", obj);
-	if (detail)
-		print_string(PRINT_ANY, "detail", ": %s", detail);
+	print_string(PRINT_ANY, "verb", "%s", verb);
+	print_string(PRINT_JSON, "object", NULL, object);
+	print_text("%s", object_text(object));
+	print_string(PRINT_ANY, "name", name[0] ? " %s" : "%s", name);
+}
+
+static void action_end(const char *detail)
+{
+	if (detail && detail[0])
+		print_text(": %s", detail);
 	print_text("\n");
 	print_close_object();
+}
+
+static void act_class(struct run *r, const char *verb, const char *name,
+		      const struct sl_class_spec *spec)
+{
+	action_begin(r, verb, "class", name);
+	if (spec) {
+		print_string(PRINT_JSON, "policy", NULL, sl_policy_name(spec->policy));
+		print_uint(PRINT_JSON, "rate_in_bps", NULL, spec->rate[SL_DIR_IN]);
+		print_uint(PRINT_JSON, "rate_out_bps", NULL, spec->rate[SL_DIR_OUT]);
+		print_uint(PRINT_JSON, "burst_bytes", NULL, spec->burst);
+	}
+	action_end(spec ? sl_policy_name(spec->policy) : NULL);
+}
+
+/* A class's feeds: its prefix counts after the load, and the change. */
+static void act_feeds(struct run *r, const char *name, const struct sl_plan *p)
+{
+	static const char *const key[2][3] = {
+		{ "prefixes_v4", "added_v4", "removed_v4" },
+		{ "prefixes_v6", "added_v6", "removed_v6" },
+	};
+	char detail[160];
+	int f;
+
+	action_begin(r, "load", "feeds", name);
+	for (f = 0; f < 2; f++) {
+		print_uint(PRINT_JSON, key[f][0], NULL, p->prefixes[f]);
+		print_uint(PRINT_JSON, key[f][1], NULL, p->added[f]);
+		print_uint(PRINT_JSON, key[f][2], NULL, p->removed[f]);
+	}
+	snprintf(detail, sizeof(detail),
+		 "%zu IPv4 and %zu IPv6 prefixes (+%zu -%zu IPv4, +%zu -%zu IPv6)", p->prefixes[0],
+		 p->prefixes[1], p->added[0], p->removed[0], p->added[1], p->removed[1]);
+	action_end(detail);
+}
+
+static void act_attach(struct run *r, const char *verb, const char *dev, int hook, int match)
+{
+	char name[40];
+
+	snprintf(name, sizeof(name), "%.16s %s", dev, sl_hook_names[hook]);
+	action_begin(r, verb, "attachment", name);
+	print_string(PRINT_JSON, "dev", NULL, dev);
+	print_string(PRINT_JSON, "hook", NULL, sl_hook_names[hook]);
+	if (match >= 0)
+		print_string(PRINT_JSON, "match", NULL, sl_match_names[match]);
+	action_end(match < 0 ? NULL : match ? "match dst" : "match src");
+}
+
+/* The id of a live class, or -ENOENT (also with nothing loaded). */
+static int live_class(struct run *r, const char *name)
+{
+	struct sl_class cl;
+
+	return r->ctx ? sl_class_find(r->ctx, name, &cl) : -ENOENT;
 }
 
 static int apply_classes(struct run *r, struct sl_cfg *cfg)
@@ -50,25 +142,74 @@ static int apply_classes(struct run *r, struct sl_cfg *cfg)
 
 	for (i = 0; i < cfg->nclasses; i++) {
 		struct sl_cfg_class *c = &cfg->classes[i];
-		struct sl_class old;
+		bool exists = live_class(r, c->name) >= 0;
 		bool created, changed;
-		bool exists = sl_class_find(r->ctx, c->name, &old) >= 0;
 
 		if (exists && !sl_class_differs(r->ctx, c->name, &c->spec))
 			continue;
 		if (r->dry_run) {
-			action(r, exists ? "update class" : "create class", c->name,
-			       sl_policy_name(c->spec.policy));
+			act_class(r, exists ? "update" : "create", c->name, &c->spec);
 			continue;
 		}
 		id = sl_class_define(r->ctx, c->name, &c->spec, &created, &changed);
 		if (id < 0)
 			return id;
 		if (changed)
-			action(r, created ? "create class" : "update class", c->name,
-			       sl_policy_name(c->spec.policy));
+			act_class(r, created ? "create" : "update", c->name, &c->spec);
 	}
 	return 0;
+}
+
+/*
+ * The feeds of a class that is not live yet (dry run and check): read,
+ * gated and normalised as a load would, against no state.
+ */
+static int prepare_new(const struct sl_feed_args *a, struct sl_plan *p)
+{
+	struct sl_feed_input in;
+	size_t i;
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	err = sl_feed_prepare(NULL, a, &in);
+	for (i = 0; !err && i < in.vec.n; i++)
+		p->prefixes[in.vec.v[i].family == 6]++;
+	p->added[0] = p->prefixes[0];
+	p->added[1] = p->prefixes[1];
+	p->changes = in.vec.n > 0;
+	sl_feed_input_free(&in);
+	return err;
+}
+
+/* One class's feeds: prepared (and planned, or staged in batch). */
+static int class_feeds(struct run *r, struct sl_cfg_class *c, struct sl_batch *batch,
+		       struct sl_plan *p)
+{
+	struct sl_feed_args a = c->fa;
+	char where[300];
+	__u32 n[2];
+	int id;
+
+	memset(p, 0, sizeof(*p));
+	snprintf(where, sizeof(where), "%s:%d", r->cfg->path, c->line);
+	a.cls = c->name;
+	a.files = c->feeds;
+	a.nfiles = c->nfeeds;
+	a.dry_run = r->dry_run;
+	a.batch = batch;
+	a.where = where;
+	id = live_class(r, c->name);
+	if (!c->nfeeds) {
+		/* prefixes managed with `sluice feed load`: they stay */
+		if (id >= 0 && !sl_store_counts(r->ctx, id, n)) {
+			p->prefixes[0] = n[0];
+			p->prefixes[1] = n[1];
+		}
+		return 0;
+	}
+	if (id < 0 && r->dry_run)
+		return prepare_new(&a, p);
+	return sl_feed_load(r->ctx, &a, p);
 }
 
 /*
@@ -79,52 +220,59 @@ static int apply_classes(struct run *r, struct sl_cfg *cfg)
  */
 static int apply_feeds(struct run *r, struct sl_cfg *cfg)
 {
+	struct sl_plan *plan = calloc(cfg->nclasses ? cfg->nclasses : 1, sizeof(*plan));
 	struct sl_batch batch = { 0 };
-	char (*detail)[160] = calloc(cfg->nclasses ? cfg->nclasses : 1, sizeof(*detail));
 	int i, err, first_err = 0;
 
-	if (!detail)
+	if (!plan)
 		return -ENOMEM;
-
 	for (i = 0; i < cfg->nclasses; i++) {
-		struct sl_cfg_class *c = &cfg->classes[i];
-		struct sl_feed_args a = c->fa;
-		struct sl_plan res;
-		struct sl_class old;
-
-		if (!c->nfeeds)
-			continue; /* prefixes managed with `sluice feed load` */
-		a.cls = c->name;
-		a.files = c->feeds;
-		a.nfiles = c->nfeeds;
-		a.dry_run = r->dry_run;
-		a.batch = &batch;
-		if (r->dry_run && sl_class_find(r->ctx, c->name, &old) < 0) {
-			action(r, "load feeds of", c->name, "a new class");
-			continue;
-		}
-		err = sl_feed_load(r->ctx, &a, &res);
+		err = class_feeds(r, &cfg->classes[i], &batch, &plan[i]);
 		if (err) {
+			r->problems++;
 			first_err = first_err ? first_err : err;
-			continue;
+			memset(&plan[i], 0, sizeof(plan[i]));
 		}
-		if (res.unchanged_sources || !res.changes)
-			continue;
-		snprintf(detail[i], sizeof(detail[i]),
-			 "%zu IPv4 and %zu IPv6 prefixes (+%zu -%zu IPv4, +%zu -%zu IPv6)",
-			 res.prefixes[0], res.prefixes[1], res.added[0], res.removed[0],
-			 res.added[1], res.removed[1]);
+		r->prefixes[0] += plan[i].prefixes[0];
+		r->prefixes[1] += plan[i].prefixes[1];
 	}
 	/* All or nothing: a table too small for the lot refuses the batch. */
 	err = r->dry_run ? 0 : sl_batch_commit(r->ctx, &batch);
 	if (err && err != -E2BIG && err != -ENOSPC)
 		sl_err("cannot load the feeds' prefixes: %s", strerror(-err));
 	for (i = 0; i < cfg->nclasses && !err; i++)
-		if (detail[i][0])
-			action(r, "load feeds of", cfg->classes[i].name, detail[i]);
+		if (cfg->classes[i].nfeeds && !plan[i].unchanged_sources && plan[i].changes)
+			act_feeds(r, cfg->classes[i].name, &plan[i]);
 	sl_batch_free(&batch);
-	free(detail);
+	free(plan);
 	return first_err ? first_err : err;
+}
+
+/* The sizes the file asks for hold what its classes will hold (check). */
+static int check_sizes(struct run *r, const struct sl_cfg *cfg)
+{
+	const __u32 cap[2] = { cfg->sizes.v4_entries, cfg->sizes.v6_entries };
+	int f, err = 0;
+
+	for (f = 0; f < 2; f++) {
+		if (r->prefixes[f] <= cap[f])
+			continue;
+		sl_err("%s: the classes would hold %llu IPv%d prefixes, more than v%d_size %u",
+		       cfg->path, (unsigned long long)r->prefixes[f], f ? 6 : 4, f ? 6 : 4, cap[f]);
+		err = problem(r, -ENOSPC);
+	}
+	return err;
+}
+
+static void attach_opts(const struct sl_cfg_attach *a, struct sl_attach_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->hook = a->hook;
+	o->force = a->force;
+	o->match = a->match >= 0 ? a->match :
+		   a->hook == SL_HOOK_TC_OUT ? SL_MATCH_DST : SL_MATCH_SRC;
+	o->xdp_native = a->xdp_mode == 0;
+	o->xdp_generic = a->xdp_mode == 1;
 }
 
 static int apply_attach(struct run *r, struct sl_cfg *cfg)
@@ -133,30 +281,28 @@ static int apply_attach(struct run *r, struct sl_cfg *cfg)
 
 	for (i = 0; i < cfg->nattach; i++) {
 		struct sl_cfg_attach *a = &cfg->attach[i];
-		struct sl_attach_opts o = { .hook = a->hook, .force = a->force };
 		__u32 ifindex = if_nametoindex(a->dev);
-		char obj[64];
+		struct sl_attach_opts o;
 		bool noop;
 
-		o.match = a->match >= 0 ? a->match :
-			  a->hook == SL_HOOK_TC_OUT ? SL_MATCH_DST : SL_MATCH_SRC;
-		o.xdp_native = a->xdp_mode == 0;
-		o.xdp_generic = a->xdp_mode == 1;
-		snprintf(obj, sizeof(obj), "%s %s", a->dev, sl_hook_names[a->hook]);
+		attach_opts(a, &o);
 		if (!ifindex) {
 			sl_err("%s:%d: unknown device %s", cfg->path, a->line, a->dev);
-			return -ENODEV;
+			err = problem(r, -ENODEV);
+			if (err)
+				return err;
+			continue;
 		}
 		if (r->dry_run) {
-			if (!sl_attach_current(r->ctx, ifindex, &o))
-				action(r, "attach", obj, o.match ? "match dst" : "match src");
+			if (!r->ctx || !sl_attach_current(r->ctx, ifindex, &o))
+				act_attach(r, "attach", a->dev, a->hook, o.match);
 			continue;
 		}
 		err = sl_attach(r->ctx, a->dev, &o, &noop);
 		if (err)
 			return err;
 		if (!noop)
-			action(r, "attach", obj, o.match ? "match dst" : "match src");
+			act_attach(r, "attach", a->dev, a->hook, o.match);
 	}
 	return 0;
 }
@@ -199,7 +345,7 @@ static int remove_classes(struct run *r, struct sl_cfg *cfg)
 			if (err)
 				break;
 		}
-		action(r, "delete class", name, NULL);
+		act_class(r, "delete", name, NULL);
 	}
 	sl_classes_free(&cs);
 	return err;
@@ -210,41 +356,23 @@ static int remove_extra(struct run *r, struct sl_cfg *cfg)
 	struct sl_attach_key keys[SL_MAX_ATTACH];
 	struct sl_attach_val vals[SL_MAX_ATTACH];
 	int n, i, count, err;
-	char obj[64];
+	char dev[IF_NAMESIZE];
 
+	if (!r->ctx)
+		return 0;
 	n = sl_attach_list(r->ctx, keys, vals, SL_MAX_ATTACH);
 	for (i = 0; i < n; i++) {
 		if (wanted_attach(cfg, keys[i].ifindex, keys[i].hook))
 			continue;
-		snprintf(obj, sizeof(obj), "%.16s %.16s", vals[i].ifname, sl_hook_names[keys[i].hook]);
+		snprintf(dev, sizeof(dev), "%.15s", vals[i].ifname);
 		if (!r->dry_run) {
 			err = sl_detach(r->ctx, keys[i].ifindex, keys[i].hook, &count);
 			if (err)
 				return err;
 		}
-		action(r, "detach", obj, NULL);
+		act_attach(r, "detach", dev, keys[i].hook, -1);
 	}
 	return remove_classes(r, cfg);
-}
-
-/* A dry run with nothing loaded: all of the file is to do. */
-static void plan_fresh(struct run *r, const struct sl_cfg *cfg, const char *dir)
-{
-	char obj[64];
-	int i;
-
-	action(r, "load", "sluice", dir);
-	for (i = 0; i < cfg->nclasses; i++) {
-		action(r, "create class", cfg->classes[i].name,
-		       sl_policy_name(cfg->classes[i].spec.policy));
-		if (cfg->classes[i].nfeeds)
-			action(r, "load feeds of", cfg->classes[i].name, "a new class");
-	}
-	for (i = 0; i < cfg->nattach; i++) {
-		snprintf(obj, sizeof(obj), "%.16s %.16s", cfg->attach[i].dev,
-			 sl_hook_names[cfg->attach[i].hook]);
-		action(r, "attach", obj, NULL);
-	}
 }
 
 /* The table sizes: soft caps, changed live. */
@@ -257,33 +385,49 @@ static int apply_caps(struct run *r, struct sl_cfg *cfg)
 
 	if (s->v4_entries == r->ctx->st.v4_entries && s->v6_entries == r->ctx->st.v6_entries)
 		return 0;
-	snprintf(detail, sizeof(detail), "IPv4 %u, IPv6 %u", s->v4_entries, s->v6_entries);
 	if (!r->dry_run) {
 		err = sl_set_caps(r->ctx, s->v4_entries, s->v6_entries, &changed);
 		if (err)
 			return err;
 	}
-	action(r, "set", "table sizes", detail);
+	snprintf(detail, sizeof(detail), "IPv4 %u (was %u), IPv6 %u (was %u)", s->v4_entries,
+		 r->ctx->st.v4_entries, s->v6_entries, r->ctx->st.v6_entries);
+	action_begin(r, "set", "tables", "");
+	print_uint(PRINT_JSON, "capacity_v4", NULL, s->v4_entries);
+	print_uint(PRINT_JSON, "capacity_v6", NULL, s->v6_entries);
+	action_end(detail);
 	return 0;
 }
 
-static int apply_all(struct run *r, struct sl_cfg *cfg, const char *path)
+/* With nothing loaded (a dry run or a check), the load comes first. */
+static void plan_load(struct run *r, const char *dir)
+{
+	action_begin(r, "load", "sluice", dir);
+	action_end(NULL);
+}
+
+static int apply_all(struct run *r, struct sl_cfg *cfg, const char *dir)
 {
 	struct sl_ctx *ctx = r->ctx;
-	int err, feed_err = 0;
+	int err = 0, feed_err;
 
-	if (ctx->st.max_classes != cfg->sizes.max_classes)
-		sl_warn("%s: max_classes applies when sluice is loaded; the live %u stay until "
-			"'sluice detach --all'", path, ctx->st.max_classes);
-	err = apply_caps(r, cfg);
+	if (!ctx || r->fresh)
+		plan_load(r, dir);
+	else if (ctx->st.max_classes != cfg->sizes.max_classes)
+		sl_warn("%s: max_classes %u applies when sluice is loaded; the live %u stay until "
+			"'sluice detach --all'", cfg->path, cfg->sizes.max_classes,
+			ctx->st.max_classes);
+	if (ctx && !r->fresh)
+		err = apply_caps(r, cfg);
 	if (!err)
 		err = apply_classes(r, cfg);
 	/*
 	 * A refused feed leaves its class as it was and fails the run, but
 	 * holds back neither the other feeds nor the attachments and removals.
 	 */
-	if (!err)
-		feed_err = apply_feeds(r, cfg);
+	feed_err = err ? 0 : apply_feeds(r, cfg);
+	if (!err && r->check)
+		err = check_sizes(r, cfg);
 	if (!err)
 		err = apply_attach(r, cfg);
 	if (!err)
@@ -294,89 +438,131 @@ static int apply_all(struct run *r, struct sl_cfg *cfg, const char *path)
 static void report(const struct run *r, const char *path, const struct timespec *t0, int err)
 {
 	struct timespec t1;
-	double secs;
+	__u64 ns;
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	secs = (t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) / 1e9;
+	ns = (t1.tv_sec - t0->tv_sec) * 1000000000ull + t1.tv_nsec - t0->tv_nsec;
 	print_uint(PRINT_JSON, "changes", NULL, r->changes);
-	print_float(PRINT_JSON, "seconds", NULL, secs);
-	if (err)
+	print_bool(PRINT_JSON, "changed", NULL, r->changes && !r->dry_run);
+	if (r->check)
+		print_uint(PRINT_JSON, "problems", NULL, r->problems);
+	print_uint(PRINT_JSON, "duration_ns", NULL, ns);
+	if (r->check)
+		print_text("%s: %s (%d problem%s)\n", path, err ? "would fail" : "would apply",
+			   r->problems, r->problems == 1 ? "" : "s");
+	else if (err)
 		return;
-	if (!r->changes)
-		print_text("%s: nothing to do, the live state matches (%.3f s)\n", path, secs);
+	else if (!r->changes)
+		print_text("%s: nothing to do, the live state matches (%.3f s)\n", path, ns / 1e9);
 	else
 		print_text("%s: %d change%s %s (%.3f s)\n", path, r->changes,
-			   r->changes == 1 ? "" : "s", r->dry_run ? "planned" : "applied", secs);
+			   r->changes == 1 ? "" : "s", r->dry_run ? "planned" : "applied", ns / 1e9);
 }
 
-int cmd_apply(int argc, char **argv)
+static const char apply_usage[] =
+	"usage: sluice apply [-c FILE] [--dry-run | --check] [--allow-empty]";
+
+static int parse_apply(int argc, char **argv, struct run *r, const char **path,
+		       bool *allow_empty)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "check", no_argument, NULL, 'C' },
 		{ "allow-empty", no_argument, NULL, 'E' },
 		{}
 	};
-	const char *path = sl_default_config();
-	struct run r = { 0 };
-	struct timespec t0;
-	struct sl_cfg cfg;
-	struct sl_ctx ctx;
-	bool allow_empty = false;
-	int c, err;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "c:n", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			path = optarg;
+			*path = optarg;
 			break;
 		case 'n':
-			r.dry_run = true;
+			r->dry_run = true;
+			break;
+		case 'C':
+			r->check = r->dry_run = true;
 			break;
 		case 'E':
-			allow_empty = true;
+			*allow_empty = true;
 			break;
 		default:
+			sl_err("%s", apply_usage);
 			return -EINVAL;
 		}
 	}
 	if (optind != argc) {
-		sl_err("usage: sluice apply [-c FILE] [--dry-run] [--allow-empty]");
+		sl_err("%s", apply_usage);
 		return -EINVAL;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	err = sl_config_load(path, &cfg);
+	return 0;
+}
+
+/* Read the file; one that names nothing would remove everything. */
+static int load_config(const char *path, bool allow_empty, struct sl_cfg *cfg)
+{
+	int err = sl_config_load(path, cfg);
+
 	if (err)
 		return err;
-	/* an empty or truncated file would remove every class and attachment */
-	if (!cfg.nclasses && !cfg.nattach && !allow_empty) {
+	if (!cfg->nclasses && !cfg->nattach && !allow_empty) {
 		sl_err("%s names no class and no attachment, and applying it would remove "
 		       "everything (--allow-empty to do that)", path);
-		sl_config_free(&cfg);
+		sl_config_free(cfg);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+int cmd_apply(int argc, char **argv)
+{
+	const char *path = sl_default_config();
+	bool allow_empty = false;
+	struct run r = { 0 };
+	struct timespec t0;
+	struct sl_cfg cfg;
+	struct sl_ctx ctx;
+	int err;
+
+	err = parse_apply(argc, argv, &r, &path, &allow_empty);
+	if (err)
+		return err;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	err = load_config(path, allow_empty, &cfg);
+	if (err)
+		return err;
+	r.cfg = &cfg;
 	sl_ctx_init(&ctx, NULL);
+	if (!r.dry_run) {
+		/* whether this run loads sluice */
+		err = sl_open(&ctx, 0, NULL);
+		sl_close(&ctx);
+		sl_ctx_init(&ctx, NULL);
+		r.fresh = err == -ENOENT;
+		if (err && !r.fresh)
+			goto out;
+	}
 	/* A dry run on a machine where nothing is loaded still plans it all. */
 	err = sl_open(&ctx, r.dry_run ? 0 : SL_OPEN_CREATE | SL_OPEN_LOCK, &cfg.sizes);
 	if (err && !(err == -ENOENT && r.dry_run))
 		goto out;
+	r.ctx = err ? NULL : &ctx;
 	print_open_object(NULL);
 	print_string(PRINT_JSON, "config", NULL, path);
 	print_bool(PRINT_JSON, "dry_run", NULL, r.dry_run);
+	print_bool(PRINT_JSON, "check", NULL, r.check);
 	print_open_array("actions");
-	if (err == -ENOENT) {
-		err = 0;
-		plan_fresh(&r, &cfg, ctx.dir);
-	} else {
-		r.ctx = &ctx;
-		err = apply_all(&r, &cfg, path);
-	}
+	err = apply_all(&r, &cfg, ctx.dir);
 	print_close_array();
-	report(&r, path, &t0, err);
+	report(&r, path, &t0, err || r.problems);
 	print_close_object();
 out:
 	sl_close(&ctx);
 	sl_config_free(&cfg);
+	if (r.check)
+		return err || r.problems ? SL_EXIT_FAIL : 0;
 	if (!err && r.dry_run && r.changes)
 		return SL_EXIT_CHANGES;
 	return err;

@@ -208,6 +208,9 @@ int cmd_detach(int argc, char **argv)
 			sl_unload(&ctx);
 			print_open_object(NULL);
 			print_text("nothing attached\n");
+			print_uint(PRINT_JSON, "detached", NULL, 0);
+			print_bool(PRINT_JSON, "unloaded", NULL, false);
+			print_bool(PRINT_JSON, "changed", NULL, false);
 			print_close_object();
 			return 0;
 		}
@@ -260,6 +263,7 @@ int cmd_detach(int argc, char **argv)
 		print_open_object(NULL);
 		print_uint(PRINT_ANY, "detached", "detached %llu", count);
 		print_bool(PRINT_JSON, "unloaded", NULL, all);
+		print_bool(PRINT_JSON, "changed", NULL, true);
 		print_text(" attachment%s%s\n", count == 1 ? "" : "s", all ? "; sluice unloaded" : "");
 		print_close_object();
 	}
@@ -310,15 +314,14 @@ static void print_attachment(const struct sl_attach_key *k, const struct sl_atta
 static void print_tables(const struct sl_state *st)
 {
 	print_open_object("tables");
-	print_uint(PRINT_ANY, "v4_prefixes", "IPv4 table:  %llu prefixes", st->n_v4);
-	print_uint(PRINT_ANY, "v4_capacity", " of %llu,", st->v4_entries);
-	print_size(PRINT_ANY, "v4_bytes", " %s\n", st->bytes_v4);
-	print_uint(PRINT_ANY, "v6_prefixes", "IPv6 table:  %llu prefixes", st->n_v6);
-	print_uint(PRINT_ANY, "v6_capacity", " of %llu,", st->v6_entries);
-	print_size(PRINT_ANY, "v6_bytes", " %s\n", st->bytes_v6);
+	print_uint(PRINT_ANY, "prefixes_v4", "IPv4 table:  %llu prefixes", st->n_v4);
+	print_uint(PRINT_ANY, "capacity_v4", " of %llu,", st->v4_entries);
+	print_size(PRINT_ANY, "bytes_v4", " %s\n", st->bytes_v4);
+	print_uint(PRINT_ANY, "prefixes_v6", "IPv6 table:  %llu prefixes", st->n_v6);
+	print_uint(PRINT_ANY, "capacity_v6", " of %llu,", st->v6_entries);
+	print_size(PRINT_ANY, "bytes_v6", " %s\n", st->bytes_v6);
 	print_uint(PRINT_ANY, "generation", "generation:  %llu", st->generation);
-	print_time(PRINT_TEXT, NULL, " (last swap %s)\n", st->swap_time);
-	print_uint(PRINT_JSON, "last_swap_ns", NULL, st->swap_time);
+	print_time(PRINT_ANY, "last_swap", " (last swap %s)\n", st->swap_time);
 	print_close_object();
 }
 
@@ -344,7 +347,7 @@ int cmd_status(int argc, char **argv)
 
 	print_open_object(NULL);
 	print_string(PRINT_ANY, "pin_dir", "pins:        %s\n", ctx.dir);
-	print_uint(PRINT_ANY, "classes", "classes:     %llu", sl_classes_used(&cs));
+	print_uint(PRINT_ANY, "classes_in_use", "classes:     %llu", sl_classes_used(&cs));
 	print_uint(PRINT_ANY, "max_classes", " of %llu in use (including default)\n",
 		   ctx.st.max_classes);
 	print_tables(&ctx.st);

@@ -164,7 +164,7 @@ static int check_class_name(const char *name)
 static int class_set(int argc, char **argv)
 {
 	struct sl_class_spec spec;
-	bool created = false;
+	bool created = false, changed = false;
 	struct sl_class cl;
 	struct sl_ctx ctx;
 	const char *name;
@@ -181,15 +181,16 @@ static int class_set(int argc, char **argv)
 	err = sl_open(&ctx, SL_OPEN_CREATE | SL_OPEN_LOCK, NULL);
 	if (err)
 		goto out;
-	id = sl_class_define(&ctx, name, &spec, &created, NULL);
+	id = sl_class_define(&ctx, name, &spec, &created, &changed);
 	err = id < 0 ? id : sl_class_get(&ctx, id, &cl);
 	if (err)
 		goto out;
 	print_open_object(NULL);
 	print_string(PRINT_ANY, "class", "class %s", name);
-	print_uint(PRINT_JSON, "id", NULL, id);
+	print_uint(PRINT_JSON, "class_id", NULL, id);
 	print_bool(PRINT_JSON, "created", NULL, created);
-	print_text(" %s: ", created ? "created" : "updated");
+	print_bool(PRINT_JSON, "changed", NULL, changed);
+	print_text(" %s: ", created ? "created" : changed ? "updated" : "unchanged");
 	print_policy(&cl);
 	print_text("\n");
 	print_close_object();
@@ -216,7 +217,8 @@ static int class_del(int argc, char **argv)
 		err = sl_class_remove(&ctx, argv[1]);
 	if (!err) {
 		print_open_object(NULL);
-		print_string(PRINT_ANY, "deleted", "class %s deleted\n", argv[1]);
+		print_string(PRINT_ANY, "class", "class %s deleted\n", argv[1]);
+		print_bool(PRINT_JSON, "changed", NULL, true);
 		print_close_object();
 	}
 	sl_close(&ctx);
@@ -246,12 +248,12 @@ static int print_class(struct sl_ctx *ctx, __u32 id, const struct sl_class *cl,
 	if (err)
 		return err;
 	print_open_object(NULL);
-	print_uint(PRINT_JSON, "id", NULL, id);
-	print_string(PRINT_ANY, "name", "%-20s ", cl->name);
+	print_string(PRINT_ANY, "class", "%-20s ", cl->name);
+	print_uint(PRINT_JSON, "class_id", NULL, id);
 	print_policy(cl);
 	print_uint(PRINT_ANY, "prefixes_v4", "; %llu IPv4,", n[0]);
 	print_uint(PRINT_ANY, "prefixes_v6", " %llu IPv6 prefixes\n", n[1]);
-	print_uint(PRINT_JSON, "loaded_ns", NULL, cl->load_time);
+	print_time(PRINT_JSON, "loaded", NULL, cl->load_time);
 	for (d = 0; cnt && d < SL_DIR_MAX; d++)
 		print_counters(sl_dir_names[d], &cnt[id * SL_DIR_MAX + d]);
 	print_close_object();
@@ -284,7 +286,18 @@ static int show_classes(bool with_counters)
 	struct sl_ctx ctx;
 	int id, err;
 
-	err = sl_open_existing(&ctx, 0);
+	sl_ctx_init(&ctx, NULL);
+	err = sl_open(&ctx, 0, NULL);
+	if (err == -ENOENT) {
+		/* nothing loaded: no classes, which is an answer, not an error */
+		print_open_object(NULL);
+		print_text("nothing loaded: no classes\n");
+		print_open_array("classes");
+		print_close_array();
+		print_uint(PRINT_JSON, "generation", NULL, 0);
+		print_close_object();
+		return 0;
+	}
 	if (!err)
 		err = sl_classes_read(&ctx, &cs);
 	if (!err && with_counters) {

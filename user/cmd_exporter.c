@@ -261,7 +261,7 @@ int cmd_exporter(int argc, char **argv)
 		sl_config_free(&cfg);
 	}
 	if (geteuid() != 0) {
-		sl_err("sluice needs root (CAP_BPF and CAP_NET_ADMIN)");
+		sl_err("the exporter needs root (CAP_BPF and CAP_NET_ADMIN)");
 		return -EPERM;
 	}
 	sl_ctx_init(&ctx, NULL);

@@ -106,6 +106,14 @@ static int parse_args(int argc, char **argv, struct sl_feed_args *a, bool plan)
 	return 0;
 }
 
+/* An address count as an integer: IPv4 addresses, or IPv6 /64 networks. */
+static __u64 addr_count(double n, int v6)
+{
+	if (v6)
+		n /= 18446744073709551616.0;
+	return n >= 18446744073709551615.0 ? ~0ull : (__u64)(n + 0.5);
+}
+
 static void print_plan(const char *cls, const struct sl_plan *p)
 {
 	static const char *const fam[2] = { "v4", "v6" };
@@ -116,7 +124,7 @@ static void print_plan(const char *cls, const struct sl_plan *p)
 
 	print_open_object(NULL);
 	print_string(PRINT_JSON, "class", NULL, cls);
-	print_bool(PRINT_JSON, "changes", NULL, changes);
+	print_bool(PRINT_JSON, "changed", NULL, p->applied && changes);
 	print_bool(PRINT_JSON, "applied", NULL, p->applied);
 	print_bool(PRINT_JSON, "sources_unchanged", NULL, p->unchanged_sources);
 	for (f = 0; f < 2; f++) {
@@ -126,10 +134,11 @@ static void print_plan(const char *cls, const struct sl_plan *p)
 		print_uint(PRINT_JSON, key, NULL, p->added[f]);
 		snprintf(key, sizeof(key), "removed_%s", fam[f]);
 		print_uint(PRINT_JSON, key, NULL, p->removed[f]);
-		snprintf(key, sizeof(key), "addresses_added_%s", fam[f]);
-		print_float(PRINT_JSON, key, NULL, p->addr_added[f]);
-		snprintf(key, sizeof(key), "addresses_removed_%s", fam[f]);
-		print_float(PRINT_JSON, key, NULL, p->addr_removed[f]);
+		/* integers: IPv4 addresses, IPv6 /64 networks (2^64 and more saturate) */
+		print_uint(PRINT_JSON, f ? "nets64_added_v6" : "addresses_added_v4", NULL,
+			   addr_count(p->addr_added[f], f));
+		print_uint(PRINT_JSON, f ? "nets64_removed_v6" : "addresses_removed_v4", NULL,
+			   addr_count(p->addr_removed[f], f));
 	}
 	if (p->unchanged_sources) {
 		/* nothing was read: null */
@@ -189,7 +198,7 @@ static void print_source(const struct sl_source *s)
 	print_string(PRINT_ANY, "path", "    %s", s->path);
 	print_uint(PRINT_ANY, "size_bytes", "  %llu bytes", s->size);
 	print_string(PRINT_ANY, "xxh3", "  xxh3 %s", hash);
-	print_uint(PRINT_JSON, "mtime_ns", NULL, s->mtime);
+	print_time(PRINT_JSON, "mtime", NULL, s->mtime);
 	print_uint(PRINT_ANY, "entries", "  %llu entries,", s->entries);
 	print_uint(PRINT_ANY, "invalid_lines", " %llu invalid\n", s->invalid);
 	print_close_object();
@@ -207,10 +216,10 @@ static int print_class_feeds(struct sl_ctx *ctx, __u32 id, const struct sl_class
 		return err;
 	print_open_object(NULL);
 	print_string(PRINT_ANY, "class", "%s:", cl->name);
+	print_uint(PRINT_JSON, "class_id", NULL, id);
 	print_uint(PRINT_ANY, "prefixes_v4", " %llu IPv4,", n[0]);
 	print_uint(PRINT_ANY, "prefixes_v6", " %llu IPv6 prefixes,", n[1]);
-	print_time(PRINT_TEXT, NULL, " loaded %s\n", cl->load_time);
-	print_uint(PRINT_JSON, "loaded_ns", NULL, cl->load_time);
+	print_time(PRINT_ANY, "loaded", " loaded %s\n", cl->load_time);
 	print_open_array("sources");
 	for (k.index = 0; k.index < cl->n_sources; k.index++)
 		if (!bpf_map_lookup_elem(ctx->sources_fd, &k, &s))
@@ -236,7 +245,8 @@ static int feed_list(int argc, char **argv)
 		err = sl_classes_read(&ctx, &cs);
 	if (err)
 		goto out;
-	print_open_array(NULL);
+	print_open_object(NULL);
+	print_open_array("classes");
 	sl_for_each_class(&cs, id) {
 		if (id == SL_CLASS_DEFAULT)
 			continue;
@@ -245,6 +255,7 @@ static int feed_list(int argc, char **argv)
 			break;
 	}
 	print_close_array();
+	print_close_object();
 out:
 	sl_classes_free(&cs);
 	sl_close(&ctx);

@@ -68,7 +68,8 @@ int cmd_lookup(int argc, char **argv)
 	err = sl_open_existing(&ctx, 0);
 	if (err)
 		goto out;
-	print_open_array(NULL);
+	print_open_object(NULL);
+	print_open_array("results");
 	for (i = optind; i < argc && !err; i++)
 		err = lookup_one(&ctx, argv[i]);
 	while (from_stdin && !err && fgets(line, sizeof(line), stdin)) {
@@ -79,6 +80,7 @@ int cmd_lookup(int argc, char **argv)
 			err = lookup_one(&ctx, s);
 	}
 	print_close_array();
+	print_close_object();
 out:
 	sl_close(&ctx);
 	return err;

@@ -81,6 +81,7 @@ struct top {
 	unsigned long iterations; /* 0: until q or a signal */
 	/* output */
 	bool tty_out; /* stdout is a terminal: clear the screen and fit it */
+	bool ansi;    /* and takes escapes: not TERM=dumb (or unset), not NO_COLOR */
 	bool keys;    /* stdin is our controlling terminal: 'q' quits */
 	unsigned long frames;
 };
@@ -340,18 +341,31 @@ static void top_compute(struct top *t)
 	qsort(t->rows, t->nrows, sizeof(*t->rows), top_row_cmp);
 }
 
+static __u64 top_round(double v)
+{
+	return (__u64)(v + 0.5);
+}
+
 static void top_rates_json(const struct top_rates *r)
 {
 	int d;
 
 	for (d = 0; d < SL_DIR_MAX; d++) {
 		print_open_object(sl_dir_names[d]);
-		print_float(PRINT_JSON, "pass_pps", NULL, r->pps[d][SL_PASS]);
-		print_float(PRINT_JSON, "pass_bps", NULL, r->bps[d][SL_PASS]);
-		print_float(PRINT_JSON, "drop_pps", NULL, r->pps[d][SL_DROP]);
-		print_float(PRINT_JSON, "drop_bps", NULL, r->bps[d][SL_DROP]);
+		print_uint(PRINT_JSON, "pass_pps", NULL, top_round(r->pps[d][SL_PASS]));
+		print_uint(PRINT_JSON, "pass_bps", NULL, top_round(r->bps[d][SL_PASS]));
+		print_uint(PRINT_JSON, "drop_pps", NULL, top_round(r->pps[d][SL_DROP]));
+		print_uint(PRINT_JSON, "drop_bps", NULL, top_round(r->bps[d][SL_DROP]));
 		print_close_object();
 	}
+}
+
+/* The terminal takes ANSI escapes: TERM is set and not "dumb", no NO_COLOR. */
+static bool top_term_ansi(void)
+{
+	const char *term = getenv("TERM"), *nc = getenv("NO_COLOR");
+
+	return term && *term && strcmp(term, "dumb") && !(nc && *nc);
 }
 
 static void top_show_json(struct top *t)
@@ -360,7 +374,7 @@ static void top_show_json(struct top *t)
 	int i;
 
 	print_open_object(NULL);
-	print_uint(PRINT_JSON, "time_ns", NULL, now->real_ns);
+	print_time(PRINT_JSON, "time", NULL, now->real_ns);
 	print_uint(PRINT_JSON, "interval_ns", NULL, t->elapsed_ns);
 	print_uint(PRINT_JSON, "generation", NULL, t->ctx.st.generation);
 	print_uint(PRINT_JSON, "attachments", NULL, t->attachments);
@@ -369,8 +383,8 @@ static void top_show_json(struct top *t)
 		const struct top_row *row = &t->rows[i];
 
 		print_open_object(NULL);
-		print_string(PRINT_JSON, "name", NULL, row->name);
-		print_uint(PRINT_JSON, "id", NULL, row->id);
+		print_string(PRINT_JSON, "class", NULL, row->name);
+		print_uint(PRINT_JSON, "class_id", NULL, row->id);
 		print_string(PRINT_JSON, "policy", NULL, sl_policy_name(row->policy));
 		top_rates_json(&row->r);
 		print_close_object();
@@ -415,11 +429,6 @@ static void top_line(struct top_screen *sc, const char *fmt, ...)
 		sc->lines--;
 }
 
-static __u64 top_round(double v)
-{
-	return (__u64)(v + 0.5);
-}
-
 static void top_rates_text(struct top_screen *sc, int w, const char *name, const char *policy,
 			   const struct top_rates *r)
 {
@@ -453,7 +462,10 @@ static void top_show_text(struct top *t)
 			if (ws.ws_row)
 				sc.lines = ws.ws_row > 1 ? ws.ws_row - 1 : 1;
 		}
-		print_text("%s", TOP_CLEAR);
+		if (t->ansi)
+			print_text("%s", TOP_CLEAR);
+		else if (t->frames)
+			print_text("\n");
 	} else if (t->frames) {
 		print_text("\n");
 	}
@@ -506,8 +518,8 @@ static void top_show_sampling(struct top *t)
 {
 	if (!t->tty_out || sl_json)
 		return;
-	print_text(TOP_CLEAR "sluice top: sampling every %.2fs%s\n", (double)t->interval_ns / 1e9,
-	       t->keys ? "  (q quits)" : "");
+	print_text("%ssluice top: sampling every %.2fs%s\n", t->ansi ? TOP_CLEAR : "",
+		   (double)t->interval_ns / 1e9, t->keys ? "  (q quits)" : "");
 	fflush(stdout);
 }
 
@@ -715,6 +727,7 @@ int cmd_top(int argc, char **argv)
 	if (err)
 		goto out;
 	t->tty_out = isatty(STDOUT_FILENO);
+	t->ansi = t->tty_out && top_term_ansi();
 	/* Keys only from our own terminal, in the foreground (no SIGTTOU). */
 	t->keys = t->tty_out && isatty(STDIN_FILENO) && top_foreground();
 	top_sig_quit = top_sig_winch = top_sig_cont = 0;

@@ -17,8 +17,7 @@
 #include "print.h"
 #include "state.h"
 #include "util.h"
-
-#define SLUICE_VERSION "0.1.0"
+#include "version.h"
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -52,7 +51,7 @@ static const char usage_text[] =
 	"  sluice exporter [--listen ADDR:PORT] [-c FILE]\n"
 	"  sluice apply [-c FILE] [--dry-run] [--allow-empty]\n"
 	"\n"
-	"Options:\n"
+	"Options (before or after OBJECT):\n"
 	"  -j, --json          JSON output (errors as {\"error\": ...} on stderr)\n"
 	"  -p, --pretty        pretty-printed JSON (implies -j)\n"
 	"  -d, --debug         show libbpf's log (verifier output included)\n"
@@ -65,21 +64,17 @@ static const char usage_text[] =
 	"SIZE as tc: 1500, 16k, 1m (bytes; k = 1024).\n"
 	"See sluice(8).\n";
 
-static void usage(FILE *f)
-{
-	fputs(usage_text, f);
-}
 
 /*
  * The synopsis lines of one object, for `sluice OBJECT --help`: the lines
  * "  sluice OBJECT ..." and their indented continuations.
  */
-static void usage_of(const char *obj)
+static void usage_of(FILE *f, const char *obj)
 {
 	const char *l, *end, *w;
 	bool in = false;
 
-	printf("Usage:\n");
+	fprintf(f, "Usage:\n");
 	for (l = usage_text; (end = strchr(l, '\n')); l = end + 1) {
 		if (!strncmp(l, "  sluice ", 9)) {
 			w = l + 9;
@@ -88,10 +83,40 @@ static void usage_of(const char *obj)
 			in = false;
 		}
 		if (in)
-			printf("%.*s\n", (int)(end - l), l);
+			fprintf(f, "%.*s\n", (int)(end - l), l);
 	}
-	printf("\nGlobal options (before OBJECT): -j, -p, -d, --bpffs PATH. "
-	       "See 'sluice help' and sluice(8).\n");
+	fprintf(f, "\nGlobal options (before or after OBJECT): -j, -p, -d, --bpffs PATH. "
+		"See 'sluice help' and sluice(8).\n");
+}
+
+/* The usage (of one object, or all): text, or {"usage": TEXT} with -j. */
+static int show_usage(const char *obj)
+{
+	size_t len = 0;
+	char *buf = NULL;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (!m)
+		return -ENOMEM;
+	if (obj)
+		usage_of(m, obj);
+	else
+		fputs(usage_text, m);
+	fclose(m);
+	print_open_object(NULL);
+	print_string(PRINT_ANY, "usage", "%s", buf);
+	print_close_object();
+	free(buf);
+	return 0;
+}
+
+static void show_version(void)
+{
+	print_open_object(NULL);
+	print_string(PRINT_ANY, "version", "sluice %s", SLUICE_VERSION);
+	print_string(PRINT_ANY, "commit", " (commit %s,", SLUICE_COMMIT);
+	print_string(PRINT_ANY, "libbpf", " libbpf %s)\n", libbpf_version_string());
+	print_close_object();
 }
 
 /* -h or --help anywhere after the object (before a "--") */
@@ -121,77 +146,157 @@ static const struct cmd cmds[] = {
 	{ "help", NULL },
 };
 
-int main(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },   { "pretty", no_argument, NULL, 'p' },
-		{ "debug", no_argument, NULL, 'd' },  { "bpffs", required_argument, NULL, 'B' },
-		{ "version", no_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' },
-		{}
-	};
-	const char *names[ARRAY_SIZE(cmds)];
-	int c, i;
+static const struct option global_opts[] = {
+	{ "json", no_argument, NULL, 'j' },   { "pretty", no_argument, NULL, 'p' },
+	{ "debug", no_argument, NULL, 'd' },  { "bpffs", required_argument, NULL, 'B' },
+	{ "version", no_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' },
+	{}
+};
 
-	/* Global options come before the object ("+": stop at the first word). */
-	while ((c = getopt_long(argc, argv, "+jpdVh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			sl_json = true;
+static void global_opt(int c, const char *arg)
+{
+	if (c == 'j' || c == 'p')
+		sl_json = true;
+	if (c == 'p')
+		sl_json_pretty = true;
+	if (c == 'd')
+		sl_debug = true;
+	if (c == 'B')
+		sl_bpffs_opt = arg;
+}
+
+/*
+ * Global options after the object (as bpftool takes them): -j, -p, -d and
+ * --bpffs PATH are taken out of argv, up to a "--". Returns the new argc.
+ */
+static int take_global_opts(int argc, char **argv)
+{
+	int i, n = 1;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "--")) {
+			while (i < argc)
+				argv[n++] = argv[i++];
 			break;
-		case 'p':
-			sl_json = true;
-			sl_json_pretty = true;
-			break;
-		case 'd':
-			sl_debug = true;
-			break;
-		case 'B':
-			sl_bpffs_opt = optarg;
-			break;
-		case 'V':
-			printf("sluice %s (libbpf %s)\n", SLUICE_VERSION, libbpf_version_string());
-			return EXIT_SUCCESS;
-		case 'h':
-			usage(stdout);
-			return EXIT_SUCCESS;
-		default:
-			usage(stderr);
-			return EXIT_FAILURE;
+		}
+		if (!strcmp(a, "-j") || !strcmp(a, "--json") || !strcmp(a, "-p") ||
+		    !strcmp(a, "--pretty") || !strcmp(a, "-d") || !strcmp(a, "--debug")) {
+			global_opt(a[1] == '-' ? a[2] : a[1], NULL);
+		} else if (!strncmp(a, "--bpffs=", 8)) {
+			global_opt('B', a + 8);
+		} else if (!strcmp(a, "--bpffs") && i + 1 < argc) {
+			global_opt('B', argv[++i]);
+		} else {
+			argv[n++] = argv[i];
 		}
 	}
-	libbpf_set_print(libbpf_print);
+	argv[n] = NULL;
+	return n;
+}
 
-	if (optind >= argc) {
-		usage(stderr);
-		return EXIT_FAILURE;
-	}
+/* The object named by word (a unique prefix), or -1 with the reason said. */
+static int find_object(const char *word)
+{
+	const char *names[ARRAY_SIZE(cmds)];
+	char cands[128];
+	int i;
+
 	for (i = 0; i < (int)ARRAY_SIZE(cmds); i++)
 		names[i] = cmds[i].name;
-	i = sl_match_word(argv[optind], names, ARRAY_SIZE(cmds));
-	if (i < 0) {
-		sl_err("%s command '%s'; see 'sluice help'", i == -2 ? "ambiguous" : "unknown",
-		       argv[optind]);
-		print_diags();
-		return EXIT_FAILURE;
+	i = sl_match_word(word, names, ARRAY_SIZE(cmds));
+	if (i == -2) {
+		sl_word_candidates(word, names, ARRAY_SIZE(cmds), cands, sizeof(cands));
+		sl_err("ambiguous command '%.40s': %s; see 'sluice help'", word, cands);
+	} else if (i < 0) {
+		sl_err("unknown command '%.40s'; see 'sluice help'", word);
 	}
-	if (!cmds[i].fn) {
-		/* sluice help [OBJECT] */
-		c = optind + 1 < argc ? sl_match_word(argv[optind + 1], names, ARRAY_SIZE(cmds)) : -1;
-		if (c >= 0)
-			usage_of(cmds[c].name);
-		else
-			usage(stdout);
-		return EXIT_SUCCESS;
+	return i < 0 ? -1 : i;
+}
+
+/* sluice help [OBJECT]: exit status 1 for an unknown object. */
+static int cmd_help(int argc, char **argv)
+{
+	int i = -1;
+
+	if (argc > 2) {
+		sl_err("usage: sluice help [OBJECT]");
+		return -EINVAL;
 	}
+	if (argc == 2) {
+		i = find_object(argv[1]);
+		if (i < 0)
+			return -EINVAL;
+	}
+	return show_usage(i >= 0 && cmds[i].fn ? cmds[i].name : NULL);
+}
+
+/* Global options before the object; -1 to go on, or the exit status. */
+static int parse_globals(int argc, char **argv)
+{
+	bool version = false, help = false;
+	int c;
+
+	opterr = 0; /* our own one-line message, JSON under -j */
+	while ((c = getopt_long(argc, argv, "+jpdVh", global_opts, NULL)) != -1) {
+		if (c == '?') {
+			sl_err("unknown option '%.40s'; see 'sluice help'", argv[optind - 1]);
+			return EXIT_FAILURE;
+		}
+		version |= c == 'V';
+		help |= c == 'h';
+		global_opt(c, optarg);
+	}
+	if (version)
+		show_version();
+	else if (help)
+		show_usage(NULL);
+	else if (optind >= argc)
+		sl_err("no object given; see 'sluice help'");
+	else
+		return -1;
+	return optind >= argc && !version && !help ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* A command that failed without saying why: getopt refused an argument. */
+static void said_why(int err, const char *obj)
+{
+	if (err < 0 && !sl_diag_count())
+		sl_err("unknown option or missing argument; see 'sluice help %s'", obj);
+}
+
+int main(int argc, char **argv)
+{
+	int c, i;
+
+	c = parse_globals(argc, argv);
+	libbpf_set_print(libbpf_print);
+	if (c >= 0)
+		goto done;
 	argc -= optind;
 	argv += optind;
+	argc = take_global_opts(argc, argv);
+	i = find_object(argv[0]);
+	if (i < 0) {
+		c = EXIT_FAILURE;
+		goto done;
+	}
+	if (!cmds[i].fn) {
+		c = cmd_help(argc, argv) ? EXIT_FAILURE : EXIT_SUCCESS;
+		goto done;
+	}
 	if (wants_help(argc, argv)) {
-		usage_of(cmds[i].name);
-		return EXIT_SUCCESS;
+		show_usage(cmds[i].name);
+		c = EXIT_SUCCESS;
+		goto done;
 	}
 	optind = 0;
 	c = cmds[i].fn(argc, argv);
-	print_diags();
+	said_why(c, cmds[i].name);
 	/* Commands return -errno on failure, or a documented status > 1. */
-	return c < 0 ? SL_EXIT_FAIL : c;
+	c = c < 0 ? SL_EXIT_FAIL : c;
+done:
+	print_diags();
+	return c;
 }

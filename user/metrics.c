@@ -17,6 +17,7 @@
 #include "state.h"
 #include "table.h"
 #include "util.h"
+#include "version.h"
 
 /* One class in use, read once per scrape. */
 struct row {
@@ -102,6 +103,8 @@ static void put_rate(FILE *f, const char *const *kv, __u64 bps)
 
 static void write_up(FILE *f, bool up)
 {
+	family(f, "sluice_build_info", "gauge", "Always 1: the version and commit of sluice.");
+	put_u64(f, "sluice_build_info", L("version", SLUICE_VERSION, "commit", SLUICE_COMMIT), 1);
 	family(f, "sluice_up", "gauge", "1 when the sluice state could be read, else 0.");
 	put_u64(f, "sluice_up", NULL, up);
 }

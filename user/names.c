@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
 #include <string.h>
 
 #include "names.h"
@@ -52,4 +53,22 @@ int sl_match_word(const char *word, const char *const *names, int n)
 			found = found == -1 ? i : -2;
 	}
 	return found;
+}
+
+void sl_word_candidates(const char *word, const char *const *names, int n, char *buf,
+			size_t len)
+{
+	size_t wl = strlen(word), used = 0;
+	int i, k = 0, total = 0;
+
+	for (i = 0; i < n; i++)
+		total += names[i] && !strncmp(word, names[i], wl);
+	buf[0] = '\0';
+	for (i = 0; i < n && used < len; i++) {
+		if (!names[i] || strncmp(word, names[i], wl))
+			continue;
+		k++;
+		used += snprintf(buf + used, len - used, "%s%s", k == 1 ? "" :
+				 k == total ? " or " : ", ", names[i]);
+	}
 }

@@ -6,6 +6,8 @@
 #ifndef SLUICE_NAMES_H
 #define SLUICE_NAMES_H
 
+#include <stddef.h>
+
 #include <linux/types.h>
 #include "sluice.h"
 
@@ -34,5 +36,8 @@ const char *sl_policy_name(__u32 policy);
 
 /* Unique-prefix match of word in names: index, -1 unknown, -2 ambiguous. */
 int sl_match_word(const char *word, const char *const *names, int n);
+/* The names word is a prefix of, as "stats or status", into buf. */
+void sl_word_candidates(const char *word, const char *const *names, int n, char *buf,
+			size_t len);
 
 #endif

@@ -266,8 +266,9 @@ static int stage_read(const struct sl_feed_args *a, struct sl_feed_input *in)
 static int gate_invalid(const struct sl_feed_args *a, const struct sl_feed_stats *st)
 {
 	if (st->invalid && 100.0 * st->invalid / (st->invalid + st->entries) > a->max_invalid) {
-		sl_err("%s: %lu of %lu lines invalid (more than %g%%); class %s unchanged",
-		       feeds_name(a), st->invalid, st->invalid + st->entries, a->max_invalid, a->cls);
+		sl_err("%s: %lu of %lu lines invalid (more than %s %g%%); class %s unchanged",
+		       feeds_name(a), st->invalid, st->invalid + st->entries,
+		       a->where ? "max_invalid" : "--max-invalid", a->max_invalid, a->cls);
 		return -EINVAL;
 	}
 	return 0;
@@ -280,8 +281,9 @@ static int stage_normalise(const struct sl_feed_args *a, struct sl_feed_input *i
 	if (err)
 		return err;
 	if (!in->vec.n && !a->allow_empty) {
-		sl_err("%s: no prefixes; refusing to empty class %s (use --allow-empty)",
-		       feeds_name(a), a->cls);
+		sl_err("%s%s%s: no prefixes; refusing to empty class %s (use %s)",
+		       a->where ? a->where : "", a->where ? ": " : "", feeds_name(a), a->cls,
+		       a->where ? "allow_empty = yes" : "--allow-empty");
 		return -ENODATA;
 	}
 	return 0;
@@ -354,10 +356,11 @@ static int plan_churn(struct sl_ctx *ctx, const struct sl_feed_args *a, __u32 id
 		double churn = 100.0 * n / old.n;
 
 		if (churn > a->max_churn) {
-			sl_err("the change to class %s adds %zu and removes %zu of %zu prefixes (%.1f%%, "
-			       "more than --max-churn %g%%); class unchanged",
-			       a->cls, p->added[0] + p->added[1], p->removed[0] + p->removed[1], old.n,
-			       churn, a->max_churn);
+			sl_err("%s%sthe change to class %s adds %zu and removes %zu of %zu prefixes "
+			       "(%.1f%%, more than %s %g%%); class unchanged",
+			       a->where ? a->where : "", a->where ? ": " : "", a->cls,
+			       p->added[0] + p->added[1], p->removed[0] + p->removed[1], old.n, churn,
+			       a->where ? "max_churn" : "--max-churn", a->max_churn);
 			err = -EDQUOT;
 		}
 	}

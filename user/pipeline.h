@@ -28,6 +28,7 @@ struct sl_feed_args {
 	char **files;
 	int nfiles;
 	struct sl_batch *batch; /* NULL: swap the tables now; else add to it */
+	const char *where;	/* "FILE:LINE" of a config's class, NULL on the command line */
 };
 
 void sl_feed_args_init(struct sl_feed_args *a);

@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <json-c/json.h>
 
 #include "diag.h"
@@ -192,7 +193,25 @@ void print_count(int t, const char *key, const char *fmt, __u64 n)
 
 void print_time(int t, const char *key, const char *fmt, __u64 realtime_ns)
 {
-	print_human(t, key, fmt, realtime_ns, sl_fmt_time);
+	char name[64], stamp[64];
+	time_t secs = realtime_ns / 1000000000ull;
+	struct tm tm;
+
+	if (!want_json(t) || !key) {
+		print_human(t, key, fmt, realtime_ns, sl_fmt_time);
+		return;
+	}
+	snprintf(name, sizeof(name), "%s_ns", key);
+	add(name, json_object_new_uint64(realtime_ns));
+	if (!realtime_ns) {
+		add(key, NULL);
+		return;
+	}
+	gmtime_r(&secs, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(stamp + strlen(stamp), sizeof(stamp) - strlen(stamp), ".%09lluZ",
+		 (unsigned long long)(realtime_ns % 1000000000ull));
+	add(key, json_object_new_string(stamp));
 }
 
 void print_text(const char *fmt, ...)
@@ -214,19 +233,20 @@ void print_diags(void)
 	for (i = 0; i < n; i++) {
 		const struct sl_diag *d = sl_diag_get(i);
 
-		if (d->warning) {
-			fprintf(stderr, "sluice: warning: %s\n", d->msg);
-		} else if (sl_json) {
+		if (sl_json) {
 			struct json_object *o = json_object_new_object();
 
-			json_object_object_add(o, "error", json_object_new_string(d->msg));
+			json_object_object_add(o, d->warning ? "warning" : "error",
+					       json_object_new_string(d->msg));
 			emit(o, stderr);
 			json_object_put(o);
 		} else {
-			fprintf(stderr, "sluice: %s\n", d->msg);
+			fprintf(stderr, "sluice: %s%s\n", d->warning ? "warning: " : "", d->msg);
 		}
 	}
-	if (sl_diag_dropped())
+	if (sl_diag_dropped() && sl_json)
+		fprintf(stderr, "{\"warning\":\"%zu more messages not shown\"}\n", sl_diag_dropped());
+	else if (sl_diag_dropped())
 		fprintf(stderr, "sluice: %zu more messages not shown\n", sl_diag_dropped());
 	fflush(stderr);
 	sl_diag_clear();

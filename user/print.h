@@ -43,6 +43,10 @@ void print_null(int t, const char *key, const char *fmt); /* fmt printed as it i
 void print_rate(int t, const char *key, const char *fmt, __u64 bps);
 void print_size(int t, const char *key, const char *fmt, __u64 bytes);
 void print_count(int t, const char *key, const char *fmt, __u64 n);
+/*
+ * A wall-clock time (ns since the epoch, 0 for never). JSON: KEY_ns, the
+ * integer, and KEY, the RFC 3339 string in UTC (null for never).
+ */
 void print_time(int t, const char *key, const char *fmt, __u64 realtime_ns);
 
 /* Text only. */
@@ -50,7 +54,8 @@ void print_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * Write the recorded diagnostics (diag.h) to stderr and forget them:
- * "sluice: MSG" and "sluice: warning: MSG"; errors as {"error": MSG} with -j.
+ * "sluice: MSG" and "sluice: warning: MSG"; with -j, {"error": MSG} and
+ * {"warning": MSG}, one a line.
  */
 void print_diags(void);
 

@@ -311,7 +311,7 @@ int sl_open(struct sl_ctx *ctx, unsigned int flags, const struct sl_sizes *sizes
 	int err;
 
 	if (geteuid() != 0) {
-		sl_err("sluice needs root (CAP_BPF and CAP_NET_ADMIN)");
+		sl_err("this needs root (CAP_BPF and CAP_NET_ADMIN)");
 		return -EPERM;
 	}
 	err = ensure_bpffs(ctx);

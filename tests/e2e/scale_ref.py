@@ -133,7 +133,7 @@ def parse_feed(path):
 
 
 def check(d, classlist, lookups):
-    ids = {c["name"]: c["id"] for c in json.load(open(classlist))["classes"]}
+    ids = {c["class"]: c["class_id"] for c in json.load(open(classlist))["classes"]}
     best = {}  # (version, plen, network int) -> (class id, class name)
     for name in open(os.path.join(d, "classes.txt")).read().split():
         path = next(os.path.join(d, f) for f in sorted(os.listdir(d))
@@ -144,7 +144,7 @@ def check(d, classlist, lookups):
             if k not in best or v < best[k]:
                 best[k] = v
     bad = 0
-    answers = json.load(open(lookups))
+    answers = json.load(open(lookups))["results"]
     for ans in answers:
         a = ipaddress.ip_address(ans["addr"])
         bits = a.max_prefixlen

@@ -64,7 +64,7 @@ else
 	not_ok "apply: 2 classes, 2 feeds, 2 attachments" "rc=$RC" "$OUT"
 fi
 lk=$(sl -j lookup "$SV4" "$SV4B" "$SV6B" "$CL4")
-if [ "$(jq -r '[.[].class] | join(",")' <<<"$lk")" = "slow,blocked,blocked,default" ]; then
+if [ "$(jq -r '[.results[].class] | join(",")' <<<"$lk")" = "slow,blocked,blocked,default" ]; then
 	ok "lookup after apply"
 else
 	not_ok "lookup after apply" "$lk"
@@ -91,15 +91,15 @@ grep -q "nothing to do" <<<"$OUT" && ok "same bytes, new mtime: nothing to do" |
 printf '%s\n%s\n' "$SV4" "$SV6" >"$E2E_TMP/slow.txt"
 write_conf 20mbit
 apply_rc -j apply -c "$CONF" --dry-run
-acts=$(jq -c '[.actions[] | .action + " " + .object]' <<<"$OUT")
-if [ "$RC" = 2 ] && [ "$acts" = '["update class slow","load feeds of slow"]' ]; then
+acts=$(jq -c '[.actions[] | .verb + " " + .object + " " + .name]' <<<"$OUT")
+if [ "$RC" = 2 ] && [ "$acts" = '["update class slow","load feeds slow"]' ]; then
 	ok "plan lists exactly the changed class and feed"
 else
 	not_ok "plan lists exactly the changed class and feed" "rc=$RC" "$OUT"
 fi
 apply_rc apply -c "$CONF"
-[ "$(sl -j lookup "$SV6" | jq -r '.[0].class')" = slow ] &&
-	[ "$(sl -j class list | jq '.classes[] | select(.name == "slow") | .rate_bps')" = 20000000 ] &&
+[ "$(sl -j lookup "$SV6" | jq -r '.results[0].class')" = slow ] &&
+	[ "$(sl -j class list | jq '.classes[] | select(.class == "slow") | .rate_bps')" = 20000000 ] &&
 	ok "changed feed and rate applied" || not_ok "changed feed and rate applied" "$OUT"
 
 # ---- config errors: FILE:LINE, exit 1, nothing changes
@@ -199,13 +199,13 @@ sleep 0.15
 kill -9 "$victim" 2>/dev/null
 wait "$victim" 2>/dev/null
 lk=$(sl -j lookup "$SV4" "$SV4B")
-[ "$(jq -r '[.[].class] | join(",")' <<<"$lk")" = "slow,blocked" ] &&
+[ "$(jq -r '[.results[].class] | join(",")' <<<"$lk")" = "slow,blocked" ] &&
 	ok "after a killed apply the previous classes still answer" ||
 	not_ok "after a killed apply the previous classes still answer" "$lk"
 tcp_fails "$SV4B" && tcp_ok "$SV4" && ok "after a killed apply traffic still follows the config" ||
 	not_ok "after a killed apply traffic still follows the config"
 apply_rc apply -c "$CONF"
-[ "$RC" = 0 ] && [ "$(sl -j lookup 10.100.1.1 | jq -r '.[0].class')" = big ] &&
+[ "$RC" = 0 ] && [ "$(sl -j lookup 10.100.1.1 | jq -r '.results[0].class')" = big ] &&
 	ok "the next apply completes" || not_ok "the next apply completes" "rc=$RC" "$OUT"
 
 # ---- removals: a class and an attachment no longer in the file
@@ -219,13 +219,13 @@ cat >"$CONF" <<-EOF
 	feed = $E2E_TMP/slow.txt
 EOF
 apply_rc -j apply -c "$CONF"
-acts=$(jq -c '[.actions[] | .action + " " + .object] | sort' <<<"$OUT")
-if [ "$RC" = 0 ] && [ "$acts" = "[\"delete class big\",\"delete class blocked\",\"detach $GW_CDEV xdp\"]" ]; then
+acts=$(jq -c '[.actions[] | .verb + " " + .object + " " + .name] | sort' <<<"$OUT")
+if [ "$RC" = 0 ] && [ "$acts" = "[\"delete class big\",\"delete class blocked\",\"detach attachment $GW_CDEV xdp\"]" ]; then
 	ok "apply removes what the file no longer names"
 else
 	not_ok "apply removes what the file no longer names" "rc=$RC" "$OUT"
 fi
-[ "$(sl -j lookup "$SV4B" | jq -r '.[0].class')" = default ] && tcp_ok "$SV4B" &&
+[ "$(sl -j lookup "$SV4B" | jq -r '.results[0].class')" = default ] && tcp_ok "$SV4B" &&
 	ok "the deleted class's traffic passes again" || not_ok "the deleted class's traffic passes again"
 in_ns "$GW" ip link show "$GW_CDEV" | grep -q xdp && not_ok "XDP removed from $GW_CDEV" ||
 	ok "XDP removed from $GW_CDEV"

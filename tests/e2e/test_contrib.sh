@@ -106,9 +106,9 @@ fetch() {
 }
 
 # classes ADDR...: the classes sluice gives the addresses, comma-separated
-classes() { sl -j lookup "$@" | jq -r '[.[].class] | join(",")'; }
+classes() { sl -j lookup "$@" | jq -r '[.results[].class] | join(",")'; }
 generation() { sl -j status | jq .tables.generation; }
-loaded() { sl -j feed list | jq -r --arg c "$1" '.[] | select(.class == $c) | .loaded_ns'; }
+loaded() { sl -j feed list | jq -r --arg c "$1" '.classes[] | select(.class == $c) | .loaded_ns'; }
 
 # ---- the first run: everything downloaded, applied, live
 fetch
@@ -117,7 +117,7 @@ fetch
 		"blocklist,blocklist,registry,registry,bulk-cdn,default" ]
 result "first run: 4 feeds downloaded, applied and classifying" $? \
 	"exit status $RC" "stdout: $OUT" "stderr: $ERR"
-[ "$(sl -j class list | jq -r '[.classes[] | select(.id > 0) | .name + ":" + .policy] | join(",")')" = \
+[ "$(sl -j class list | jq -r '[.classes[] | select(.class_id > 0) | .class + ":" + .policy] | join(",")')" = \
 	"blocklist:drop,registry:police,bulk-cdn:shape,partners:pass" ]
 result "the example's four classes with their policies" $? "$(sl -j class list)"
 tcp_fails "$SV4B"
@@ -186,7 +186,7 @@ state() { sed -n "s/^$2=//p" "$VAR/$1.state"; }
 cp "$VAR/firehol_level1.netset" "$E2E_TMP/good.netset"
 cp -p "$WWW/firehol_level1.netset" "$E2E_TMP/www-good.netset"
 changed0=$(state firehol_level1.netset changed)
-bl_v4() { sl -j class list | jq '[.classes[] | select(.name == "blocklist")][0].prefixes_v4'; }
+bl_v4() { sl -j class list | jq '[.classes[] | select(.class == "blocklist")][0].prefixes_v4'; }
 n_bl=$(bl_v4)
 printf '<!DOCTYPE html>\n<html><head><title>503</title></head>\n<body>Try later</body></html>\n' \
 	>"$WWW/firehol_level1.netset"

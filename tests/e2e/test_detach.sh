@@ -101,7 +101,7 @@ sl_named() {
 
 # lookup_is ADDR CLASS: `lookup -j ADDR` answers CLASS
 lookup_is() {
-	sl -j lookup "$1" | jq -e --arg c "$2" '.[0].class == $c' >/dev/null
+	sl -j lookup "$1" | jq -e --arg c "$2" '.results[0].class == $c' >/dev/null
 }
 
 topo_setup
@@ -163,7 +163,7 @@ err_check "detach of an unknown device" "unknown device nosuchdev0" detach nosuc
 err_check "feed load into an unknown class" "unknown class nosuchclass" \
 	feed load nosuchclass "$E2E_TMP/lim.txt"
 err_check "class set with a bad rate" "bad rate '10zbit'" class set newcls --rate 10zbit
-n=$(sl -j class list | jq '[.classes[] | select(.name == "newcls")] | length')
+n=$(sl -j class list | jq '[.classes[] | select(.class == "newcls")] | length')
 if [ "$n" = 0 ]; then
 	ok "a bad rate creates no class"
 else
@@ -190,7 +190,7 @@ if [ -n "$before" ] && [ "$before" = "$after" ] &&
 else
 	not_ok "invalid feed: tables unchanged" "before: $before" "after:  $after"
 fi
-n=$(sl -j class list | jq '.classes[] | select(.name == "lim") | .prefixes_v4 + .prefixes_v6')
+n=$(sl -j class list | jq '.classes[] | select(.class == "lim") | .prefixes_v4 + .prefixes_v6')
 if [ "$n" = 3 ]; then
 	ok "invalid feed: class lim still holds its 3 prefixes"
 else

@@ -20,7 +20,7 @@ set -u
 dropped() {
 	local n
 	n=$(sl -j stats | jq -r --arg n "$1" --arg d "$2" \
-		'.classes[] | select(.name == $n) | .[$d].dropped_packets')
+		'.classes[] | select(.class == $n) | .[$d].dropped_packets')
 	echo "${n:-0}"
 }
 
@@ -30,7 +30,7 @@ lookup_is() {
 	local out
 	out=$(sl -j lookup "$1") || return 1
 	jq -e --arg c "$2" --arg p "$3" \
-		'length == 1 and .[0].class == $c and ((.[0].prefix // "null") == $p)' \
+		'.results | length == 1 and .[0].class == $c and ((.[0].prefix // "null") == $p)' \
 		<<<"$out" >/dev/null || {
 		echo "lookup -j $1: $out (expected class $2, prefix $3)"
 		return 1

@@ -250,10 +250,10 @@ result "exporter: no rate for unlimited classes, no feed series for default or u
 
 sl -j status >"$T/status.json" 2>&1
 out=$(exact 'sluice_table_generation' "$(jq .tables.generation "$T/status.json")" \
-	'sluice_table_capacity{family="ipv4"}' "$(jq .tables.v4_capacity "$T/status.json")" \
-	'sluice_table_capacity{family="ipv6"}' "$(jq .tables.v6_capacity "$T/status.json")" \
-	'sluice_table_bytes{family="ipv4"}' "$(jq .tables.v4_bytes "$T/status.json")" \
-	'sluice_table_bytes{family="ipv6"}' "$(jq .tables.v6_bytes "$T/status.json")" \
+	'sluice_table_capacity{family="ipv4"}' "$(jq .tables.capacity_v4 "$T/status.json")" \
+	'sluice_table_capacity{family="ipv6"}' "$(jq .tables.capacity_v6 "$T/status.json")" \
+	'sluice_table_bytes{family="ipv4"}' "$(jq .tables.bytes_v4 "$T/status.json")" \
+	'sluice_table_bytes{family="ipv6"}' "$(jq .tables.bytes_v6 "$T/status.json")" \
 	'sluice_classes_capacity' "$(jq .max_classes "$T/status.json")")
 result "exporter: table generation, capacity and bytes agree with sluice status" $? "$out" \
 	"status: $(cat "$T/status.json")"

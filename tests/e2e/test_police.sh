@@ -42,13 +42,13 @@ band() {
 # class_burst NAME DIR: the class's bucket size in bytes for in or out
 class_burst() {
 	sl -j class list | jq -r --arg n "$1" --arg d "$2" \
-		'.classes[] | select(.name == $n) | .["burst_" + $d + "_bytes"]'
+		'.classes[] | select(.class == $n) | .["burst_" + $d + "_bytes"]'
 }
 
 # dropped NAME DIR: the class's dropped packets in direction in or out
 dropped() {
 	sl -j stats | jq -r --arg n "$1" --arg d "$2" \
-		'.classes[] | select(.name == $n) | .[$d].dropped_packets'
+		'.classes[] | select(.class == $n) | .[$d].dropped_packets'
 }
 
 # police_check LABEL DIR RATE_MBIT: the policed flow's goodput is in the band.

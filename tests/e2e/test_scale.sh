@@ -37,7 +37,7 @@ result "host bits in the feeds are reported as warnings" $? "$(head -5 "$E2E_TMP
 sl -j class list >"$E2E_TMP/classes.json"
 sl -j lookup --stdin <"$D/addrs.txt" >"$E2E_TMP/lookup.json" 2>"$E2E_TMP/lookup.err"
 rc=$?
-[ "$rc" = 0 ] && [ "$(jq length "$E2E_TMP/lookup.json")" = "$(wc -l <"$D/addrs.txt")" ]
+[ "$rc" = 0 ] && [ "$(jq '.results | length' "$E2E_TMP/lookup.json")" = "$(wc -l <"$D/addrs.txt")" ]
 result "lookup --stdin answers every address" $? "exit status $rc" \
 	"$(head -5 "$E2E_TMP/lookup.err")"
 ref=$(python3 "$REF" check "$D" "$E2E_TMP/classes.json" "$E2E_TMP/lookup.json")
@@ -61,7 +61,7 @@ out=$(sl -j apply -c "$E2E_TMP/scale.conf" 2>"$E2E_TMP/apply2.err")
 rc=$?
 [ "$rc" != 0 ] && grep -q "c004.txt:1002: " "$E2E_TMP/apply2.err" &&
 	[ "$(sl -j status | jq .tables.generation)" = $((gen + 1)) ] &&
-	[ "$(classes=$(sl -j lookup 100.64.1.1 100.64.2.9); jq -r '[.[].class] | join(",")' <<<"$classes")" = c000,c002 ] &&
+	[ "$(classes=$(sl -j lookup 100.64.1.1 100.64.2.9); jq -r '[.results[].class] | join(",")' <<<"$classes")" = c000,c002 ] &&
 	jq -e '.[0].class != "default"' <<<"$before" >/dev/null &&
 	[ "$(sl -j lookup "$probe")" = "$before" ] &&
 	[ "$(sl -j status | jq '.attachments | length')" = 2 ]

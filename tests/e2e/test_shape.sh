@@ -34,7 +34,7 @@ feed sh "$SV4" || bail "feed load sh"
 qd=$(in_ns "$GW" tc qdisc show dev "$GW_SDEV")
 if grep -q "qdisc htb 51c: root" <<<"$qd"; then ok "egress HTB root 51c: created"; else
 	not_ok "egress HTB root 51c: created" "$qd"; fi
-id=$(sl -j class list | jq -r '.classes[] | select(.name == "sh") | .id')
+id=$(sl -j class list | jq -r '.classes[] | select(.class == "sh") | .class_id')
 cls=$(in_ns "$GW" tc class show dev "$GW_SDEV")
 if grep -q "class htb 51c:$(printf %x "$id") .*rate 20Mbit ceil 20Mbit" <<<"$cls"; then
 	ok "HTB class 51c:$id at 20Mbit"
@@ -94,7 +94,7 @@ if goodput "$SV4" 5; then within "per direction: upload (egress) at 30mbit" "$GO
 	not_ok "per direction: upload at 30mbit" "$IPERF_ERROR"; fi
 if goodput "$SV4" 5 -R; then within "per direction: download (ingress via IFB) at 8mbit" "$GOODPUT" 8
 else not_ok "per direction: download at 8mbit" "$IPERF_ERROR"; fi
-sl -j stats | jq -e '.classes[] | select(.name == "sh") | .in.passed_packets > 0 and .out.passed_packets > 0' \
+sl -j stats | jq -e '.classes[] | select(.class == "sh") | .in.passed_packets > 0 and .out.passed_packets > 0' \
 	>/dev/null && ok "stats count both directions of the shaped class" ||
 	not_ok "stats count both directions of the shaped class" "$(sl stats)"
 

@@ -35,9 +35,9 @@ tcp=$?
 bad=0
 for i in $(seq 30); do
 	lk=$(sl -j lookup "$SV4" "$SV4B" "$SV6")
-	[ "$(jq -r '.[0].class' <<<"$lk")" = x ] || bad=$((bad + 1))
-	[ "$(jq -r '.[1].class' <<<"$lk")" = default ] || bad=$((bad + 1))
-	case $(jq -r '.[2].class' <<<"$lk") in x | default) ;; *) bad=$((bad + 1)) ;; esac
+	[ "$(jq -r '.results[0].class' <<<"$lk")" = x ] || bad=$((bad + 1))
+	[ "$(jq -r '.results[1].class' <<<"$lk")" = default ] || bad=$((bad + 1))
+	case $(jq -r '.results[2].class' <<<"$lk") in x | default) ;; *) bad=$((bad + 1)) ;; esac
 done
 kill "$swapper" 2>/dev/null
 wait "$swapper" 2>/dev/null

@@ -142,32 +142,32 @@ jcheck "top -j: every refresh has the fields, raw numbers, a measured interval" 
 	length == 3 and all(.[];
 		(.time_ns | type) == "number" and .interval_ns > 400000000 and
 		.interval_ns < 1500000000 and (.classes | length) == 4 and
-		all(.classes[]; (.name | type) == "string" and (.id | type) == "number" and
+		all(.classes[]; (.class | type) == "string" and (.class_id | type) == "number" and
 			(.policy | type) == "string" and
 			all(.in, .out; all(.pass_pps, .pass_bps, .drop_pps, .drop_bps;
-				type == "number" and . >= 0))) and
+				type == "number" and . >= 0 and . == floor))) and (.time | test("^[0-9-]+T[0-9:.]+Z$")) and
 		all(.not_classified.in, .not_classified.out;
 			all(.pass_pps, .pass_bps, .drop_pps, .drop_bps; type == "number"))) and
 	.[0].time_ns < .[1].time_ns and .[1].time_ns < .[2].time_ns'
 
 jcheck "top -j: the classes, ids and policies are listed" '
-	all(.[]; (.classes | map(.name) | sort) == ["bad", "default", "idle", "web"] and
-		(.classes[] | select(.name == "web") | .policy) == "police" and
-		(.classes[] | select(.name == "bad") | .policy) == "drop" and
-		(.classes[] | select(.name == "default") | .id) == 0)'
+	all(.[]; (.classes | map(.class) | sort) == ["bad", "default", "idle", "web"] and
+		(.classes[] | select(.class == "web") | .policy) == "police" and
+		(.classes[] | select(.class == "bad") | .policy) == "drop" and
+		(.classes[] | select(.class == "default") | .class_id) == 0)'
 
 jcheck "top -j: the policed class passes traffic in (XDP) in some refresh" '
-	any(.[]; .classes[] | select(.name == "web") | .in.pass_bps > 0 and .in.pass_pps > 0)'
+	any(.[]; .classes[] | select(.class == "web") | .in.pass_bps > 0 and .in.pass_pps > 0)'
 
 jcheck "top -j: the policed class passes the replies out (tc-egress) in some refresh" '
-	any(.[]; .classes[] | select(.name == "web") | .out.pass_bps > 0)'
+	any(.[]; .classes[] | select(.class == "web") | .out.pass_bps > 0)'
 
 jcheck "top -j: the drop class drops in some refresh and passes nothing" '
-	any(.[]; .classes[] | select(.name == "bad") | .in.drop_pps > 0 and .in.drop_bps > 0) and
-	all(.[]; .classes[] | select(.name == "bad") | .in.pass_pps == 0 and .out.pass_pps == 0)'
+	any(.[]; .classes[] | select(.class == "bad") | .in.drop_pps > 0 and .in.drop_bps > 0) and
+	all(.[]; .classes[] | select(.class == "bad") | .in.pass_pps == 0 and .out.pass_pps == 0)'
 
 jcheck "top -j: the idle class is 0 in every refresh" '
-	all(.[]; .classes[] | select(.name == "idle") |
+	all(.[]; .classes[] | select(.class == "idle") |
 		[.in[], .out[]] | all(. == 0))'
 
 jcheck "top -j: the totals add up the classes and the not-classified frames" '
@@ -180,8 +180,8 @@ jcheck "top -j: classes sorted by traffic, busiest first, idle ones last by name
 	all(.[]; (.classes | map(.in.pass_bps + .in.drop_bps + .out.pass_bps + .out.drop_bps))
 		as $t | ([range(1; $t | length)] | all($t[. - 1] >= $t[.])) and
 		(.classes | map(select(.in.pass_bps + .in.drop_bps + .out.pass_bps +
-			.out.drop_bps == 0) | .name)) as $z | $z == ($z | sort)) and
-	any(.[]; .classes[0].name == "web" and .classes[-1].name == "idle")'
+			.out.drop_bps == 0) | .class)) as $z | $z == ($z | sort)) and
+	any(.[]; .classes[0].class == "web" and .classes[-1].class == "idle")'
 
 timeout 20 "$S" top --iterations 2 --interval 0.5 >"$T/top.txt" 2>"$T/top.err"
 rc=$?
@@ -220,7 +220,7 @@ pty_run() {
 	cat >"$T/$name.sh" <<-EOF
 		stty rows 12 cols 60
 		stty -g >"$T/$name.before"
-		env SLUICE_BPFFS="$B" \\
+		env TERM=xterm SLUICE_BPFFS="$B" \\
 			sh -c 'echo \$\$ >"$T/$name.pid"; exec "$S" top --interval 0.5'
 		rc=\$?
 		stty -g >"$T/$name.after"
@@ -301,6 +301,16 @@ for sig in int:^C term:SIGTERM; do
 		"exit status $pty_rc, exit after ${pty_ms} ms" \
 		"before: $(cat "$T/${sig%%:*}.before" 2>/dev/null)" \
 		"after:  $(cat "$T/${sig%%:*}.after" 2>/dev/null)"
+done
+
+# TERM=dumb and NO_COLOR: a terminal that takes no escapes gets none
+for e in TERM=dumb "TERM=xterm NO_COLOR=1"; do
+	timeout 20 script -qfec "env $e SLUICE_BPFFS=$B $S top --interval 0.3 --iterations 2" \
+		/dev/null </dev/null >"$T/plain.out" 2>&1
+	rc=$?
+	[ "$rc" = 0 ] && grep -aq "^sluice top " "$T/plain.out" && ! grep -aq $'\e' "$T/plain.out"
+	result "top on a TTY with $e: frames without ANSI escapes" $? \
+		"exit status $rc, output: $(head -c 600 "$T/plain.out" | cat -v)"
 done
 
 # --- the state going away under a running top ----------------------------------

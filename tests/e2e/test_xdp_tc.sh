@@ -24,7 +24,7 @@ SECS=6
 
 # in_packets CLASS: inbound packets passed in CLASS
 in_packets() {
-	sl -j stats | jq -r --arg n "$1" '.classes[] | select(.name == $n) | .in.passed_packets'
+	sl -j stats | jq -r --arg n "$1" '.classes[] | select(.class == $n) | .in.passed_packets'
 }
 
 # pings_once LABEL CLASS: $PINGS replies from $SV4B, counted once in CLASS
@@ -66,7 +66,7 @@ sl_ok class del once
 # ---- 2: policed once
 sl_ok class set lim --rate 20mbit
 feed lim "$SV4"
-burst=$(sl -j class list | jq -r '.classes[] | select(.name == "lim") | .burst_in_bytes')
+burst=$(sl -j class list | jq -r '.classes[] | select(.class == "lim") | .burst_in_bytes')
 read -r lo hi < <(awk -v r=20000000 -v b="${burst:-0}" -v t="$SECS" \
 	'BEGIN { printf "%.0f %.0f\n", r * 0.6, (r + (b + 65536) * 8 / t) * 1.05 }')
 if goodput "$SV4" "$SECS" -R; then
