@@ -231,6 +231,9 @@ static int apply_feeds(struct run *r, struct sl_cfg *cfg)
 		if (err) {
 			r->problems++;
 			first_err = first_err ? first_err : err;
+			if (r->check)
+				sl_err("%s:%d: the feeds of class %s are refused (the reason above)",
+				       cfg->path, cfg->classes[i].line, cfg->classes[i].name);
 			memset(&plan[i], 0, sizeof(plan[i]));
 		}
 		r->prefixes[0] += plan[i].prefixes[0];

@@ -40,7 +40,8 @@ apply_rc() {
 }
 
 # ---- per-command help, without touching any state
-out=$("$SLUICE" apply --help 2>&1) && grep -qF "sluice apply [-c FILE] [--dry-run]" <<<"$out" &&
+out2=""
+out=$("$SLUICE" apply --help 2>&1) && grep -qF "sluice apply [-c FILE] [--dry-run | --check]" <<<"$out" &&
 	! grep -q "sluice attach" <<<"$out" &&
 	out2=$("$SLUICE" help feed 2>&1) && grep -qF "sluice feed load CLASS" <<<"$out2" &&
 	grep -qF -- "--max-churn PCT" <<<"$out2" && ! grep -q "sluice apply" <<<"$out2"
@@ -58,10 +59,12 @@ fi
 
 # ---- apply
 apply_rc -j apply -c "$CONF"
-if [ "$RC" = 0 ] && jq -e '.changes == 6' <<<"$OUT" >/dev/null; then
-	ok "apply: 2 classes, 2 feeds, 2 attachments"
+if [ "$RC" = 0 ] && jq -e '.changes == 7 and .changed and
+	.actions[0] == {"verb": "load", "object": "sluice", "name": "'"$BPFFS"'/sluice"} and
+	([.actions[] | select(.object == "feeds") | .prefixes_v4] | add) == 2' <<<"$OUT" >/dev/null; then
+	ok "apply: load sluice, 2 classes, 2 feeds, 2 attachments"
 else
-	not_ok "apply: 2 classes, 2 feeds, 2 attachments" "rc=$RC" "$OUT"
+	not_ok "apply: load sluice, 2 classes, 2 feeds, 2 attachments" "rc=$RC" "$OUT"
 fi
 lk=$(sl -j lookup "$SV4" "$SV4B" "$SV6B" "$CL4")
 if [ "$(jq -r '[.results[].class] | join(",")' <<<"$lk")" = "slow,blocked,blocked,default" ]; then
@@ -140,6 +143,27 @@ printf '[class a]\npolicy = bogus\n[class b]\n' >"$E2E_TMP/bad7.conf"
 apply_rc apply -c "$E2E_TMP/bad7.conf"
 [ "$RC" = 1 ] && grep -q "bad7.conf:2: bad policy 'bogus'" <<<"$OUT"
 result "a bad value before an empty section is the error reported" $? "$OUT"
+# ---- check mode: everything read and validated, nothing changed
+cp "$E2E_TMP/good.conf" "$E2E_TMP/check.conf"
+printf '[class fresh]\npolicy = drop\nfeed = %s/absent.txt\n' "$E2E_TMP" >>"$E2E_TMP/check.conf"
+printf '[attach nosuch0]\nhook = xdp\n' >>"$E2E_TMP/check.conf"
+printf '10.231.9.1\nnot-an-address\n' >"$E2E_TMP/half.txt"
+printf '[class half]\npolicy = drop\nfeed = %s/half.txt\n' "$E2E_TMP" >>"$E2E_TMP/check.conf"
+apply_rc apply -c "$E2E_TMP/check.conf" --check
+[ "$RC" = 1 ] && grep -q "absent.txt" <<<"$OUT" && grep -q "check.conf:[0-9]*: unknown device nosuch0" <<<"$OUT" &&
+	grep -q "half.txt:2: " <<<"$OUT" && grep -q "would fail (3 problems)" <<<"$OUT"
+result "--check reads the feeds of new classes and reports every problem" $? "rc=$RC" "$OUT"
+apply_rc -j apply -c "$E2E_TMP/check.conf" --dry-run
+[ "$RC" = 1 ] && grep -q "absent.txt" <<<"$OUT"
+result "--dry-run reads the feeds of new classes too" $? "rc=$RC" "$OUT"
+apply_rc -j apply -c "$E2E_TMP/good.conf" --check
+[ "$RC" = 0 ] && jq -e '.check and .problems == 0 and .changed == false' <<<"$OUT" >/dev/null
+result "--check of the live configuration exits 0" $? "rc=$RC" "$OUT"
+printf '[global]\nv4_size = 1\n' >"$E2E_TMP/small.conf"
+sed -n '/^\[attach/,$p' "$E2E_TMP/good.conf" >>"$E2E_TMP/small.conf"
+apply_rc apply -c "$E2E_TMP/small.conf" --check
+[ "$RC" = 1 ] && grep -q "more than v4_size 1" <<<"$OUT"
+result "--check finds table sizes too small for the feeds" $? "rc=$RC" "$OUT"
 # F4: a configuration that names nothing would remove everything
 apply_rc apply -c /dev/null
 [ "$RC" = 1 ] && grep -q "/dev/null names no class and no attachment.*--allow-empty" <<<"$OUT"

@@ -185,7 +185,7 @@ fi
 err_check "invalid feed line (--strict)" "$bad:2: " feed load --strict lim "$bad"
 after=$(sl -j lookup "$SV4" 10.77.1.1 10.88.1.1 10.99.1.1)
 if [ -n "$before" ] && [ "$before" = "$after" ] &&
-	jq -e '.[2].class == "default" and .[3].class == "default"' <<<"$after" >/dev/null; then
+	jq -e '.results[2].class == "default" and .results[3].class == "default"' <<<"$after" >/dev/null; then
 	ok "invalid feed: tables unchanged (lookup answers as before)"
 else
 	not_ok "invalid feed: tables unchanged" "before: $before" "after:  $after"

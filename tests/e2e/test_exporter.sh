@@ -120,9 +120,12 @@ result "exporter -j: prints one JSON line with the listen address" $? \
 	"stdout: $(cat "$T/e1.out")" "stderr: $(cat "$T/e1.err")"
 
 scrape "$T/m0.txt"
-printf '# HELP sluice_up %s\n# TYPE sluice_up gauge\nsluice_up 0\n' \
+commit=$("$S" -j -V | jq -r .commit)
+version=$("$S" -j -V | jq -r .version)
+printf '# HELP sluice_build_info %s\n# TYPE sluice_build_info gauge\nsluice_build_info{version="%s",commit="%s"} 1\n# HELP sluice_up %s\n# TYPE sluice_up gauge\nsluice_up 0\n' \
+	"Always 1: the version and commit of sluice." "$version" "$commit" \
 	"1 when the sluice state could be read, else 0." | cmp -s - "$T/m0.txt"
-result "exporter: nothing loaded serves sluice_up 0 and nothing else" $? \
+result "exporter: nothing loaded serves sluice_build_info and sluice_up 0, nothing else" $? \
 	"metrics: $(cat "$T/m0.txt" 2>&1)"
 promtool check metrics <"$T/m0.txt" >"$T/p0.out" 2>&1
 result "promtool check metrics passes on the sluice_up 0 exposition" $? "$(cat "$T/p0.out")"
@@ -193,7 +196,7 @@ result "exporter: every family has HELP and TYPE once, sluice_ names, _total cou
 	"$(cat "$T/fam.out")"
 
 missing=""
-for fam in sluice_up sluice_class_info sluice_class_packets_total sluice_class_bytes_total \
+for fam in sluice_up sluice_build_info sluice_class_info sluice_class_packets_total sluice_class_bytes_total \
 	sluice_unclassified_packets_total sluice_unclassified_bytes_total \
 	sluice_class_rate_bytes_per_second sluice_class_burst_bytes sluice_class_prefixes \
 	sluice_table_prefixes sluice_table_capacity sluice_table_bytes sluice_table_generation \
@@ -407,7 +410,7 @@ PROM_PID=""
 sl detach --all >"$T/detach.log" 2>&1
 for _ in 1 2 3; do scrape "$T/m3.txt"; done
 cmp -s "$T/m0.txt" "$T/m3.txt"
-result "exporter: after detach --all it serves sluice_up 0 alone" $? \
+result "exporter: after detach --all it serves sluice_up 0 (and build info) alone" $? \
 	"$(cat "$T/detach.log")" "metrics: $(head -5 "$T/m3.txt")"
 
 sl class set web --rate 20mbit >"$T/again.log" 2>&1

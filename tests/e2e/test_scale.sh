@@ -62,7 +62,7 @@ rc=$?
 [ "$rc" != 0 ] && grep -q "c004.txt:1002: " "$E2E_TMP/apply2.err" &&
 	[ "$(sl -j status | jq .tables.generation)" = $((gen + 1)) ] &&
 	[ "$(classes=$(sl -j lookup 100.64.1.1 100.64.2.9); jq -r '[.results[].class] | join(",")' <<<"$classes")" = c000,c002 ] &&
-	jq -e '.[0].class != "default"' <<<"$before" >/dev/null &&
+	jq -e '.results[0].class != "default"' <<<"$before" >/dev/null &&
 	[ "$(sl -j lookup "$probe")" = "$before" ] &&
 	[ "$(sl -j status | jq '.attachments | length')" = 2 ]
 result "a broken feed fails the run alone: other feeds in one swap, the new attachment made" $? \
