@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* sluice: per-CPU packet and byte counters, indexed by enum sl_verdict. */
+/* sluice: per-CPU packet and byte counters, indexed by enum sl_count_slot. */
 #ifndef SLUICE_BPF_COUNT_H
 #define SLUICE_BPF_COUNT_H
 
@@ -7,17 +7,17 @@
 
 #include "sluice.h"
 
-/* Count a packet of len bytes under key of map (sl_stats or sl_misc). */
-static __always_inline void sl_count(void *map, __u32 key, int verdict, __u64 len)
+/* Count a packet of len bytes under key of map (sl_stats or sl_misc) in slot. */
+static __always_inline void sl_count(void *map, __u32 key, int slot, __u64 len)
 {
 	struct sl_counters *c = bpf_map_lookup_elem(map, &key);
 
 	if (!c)
 		return;
-	if (verdict != SL_PASS)
-		verdict = SL_DROP;
-	c->packets[verdict]++;
-	c->bytes[verdict] += len;
+	if (slot < 0 || slot >= SL_CNT_MAX)
+		slot = SL_CNT_DROP_POLICY;
+	c->packets[slot]++;
+	c->bytes[slot] += len;
 }
 
 #endif /* SLUICE_BPF_COUNT_H */

@@ -70,20 +70,22 @@ static __always_inline enum sl_action sl_enforce(__u32 class_id, int dir, __u64 
 {
 	__u32 key = class_id * SL_DIR_MAX + dir;
 	enum sl_action action = SL_ACT_PASS;
-	int verdict = SL_PASS;
+	int verdict = SL_PASS, slot = SL_CNT_PASS;
 	struct sl_class *cls;
 
 	cls = bpf_map_lookup_elem(&sl_classes, &class_id);
 	if (cls && (cls->flags & SL_CLASS_USED)) {
 		switch (cls->policy) {
 		case SL_POLICY_DROP:
-			verdict = SL_DROP;
+			slot = SL_CNT_DROP_POLICY;
 			action = SL_ACT_DROP;
 			break;
 		case SL_POLICY_POLICE:
 			verdict = sl_police(key, cls->rate[dir & 1], cls->burst[dir & 1], len);
-			if (verdict == SL_DROP)
+			if (verdict == SL_DROP) {
+				slot = SL_CNT_DROP_POLICE; /* counted apart from a drop policy's */
 				action = SL_ACT_DROP;
+			}
 			break;
 		case SL_POLICY_SHAPE:
 			if (cls->rate[dir & 1] && class_id <= SL_SHAPE_MAX_CLASS)
@@ -91,7 +93,7 @@ static __always_inline enum sl_action sl_enforce(__u32 class_id, int dir, __u64 
 			break;
 		}
 	}
-	sl_count(&sl_stats, key, verdict, len);
+	sl_count(&sl_stats, key, slot, len);
 	return action;
 }
 

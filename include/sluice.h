@@ -103,10 +103,21 @@ struct sl_bucket {
 	__u64 last_ns;
 };
 
+/*
+ * The slots of a counter: passed, dropped by the class's drop policy (the
+ * verdicts' own indexes), and dropped by its police bucket.
+ */
+enum sl_count_slot {
+	SL_CNT_PASS = SL_PASS,
+	SL_CNT_DROP_POLICY = SL_DROP,
+	SL_CNT_DROP_POLICE,
+	SL_CNT_MAX,
+};
+
 /* Per-CPU counters, per class and direction (key class * 2 + dir). */
 struct sl_counters {
-	__u64 packets[SL_VERDICT_MAX];
-	__u64 bytes[SL_VERDICT_MAX];
+	__u64 packets[SL_CNT_MAX];
+	__u64 bytes[SL_CNT_MAX];
 };
 
 /* sl_misc keys: frames the datapath did not classify, per direction. */
@@ -211,7 +222,7 @@ static inline __u32 sl_hash128(const __u32 w[4], __u32 bits)
  * it with any change to them: a CLI does not write into a state pinned by
  * programs that read another layout (0: every sluice before the field).
  */
-#define SL_LAYOUT 2
+#define SL_LAYOUT 3
 
 /* The global state record, key 0 of sl_state. Written by the CLI only. */
 struct sl_state {

@@ -267,3 +267,12 @@ int sl_detach(struct sl_ctx *ctx, __u32 ifindex, int hook, int *count)
 	}
 	return err;
 }
+
+int sl_xdp_live_mode(__u32 ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (bpf_xdp_query(ifindex, 0, &q))
+		return -1;
+	return q.attach_mode == XDP_ATTACHED_DRV ? 0 : q.attach_mode == XDP_ATTACHED_SKB ? 1 : -1;
+}

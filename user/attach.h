@@ -15,6 +15,8 @@ struct sl_attach_opts {
 
 /* Whether the hook of ifindex is attached as o asks (sl_attach: a no-op). */
 bool sl_attach_current(struct sl_ctx *ctx, __u32 ifindex, const struct sl_attach_opts *o);
+/* The mode of the XDP program on ifindex: 0 native, 1 generic, -1 none or other. */
+int sl_xdp_live_mode(__u32 ifindex);
 /* Attach (or re-attach with another match); *noop when already so. */
 int sl_attach(struct sl_ctx *ctx, const char *dev, const struct sl_attach_opts *o, bool *noop);
 /* Detach what matches (ifindex 0: any device; hook -1: any hook). */

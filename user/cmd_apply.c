@@ -278,6 +278,23 @@ static void attach_opts(const struct sl_cfg_attach *a, struct sl_attach_opts *o)
 	o->xdp_generic = a->xdp_mode == 1;
 }
 
+/* An xdp_mode the live program does not have: said, as apply keeps the live one. */
+static void check_xdp_mode(struct run *r, const struct sl_cfg_attach *a, __u32 ifindex,
+			   const struct sl_attach_opts *o)
+{
+	int live;
+
+	if (!r->ctx || a->hook != SL_HOOK_XDP || a->xdp_mode < 0 ||
+	    !sl_attach_current(r->ctx, ifindex, o))
+		return;
+	live = sl_xdp_live_mode(ifindex);
+	if (live >= 0 && live != a->xdp_mode)
+		sl_warn("%s:%d: xdp_mode %s, but %s runs XDP in %s mode, which apply keeps; "
+			"'sluice detach %s --hook xdp' and apply again to change it", r->cfg->path,
+			a->line, sl_xdp_mode_names[a->xdp_mode], a->dev, sl_xdp_mode_names[live],
+			a->dev);
+}
+
 static int apply_attach(struct run *r, struct sl_cfg *cfg)
 {
 	int i, err;
@@ -296,6 +313,7 @@ static int apply_attach(struct run *r, struct sl_cfg *cfg)
 				return err;
 			continue;
 		}
+		check_xdp_mode(r, a, ifindex, &o);
 		if (r->dry_run) {
 			if (!r->ctx || !sl_attach_current(r->ctx, ifindex, &o))
 				act_attach(r, "attach", a->dev, a->hook, o.match);

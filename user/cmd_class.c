@@ -227,14 +227,20 @@ static int class_del(int argc, char **argv)
 
 static void print_counters(const char *dir, const struct sl_counters *c)
 {
+	struct sl_counters drops = *c;
+
+	sl_counters_fold(&drops, 1);
 	print_open_object(dir);
 	print_string(PRINT_TEXT, NULL, "    %-4s", dir);
 	print_count(PRINT_TEXT, NULL, " passed %8s pkts", c->packets[SL_PASS]);
 	print_uint(PRINT_JSON, "passed_packets", NULL, c->packets[SL_PASS]);
 	print_size(PRINT_ANY, "passed_bytes", " %10s", c->bytes[SL_PASS]);
-	print_count(PRINT_TEXT, NULL, "   dropped %8s pkts", c->packets[SL_DROP]);
-	print_uint(PRINT_JSON, "dropped_packets", NULL, c->packets[SL_DROP]);
-	print_size(PRINT_ANY, "dropped_bytes", " %10s\n", c->bytes[SL_DROP]);
+	/* dropped: by the drop policy and by the police bucket (police_ keys) */
+	print_count(PRINT_TEXT, NULL, "   dropped %8s pkts", drops.packets[SL_DROP]);
+	print_uint(PRINT_JSON, "dropped_packets", NULL, drops.packets[SL_DROP]);
+	print_size(PRINT_ANY, "dropped_bytes", " %10s\n", drops.bytes[SL_DROP]);
+	print_uint(PRINT_JSON, "police_dropped_packets", NULL, c->packets[SL_CNT_DROP_POLICE]);
+	print_uint(PRINT_JSON, "police_dropped_bytes", NULL, c->bytes[SL_CNT_DROP_POLICE]);
 	print_close_object();
 }
 

@@ -29,6 +29,16 @@ static int parse_pct_opt(const char *opt, const char *s, double *out)
 	return 0;
 }
 
+static void free_files(struct sl_feed_args *a)
+{
+	int i;
+
+	for (i = 0; a->files && i < a->nfiles; i++)
+		free(a->files[i]);
+	free(a->files);
+	a->files = NULL;
+}
+
 static int parse_args(int argc, char **argv, struct sl_feed_args *a, bool plan)
 {
 	static const struct option opts[] = {
@@ -101,8 +111,17 @@ static int parse_args(int argc, char **argv, struct sl_feed_args *a, bool plan)
 		return -EINVAL;
 	}
 	a->cls = argv[optind];
-	a->files = argv + optind + 1;
 	a->nfiles = argc - optind - 1;
+	/* provenance names files by absolute path (freed by feed_apply) */
+	a->files = calloc(a->nfiles, sizeof(*a->files));
+	for (i = 0; a->files && i < a->nfiles; i++)
+		if (!(a->files[i] = sl_abs_path(argv[optind + 1 + i])))
+			break;
+	if (!a->files || i < a->nfiles) {
+		free_files(a);
+		sl_err("out of memory");
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -184,6 +203,7 @@ static int feed_apply(int argc, char **argv, bool plan_only)
 		print_plan(a.cls, &p);
 	sl_feed_input_free(&in);
 	sl_close(&ctx);
+	free_files(&a);
 	if (!err && a.dry_run && p.changes)
 		return SL_EXIT_CHANGES;
 	return err;

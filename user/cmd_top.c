@@ -238,6 +238,7 @@ static int top_read(struct top *t, struct top_sample *s)
 	err = sl_counters_read_all(&t->ctx, t->ctx.stats_fd, t->max * SL_DIR_MAX, s->cnt);
 	if (err)
 		goto fail;
+	sl_counters_fold(s->cnt, t->max * SL_DIR_MAX);
 	for (d = 0; d < SL_DIR_MAX; d++) {
 		err = sl_counters_read(&t->ctx, t->ctx.misc_fd, SL_MISC_NONIP(d), &s->misc[d]);
 		if (err)

@@ -19,6 +19,7 @@
 #include "diag.h"
 #include "names.h"
 #include "parse.h"
+#include "util.h"
 
 
 __attribute__((format(printf, 2, 3))) static int fail(struct sl_cfg *c, const char *fmt, ...)
@@ -168,7 +169,8 @@ static int class_key(struct sl_cfg *c, const char *name, const char *k, const ch
 	} else if (!strcmp(k, "feed")) {
 		if (cl->nfeeds == SL_MAX_SOURCES)
 			return fail(c, "more than 16 feeds in [class %s]", name);
-		cl->feeds[cl->nfeeds] = strdup(v);
+		/* relative to the working directory, kept absolute in provenance */
+		cl->feeds[cl->nfeeds] = sl_abs_path(v);
 		if (!cl->feeds[cl->nfeeds++])
 			return fail(c, "out of memory");
 	} else if (!strcmp(k, "format")) {

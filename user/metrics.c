@@ -14,6 +14,7 @@
 
 #include "metrics.h"
 #include "names.h"
+#include "shape.h"
 #include "state.h"
 #include "table.h"
 #include "util.h"
@@ -24,6 +25,7 @@ struct row {
 	__u32 id;
 	struct sl_class c;
 	struct sl_counters cnt[SL_DIR_MAX];
+	__u64 queue_drops[SL_DIR_MAX]; /* packets the HTB queues dropped */
 	__u32 n[2];	/* prefixes, IPv4 and IPv6 */
 	__u64 invalid; /* invalid lines over the class's sources */
 };
@@ -113,6 +115,7 @@ static int read_rows(struct sl_ctx *ctx, struct row **out, int *n_out)
 {
 	struct sl_counters *cnt = NULL;
 	struct sl_classes cs = { 0 };
+	__u64 *qd = NULL;
 	struct sl_source_key k;
 	struct sl_source s;
 	struct row *rows = NULL;
@@ -125,6 +128,13 @@ static int read_rows(struct sl_ctx *ctx, struct row **out, int *n_out)
 	cnt = calloc((size_t)cs.max * SL_DIR_MAX + 1, sizeof(*cnt));
 	err = !rows || !cnt ? -ENOMEM :
 	      sl_counters_read_all(ctx, ctx->stats_fd, cs.max * SL_DIR_MAX, cnt);
+	if (!err) {
+		qd = calloc((size_t)cs.max * SL_DIR_MAX + 1, sizeof(*qd));
+		err = !qd ? -ENOMEM : 0;
+	}
+	/* the queues' drops are best effort: none when netlink cannot be read */
+	if (!err && sl_shape_drops(ctx, qd, cs.max))
+		memset(qd, 0, ((size_t)cs.max * SL_DIR_MAX + 1) * sizeof(*qd));
 	if (err)
 		goto cleanup;
 	sl_for_each_class(&cs, id) {
@@ -133,8 +143,10 @@ static int read_rows(struct sl_ctx *ctx, struct row **out, int *n_out)
 		r->c = cs.slot[id];
 		r->c.name[SL_NAME_LEN - 1] = '\0';
 		r->id = id;
-		for (d = 0; d < SL_DIR_MAX; d++)
+		for (d = 0; d < SL_DIR_MAX; d++) {
 			r->cnt[d] = cnt[id * SL_DIR_MAX + d];
+			r->queue_drops[d] = qd[id * SL_DIR_MAX + d];
+		}
 		err = sl_store_counts(ctx, id, r->n);
 		if (err)
 			goto cleanup;
@@ -149,8 +161,31 @@ static int read_rows(struct sl_ctx *ctx, struct row **out, int *n_out)
 cleanup:
 	free(rows);
 	free(cnt);
+	free(qd);
 	sl_classes_free(&cs);
 	return err;
+}
+
+/*
+ * One class and direction: verdict pass, and verdict drop by reason:
+ * policy (the drop policy), police (the bucket's excess), queue (dropped
+ * by the class's HTB queue after sluice passed it; packets only).
+ */
+static void put_class_counters(FILE *f, const char *name, const struct row *r, int d, bool bytes)
+{
+	const struct sl_counters *c = &r->cnt[d];
+	const char *dir = sl_dir_names[d], *cls = r->c.name;
+
+	put_u64(f, name, L("class", cls, "direction", dir, "verdict", "pass"),
+		bytes ? c->bytes[SL_CNT_PASS] : c->packets[SL_CNT_PASS]);
+	put_u64(f, name, L("class", cls, "direction", dir, "verdict", "drop", "reason", "policy"),
+		bytes ? c->bytes[SL_CNT_DROP_POLICY] : c->packets[SL_CNT_DROP_POLICY]);
+	put_u64(f, name, L("class", cls, "direction", dir, "verdict", "drop", "reason", "police"),
+		bytes ? c->bytes[SL_CNT_DROP_POLICE] : c->packets[SL_CNT_DROP_POLICE]);
+	if (!bytes && r->c.policy == SL_POLICY_SHAPE)
+		put_u64(f, name,
+			L("class", cls, "direction", dir, "verdict", "drop", "reason", "queue"),
+			r->queue_drops[d]);
 }
 
 static void write_classes(FILE *f, const struct row *rows, int n)
@@ -160,12 +195,12 @@ static void write_classes(FILE *f, const struct row *rows, int n)
 		bool bytes;
 	} counters[] = {
 		{ "sluice_class_packets_total",
-		  "Packets of the class, by direction and verdict.", false },
+		  "Packets of the class, by direction, verdict and drop reason (policy, police, queue).", false },
 		{ "sluice_class_bytes_total",
-		  "Bytes of the class (frame lengths), by direction and verdict.", true },
+		  "Bytes of the class (frame lengths), by direction, verdict and drop reason (policy, police).", true },
 	};
 	unsigned int i;
-	int j, d, v;
+	int j, d;
 
 	family(f, "sluice_class_info", "gauge",
 	       "Classes in use (1 each); the policy label is pass, drop, police or shape.");
@@ -177,12 +212,7 @@ static void write_classes(FILE *f, const struct row *rows, int n)
 		family(f, counters[i].name, "counter", counters[i].help);
 		for (j = 0; j < n; j++)
 			for (d = 0; d < SL_DIR_MAX; d++)
-				for (v = 0; v < SL_VERDICT_MAX; v++)
-					put_u64(f, counters[i].name,
-						L("class", rows[j].c.name, "direction",
-						  sl_dir_names[d], "verdict", sl_verdict_names[v]),
-						counters[i].bytes ? rows[j].cnt[d].bytes[v] :
-								    rows[j].cnt[d].packets[v]);
+				put_class_counters(f, counters[i].name, &rows[j], d, counters[i].bytes);
 	}
 
 	/* In bytes, the base unit (promtool rejects bits): 10mbit is 1250000. */
@@ -249,6 +279,7 @@ static int write_unclassified(FILE *f, struct sl_ctx *ctx)
 		if (err)
 			return err;
 	}
+	sl_counters_fold(c, SL_DIR_MAX);
 	family(f, "sluice_unclassified_packets_total", "counter",
 	       "Frames not classified (non-IP or truncated), passed untouched.");
 	for (d = 0; d < SL_DIR_MAX; d++)

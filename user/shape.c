@@ -475,3 +475,62 @@ int sl_shape_sync(struct sl_ctx *ctx)
 	sl_classes_free(&cs);
 	return err;
 }
+
+struct drops_ctx {
+	__u64 *drops; /* [class id * SL_DIR_MAX + dir] */
+	__u32 max;
+	int dir;
+};
+
+static void drops_one(struct nl_object *obj, void *arg)
+{
+	struct rtnl_class *c = (struct rtnl_class *)obj;
+	struct drops_ctx *q = arg;
+	__u32 h = rtnl_tc_get_handle(TC_CAST(c));
+
+	if (TC_H_MAJ(h) != HTB_HANDLE || TC_H_MIN(h) >= q->max)
+		return;
+	q->drops[TC_H_MIN(h) * SL_DIR_MAX + q->dir] += rtnl_tc_get_stat(TC_CAST(c),
+									 RTNL_TC_DROPS);
+}
+
+/* Add the drops of sluice's HTB classes on ifindex, shaping dir. */
+static int drops_dev(struct nl_sock *sk, __u32 ifindex, struct drops_ctx *q)
+{
+	struct nl_cache *cache;
+
+	if (rtnl_class_alloc_cache(sk, ifindex, &cache))
+		return -EIO;
+	nl_cache_foreach(cache, drops_one, q);
+	nl_cache_free(cache);
+	return 0;
+}
+
+int sl_shape_drops(struct sl_ctx *ctx, __u64 *drops, __u32 max)
+{
+	struct sl_attach_key keys[SL_MAX_ATTACH];
+	struct sl_attach_val vals[SL_MAX_ATTACH];
+	struct drops_ctx q = { .drops = drops, .max = max };
+	struct nl_sock *sk = NULL;
+	char name[IF_NAMESIZE];
+	int n, i, err = 0;
+
+	memset(drops, 0, (size_t)max * SL_DIR_MAX * sizeof(*drops));
+	n = sl_attach_list(ctx, keys, vals, SL_MAX_ATTACH);
+	for (i = 0; i < n && !err; i++) {
+		__u32 dev = keys[i].hook == SL_HOOK_TC_OUT ? keys[i].ifindex :
+			    keys[i].hook == SL_HOOK_TC_IN ? vals[i].ifb_ifindex : 0;
+
+		if (!dev)
+			continue;
+		if (!sk && !(sk = nl_open()))
+			return -EIO;
+		q.dir = keys[i].hook == SL_HOOK_TC_OUT ? SL_DIR_OUT : SL_DIR_IN;
+		/* a device gone since: no queue, no drops to read */
+		if (drops_dev(sk, dev, &q) && if_indextoname(dev, name))
+			err = -EIO;
+	}
+	if (sk)
+		nl_socket_free(sk);
+	return err;
+}

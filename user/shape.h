@@ -17,5 +17,11 @@ bool sl_shape_any(struct sl_ctx *ctx, int dir);
 /* Remove sluice's HTB root from a device, and a device's IFB. */
 int sl_shape_remove_root(__u32 ifindex);
 int sl_shape_ifb_delete(__u32 ifindex);
+/*
+ * The packets the HTB queues of the shaped classes dropped, read over
+ * netlink: drops[id * SL_DIR_MAX + dir] for ids below max, summed over the
+ * devices (egress: the device, ingress: its IFB). 0 or -errno (not said).
+ */
+int sl_shape_drops(struct sl_ctx *ctx, __u64 *drops, __u32 max);
 
 #endif

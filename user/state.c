@@ -534,7 +534,7 @@ static void counters_sum(const struct sl_counters *pc, int ncpus, struct sl_coun
 
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < ncpus; i++) {
-		for (v = 0; v < SL_VERDICT_MAX; v++) {
+		for (v = 0; v < SL_CNT_MAX; v++) {
 			out->packets[v] += pc[i].packets[v];
 			out->bytes[v] += pc[i].bytes[v];
 		}

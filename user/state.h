@@ -110,6 +110,18 @@ int sl_counters_read(struct sl_ctx *ctx, int fd, __u32 key, struct sl_counters *
 int sl_counters_read_all(struct sl_ctx *ctx, int fd, __u32 n, struct sl_counters *out);
 int sl_counters_reset(struct sl_ctx *ctx, int fd, __u32 key);
 
+/* Fold the drops of every reason into SL_DROP, for views of two verdicts. */
+static inline void sl_counters_fold(struct sl_counters *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		c[i].packets[SL_DROP] += c[i].packets[SL_CNT_DROP_POLICE];
+		c[i].bytes[SL_DROP] += c[i].bytes[SL_CNT_DROP_POLICE];
+		c[i].packets[SL_CNT_DROP_POLICE] = c[i].bytes[SL_CNT_DROP_POLICE] = 0;
+	}
+}
+
 /* The attach registry: one record per attachment (sl_attach). */
 int sl_attach_get(struct sl_ctx *ctx, __u32 ifindex, enum sl_hook hook, struct sl_attach_val *v);
 int sl_attach_put(struct sl_ctx *ctx, const struct sl_attach_key *k,

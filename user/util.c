@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -60,4 +62,22 @@ void sl_fmt_time(char *buf, size_t len, __u64 ns)
 	}
 	gmtime_r(&t, &tm);
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+char *sl_abs_path(const char *path)
+{
+	char *cwd, *out;
+
+	if (path[0] == '/' || !strcmp(path, "-"))
+		return strdup(path);
+	cwd = getcwd(NULL, 0);
+	if (!cwd)
+		return NULL;
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;
+	out = malloc(strlen(cwd) + strlen(path) + 2);
+	if (out)
+		sprintf(out, "%s/%s", strcmp(cwd, "/") ? cwd : "", path);
+	free(cwd);
+	return out;
 }

@@ -18,4 +18,11 @@ __u64 sl_now_realtime_ns(void);
 /* "2026-11-28T17:00:00Z" (UTC), or "never" for 0. */
 void sl_fmt_time(char *buf, size_t len, __u64 ns);
 
+/*
+ * path made absolute against the working directory (not resolved: links
+ * stay links), in a new string; "-" (standard input) and absolute paths
+ * are copied as they are. NULL when out of memory or with no directory.
+ */
+char *sl_abs_path(const char *path);
+
 #endif

@@ -242,12 +242,14 @@ result "exporter: class, rate (10mbit = 1250000 bytes/s), prefix, feed, table an
 
 # The rate and burst of pass and drop classes are absent (unlimited), and so is
 # a feed timestamp for a class never loaded; the default class has no feed.
+# Packet series: 4 classes, 2 directions, pass and the drop reasons policy
+# and police (no queue series without a shaped class).
 ! grep -Eq '^sluice_class_(rate_bytes_per_second|burst_bytes)\{class="(bad|idle|default)"' \
 	"$T/m1.txt" &&
 	! grep -Eq '^sluice_feed_[a-z_]*\{class="default"\}' "$T/m1.txt" &&
 	! grep -q '^sluice_feed_last_load_timestamp_seconds{class="idle"}' "$T/m1.txt" &&
 	[ "$(grep -c '^sluice_attachments{' "$T/m1.txt")" = 1 ] &&
-	[ "$(grep -c '^sluice_class_packets_total{' "$T/m1.txt")" = 16 ]
+	[ "$(grep -c '^sluice_class_packets_total{' "$T/m1.txt")" = 24 ]
 result "exporter: no rate for unlimited classes, no feed series for default or unloaded classes" \
 	$? "$(grep -E '^sluice_(class_rate|class_burst|feed|attach)' "$T/m1.txt")"
 
@@ -276,16 +278,18 @@ result "exporter: feed load and swap timestamps are seconds since the epoch, rec
 cnt() { value "$T/m1.txt" "$1" || echo -1; }
 wp=$(cnt 'sluice_class_packets_total{class="web",direction="in",verdict="pass"}')
 wb=$(cnt 'sluice_class_bytes_total{class="web",direction="in",verdict="pass"}')
-wd=$(cnt 'sluice_class_packets_total{class="web",direction="in",verdict="drop"}')
-bd=$(cnt 'sluice_class_packets_total{class="bad",direction="in",verdict="drop"}')
-bb=$(cnt 'sluice_class_bytes_total{class="bad",direction="in",verdict="drop"}')
+wd=$(cnt 'sluice_class_packets_total{class="web",direction="in",verdict="drop",reason="police"}')
+bd=$(cnt 'sluice_class_packets_total{class="bad",direction="in",verdict="drop",reason="policy"}')
+bb=$(cnt 'sluice_class_bytes_total{class="bad",direction="in",verdict="drop",reason="policy"}')
+bx=$(cnt 'sluice_class_packets_total{class="bad",direction="in",verdict="drop",reason="police"}')
 bp=$(cnt 'sluice_class_packets_total{class="bad",direction="in",verdict="pass"}')
 ip=$(cnt 'sluice_class_packets_total{class="idle",direction="in",verdict="pass"}')
 un=$(cnt 'sluice_unclassified_packets_total{direction="in"}')
-[ "$wp" -ge 7 ] && [ "$wb" -ge $((wp * 98)) ] && [ "$wd" = 0 ] && [ "$bd" -ge 4 ] &&
+[ "$wp" -ge 7 ] && [ "$wb" -ge $((wp * 98)) ] && [ "$wd" = 0 ] && [ "$bd" -ge 4 ] && [ "$bx" = 0 ] &&
 	[ "$bb" -ge $((bd * 98)) ] && [ "$bp" = 0 ] && [ "$ip" = 0 ] && [ "$un" -ge 0 ]
-result "exporter: packet and byte counters by class, direction and verdict follow the traffic" $? \
-	"web pass $wp pkts $wb bytes, web drop $wd; bad drop $bd pkts $bb bytes, bad pass $bp;" \
+result "exporter: packet and byte counters by class, direction, verdict and drop reason follow the traffic" $? \
+	"web pass $wp pkts $wb bytes, web police drop $wd; bad policy drop $bd pkts $bb bytes," \
+	"bad police drop $bx, bad pass $bp;" \
 	"idle pass $ip; unclassified in $un"
 
 # --- the other paths -------------------------------------------------------------------
@@ -400,6 +404,10 @@ result "grafana dashboard: valid JSON, the variables, all $n_exprs expressions e
 pq 'sum by (class, family) (sluice_class_prefixes{class=~".*"})' |
 	jq -e '[.data.result[] | select(.metric.class == "web")] | length == 2' >/dev/null 2>&1
 result "grafana dashboard: the prefixes-per-class query has the web class's two families" $?
+jq -e '[.panels[] | select(.title | test("^Drops")) | .targets[].expr |
+	test("by \\(class, reason\\)") and test("verdict=.drop.")] | any' \
+	contrib/grafana-sluice.json >/dev/null
+result "grafana dashboard: drops are shown by class and reason" $?
 
 kill "$PROM_PID" 2>/dev/null
 wait_exit "$PROM_PID"

@@ -98,6 +98,21 @@ sl -j stats | jq -e '.classes[] | select(.class == "sh") | .in.passed_packets > 
 	>/dev/null && ok "stats count both directions of the shaped class" ||
 	not_ok "stats count both directions of the shaped class" "$(sl stats)"
 
+# ---- drops by reason: the HTB queue's drops, read over netlink, are the
+# exporter's reason="queue" series, equal to what tc -s class reports
+iperf_server 20 || bail "iperf3 server"
+timeout -k 2 15 ip netns exec "$CL" iperf3 -c "$SV4" -p "$IPERF_PORT" -u -b 200M -l 1400 -t 2 \
+	>"$E2E_TMP/udp.log" 2>&1
+iperf_server_stop
+tcq=$(in_ns "$GW" tc -s class show dev "$GW_SDEV" classid "51c:$(printf %x "$id")" |
+	awk '/dropped/ { sub(",", "", $7); print $7; exit }')
+prom=$(sl stats --prometheus |
+	awk -v s="sluice_class_packets_total{class=\"sh\",direction=\"out\",verdict=\"drop\",reason=\"queue\"}" \
+	'$1 == s { print $2 }')
+[ -n "$tcq" ] && [ "$tcq" -gt 0 ] && [ "$prom" = "$tcq" ]
+result "queue drops: reason=\"queue\" is the HTB class's dropped count ($prom, tc: $tcq)" $? \
+	"exporter: '$prom', tc -s class: '$tcq'" "$(tail -3 "$E2E_TMP/udp.log")"
+
 # ---- a foreign root qdisc is not clobbered without --force
 in_ns "$GW" tc qdisc add dev "$GW_CDEV" root handle 1: htb default 1 || bail "foreign qdisc"
 if out=$(sl attach "$GW_CDEV" --hook tc-egress 2>&1); then
