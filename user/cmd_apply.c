@@ -15,12 +15,12 @@
 #include <string.h>
 #include <time.h>
 
-#include "journal.h"
 #include "attach.h"
 #include "classes.h"
 #include "cmd.h"
 #include "config.h"
 #include "diag.h"
+#include "journal.h"
 #include "names.h"
 #include "pipeline.h"
 #include "print.h"

@@ -13,10 +13,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "journal.h"
 #include "attach.h"
 #include "cmd.h"
 #include "diag.h"
+#include "journal.h"
 #include "names.h"
 #include "parse.h"
 #include "print.h"

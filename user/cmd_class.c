@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "journal.h"
 #include "classes.h"
 #include "cmd.h"
 #include "diag.h"
+#include "journal.h"
 #include "metrics.h"
 #include "names.h"
 #include "parse.h"

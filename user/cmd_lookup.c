@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "journal.h"
 #include "cmd.h"
 #include "diag.h"
+#include "journal.h"
 #include "parse.h"
 #include "print.h"
 #include "probe.h"

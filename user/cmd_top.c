@@ -27,9 +27,9 @@
 #include <sys/ioctl.h>
 #include <bpf/bpf.h>
 
-#include "journal.h"
 #include "cmd.h"
 #include "diag.h"
+#include "journal.h"
 #include "names.h"
 #include "print.h"
 #include "state.h"

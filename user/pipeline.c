@@ -18,6 +18,7 @@
 #include <xxhash.h>
 
 #include "diag.h"
+#include "journal.h"
 #include "pipeline.h"
 #include "source.h"
 
@@ -404,5 +405,60 @@ int sl_feed_load(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_pla
 	if (!err)
 		err = sl_feed_update(ctx, a, &in, p);
 	sl_feed_input_free(&in);
+	return err;
+}
+
+/* A batch of one, now: the class's previous list and provenance. */
+static int stage_rollback(struct sl_ctx *ctx, __u32 id, const struct sl_class *cl,
+			  const struct sl_prev_src *ps, struct sl_pfx_vec *vec)
+{
+	struct sl_batch b = { 0 };
+	struct sl_batch_item *it = sl_batch_item(&b, id);
+	int err;
+
+	if (!it)
+		return -ENOMEM;
+	it->flags = (cl->flags & ~SL_CLASS_MERGE) | (ps->flags & SL_CLASS_MERGE);
+	it->list = *vec;
+	*vec = (struct sl_pfx_vec){ 0 };
+	it->sources = true;
+	it->src_hash = ps->src_hash;
+	it->nsrc = ps->nsrc < SL_MAX_SOURCES ? ps->nsrc : SL_MAX_SOURCES;
+	memcpy(it->src, ps->src, sizeof(it->src));
+	err = sl_batch_commit(ctx, &b);
+	sl_batch_free(&b);
+	return err;
+}
+
+int sl_feed_rollback(struct sl_ctx *ctx, const char *cls, struct sl_plan *p)
+{
+	struct sl_pfx_vec prev = { 0 }, live = { 0 };
+	struct sl_prev_src *ps = calloc(1, sizeof(*ps));
+	size_t kept[2] = { 0, 0 };
+	struct sl_class cl;
+	int id, err;
+
+	memset(p, 0, sizeof(*p));
+	if (!ps)
+		return -ENOMEM;
+	id = find_class(ctx, cls, &cl);
+	err = id < 0 ? id : sl_prev_read(ctx, id, ps);
+	if (err == -ENOENT && id >= 0)
+		sl_err("class %s has no previous list to go back to", cls);
+	if (!err)
+		err = sl_store_read_kind(ctx, "p", id, &prev);
+	if (!err)
+		err = sl_store_read(ctx, id, &live);
+	if (!err)
+		err = make_plan(&live, &prev, p, kept);
+	p->prefixes[0] = kept[0] + p->added[0];
+	p->prefixes[1] = kept[1] + p->added[1];
+	p->changes = true;
+	if (!err)
+		err = stage_rollback(ctx, id, &cl, ps, &prev);
+	p->applied = !err;
+	sl_pfx_vec_free(&prev);
+	sl_pfx_vec_free(&live);
+	free(ps);
 	return err;
 }

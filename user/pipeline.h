@@ -72,6 +72,12 @@ int sl_feed_prepare(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_
 int sl_feed_update(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_feed_input *in,
 		   struct sl_plan *p);
 
+/*
+ * Put back the class's previous list and its provenance, as one more
+ * commit (the list it replaces becomes the previous one). Needs the lock.
+ */
+int sl_feed_rollback(struct sl_ctx *ctx, const char *cls, struct sl_plan *p);
+
 /* sl_feed_prepare and sl_feed_update in one. */
 int sl_feed_load(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_plan *p);
 

@@ -56,7 +56,13 @@ void sl_ctx_init(struct sl_ctx *ctx, const char *bpffs);
  * which also completes what an interrupted command left.
  */
 int sl_state_open(struct sl_ctx *ctx, unsigned int flags, const struct sl_sizes *sizes);
-/* Take the exclusive lock (once). */
+/*
+ * Take the exclusive lock (once): a flock on <bpffs>/sluice_lock, a
+ * directory root owns with mode 0700, waiting at most sl_lock_wait seconds
+ * (--wait; default SL_LOCK_WAIT) before failing with -ETIMEDOUT.
+ */
+#define SL_LOCK_WAIT 60
+extern unsigned int sl_lock_wait;
 int sl_state_lock(struct sl_ctx *ctx);
 void sl_close(struct sl_ctx *ctx);
 bool sl_loaded(struct sl_ctx *ctx);

@@ -31,11 +31,11 @@
 #include <bpf/bpf.h>
 #include <cmocka.h>
 
-#include "journal.h"
 #include "frame.h"
-#include "probe.h"
+#include "journal.h"
 #include "parse.h"
 #include "prefix.h"
+#include "probe.h"
 #include "state.h"
 #include "table.h"
 

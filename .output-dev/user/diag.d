@@ -1,2 +1,0 @@
-.output-dev/user/diag.o: user/diag.c user/diag.h
-user/diag.h:

@@ -1,2 +1,0 @@
-.output-dev/user/frame.o: user/frame.c user/frame.h
-user/frame.h:

@@ -1,2 +1,0 @@
-.output-dev/user/prefix.o: user/prefix.c user/prefix.h
-user/prefix.h:
