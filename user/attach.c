@@ -61,7 +61,7 @@ static int attach_xdp(struct sl_ctx *ctx, __u32 ifindex, const char *dev, int pr
 		err = bpf_link_update(fd, prog_fd, NULL) ? -errno : 0;
 		close(fd);
 		if (err)
-			sl_err("cannot update the XDP program on %s: %s", dev, strerror(-err));
+			sl_err("cannot update the XDP program on %s: %s", sl_q(dev), strerror(-err));
 		return err;
 	}
 	{
@@ -74,16 +74,16 @@ static int attach_xdp(struct sl_ctx *ctx, __u32 ifindex, const char *dev, int pr
 	if (fd < 0) {
 		err = -errno;
 		if (err == -EBUSY || err == -EEXIST)
-			sl_err("%s already has an XDP program that is not sluice's", dev);
+			sl_err("%s already has an XDP program that is not sluice's", sl_q(dev));
 		else if (err == -EOPNOTSUPP && o->xdp_native)
-			sl_err("%s does not support native XDP; try --xdp-mode generic", dev);
+			sl_err("%s does not support native XDP; try --xdp-mode generic", sl_q(dev));
 		else
-			sl_err("cannot attach XDP to %s: %s", dev, strerror(-err));
+			sl_err("cannot attach XDP to %s: %s", sl_q(dev), strerror(-err));
 		return err;
 	}
 	err = bpf_obj_pin(fd, path) ? -errno : 0;
 	if (err)
-		sl_err("cannot pin the XDP link of %s at %s: %s", dev, path, strerror(-err));
+		sl_err("cannot pin the XDP link of %s at %s: %s", sl_q(dev), path, strerror(-err));
 	close(fd);
 	return err;
 }
@@ -100,12 +100,12 @@ static int attach_tc(__u32 ifindex, const char *dev, enum sl_hook hook, int prog
 	if (!err)
 		*flags |= SL_ATT_CREATED_CLSACT;
 	else if (err != -EEXIST) {
-		sl_err("cannot create a clsact qdisc on %s: %s", dev, strerror(-err));
+		sl_err("cannot create a clsact qdisc on %s: %s", sl_q(dev), strerror(-err));
 		return err;
 	}
 	err = bpf_tc_attach(&h, &to);
 	if (err) {
-		sl_err("cannot attach the TC program to %s: %s", dev, strerror(-err));
+		sl_err("cannot attach the TC program to %s: %s", sl_q(dev), strerror(-err));
 		if (*flags & SL_ATT_CREATED_CLSACT) {
 			h.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 			bpf_tc_hook_destroy(&h);
@@ -137,7 +137,7 @@ int sl_attach(struct sl_ctx *ctx, const char *dev, const struct sl_attach_opts *
 	*noop = false;
 	k.ifindex = if_nametoindex(dev);
 	if (!k.ifindex) {
-		sl_err("unknown device %s", dev);
+		sl_err("unknown device %s", sl_q(dev));
 		return -ENODEV;
 	}
 	prog_fd = ctx->prog_fd[hook_prog(o->hook, o->match)];
@@ -172,7 +172,7 @@ int sl_attach(struct sl_ctx *ctx, const char *dev, const struct sl_attach_opts *
 	v.attach_time = sl_now_realtime_ns();
 	err = sl_attach_put(ctx, &k, &v);
 	if (err) {
-		sl_err("cannot record the attachment of %s: %s", dev, strerror(-err));
+		sl_err("cannot record the attachment of %s: %s", sl_q(dev), strerror(-err));
 		return err;
 	}
 	return sl_shape_sync(ctx);

@@ -81,7 +81,7 @@ int sl_class_define(struct sl_ctx *ctx, const char *name, const struct sl_class_
 			return err;
 	}
 	if (spec->policy == SL_POLICY_SHAPE && id > (int)SL_SHAPE_MAX_CLASS) {
-		sl_err("class %s: shaping is limited to the first %u classes", name,
+		sl_err("class %s: shaping is limited to the first %u classes", sl_q(name),
 		       SL_SHAPE_MAX_CLASS);
 		return -ENOSPC;
 	}
@@ -93,7 +93,7 @@ int sl_class_define(struct sl_ctx *ctx, const char *name, const struct sl_class_
 		return id;
 	err = sl_class_put(ctx, id, &cl);
 	if (err) {
-		sl_err("cannot write class %s: %s", name, strerror(-err));
+		sl_err("cannot write class %s: %s", sl_q(name), strerror(-err));
 		return err;
 	}
 	err = sl_shape_sync(ctx);
@@ -126,7 +126,7 @@ int sl_class_remove(struct sl_ctx *ctx, const char *name)
 
 	id = sl_class_find(ctx, name, &cl);
 	if (id < 0) {
-		sl_err("unknown class %s", name);
+		sl_err("unknown class %s", sl_q(name));
 		return id;
 	}
 	if (id == SL_CLASS_DEFAULT) {

@@ -144,7 +144,7 @@ static int apply_attach(struct run *r, struct sl_cfg *cfg)
 		o.xdp_generic = a->xdp_mode == 1;
 		snprintf(obj, sizeof(obj), "%s %s", a->dev, sl_hook_names[a->hook]);
 		if (!ifindex) {
-			sl_err("%s:%d: unknown device %s", cfg->path, a->line, a->dev);
+			sl_err("%s:%d: unknown device %s", sl_q(cfg->path), a->line, sl_q(a->dev));
 			return -ENODEV;
 		}
 		if (r->dry_run) {

@@ -24,7 +24,7 @@
 static int parse_u32_opt(const char *opt, const char *s, __u32 min, __u32 max, __u32 *out)
 {
 	if (sl_parse_u32(s, min, max, out)) {
-		sl_err("bad %s '%s' (expected a number from %u to %u)", opt, s, min, max);
+		sl_err("bad %s '%s' (expected a number from %u to %u)", opt, sl_q(s), min, max);
 		return -EINVAL;
 	}
 	return 0;
@@ -35,7 +35,7 @@ static int parse_hook(const char *s, int *hook)
 	int i = sl_match_word(s, sl_hook_names, SL_HOOK_MAX);
 
 	if (i < 0) {
-		sl_err("bad hook '%s' (expected xdp, tc-ingress or tc-egress)", s);
+		sl_err("bad hook '%s' (expected xdp, tc-ingress or tc-egress)", sl_q(s));
 		return -EINVAL;
 	}
 	*hook = i;
@@ -87,7 +87,7 @@ int cmd_attach(int argc, char **argv)
 		case 'm':
 			i = sl_match_word(optarg, sl_match_names, SL_MATCH_NAMES);
 			if (i < 0) {
-				sl_err("bad match '%s' (expected src or dst)", optarg);
+				sl_err("bad match '%s' (expected src or dst)", sl_q(optarg));
 				return -EINVAL;
 			}
 			o.match = i;
@@ -96,7 +96,7 @@ int cmd_attach(int argc, char **argv)
 		case 'x':
 			i = sl_match_word(optarg, sl_xdp_mode_names, SL_XDP_MODE_NAMES);
 			if (i < 0) {
-				sl_err("bad XDP mode '%s' (expected native or generic)", optarg);
+				sl_err("bad XDP mode '%s' (expected native or generic)", sl_q(optarg));
 				return -EINVAL;
 			}
 			o.xdp_native = i == 0;
@@ -187,7 +187,7 @@ int cmd_detach(int argc, char **argv)
 	if (!all) {
 		ifindex = if_nametoindex(argv[optind]);
 		if (!ifindex) {
-			sl_err("unknown device %s", argv[optind]);
+			sl_err("unknown device %s", sl_q(argv[optind]));
 			return -ENODEV;
 		}
 	}
@@ -211,7 +211,7 @@ int cmd_detach(int argc, char **argv)
 			print_close_object();
 			return 0;
 		}
-		sl_err("nothing attached to %s", argv[optind]);
+		sl_err("nothing attached to %s", sl_q(argv[optind]));
 		return -ENOENT;
 	}
 	if (err) {
@@ -245,7 +245,7 @@ int cmd_detach(int argc, char **argv)
 	}
 	err = sl_detach(&ctx, ifindex, hook, &count);
 	if (!err && !all && !count) {
-		sl_err("nothing attached to %s%s%s", argv[optind], hook >= 0 ? " at " : "",
+		sl_err("nothing attached to %s%s%s", sl_q(argv[optind]), hook >= 0 ? " at " : "",
 		       hook >= 0 ? sl_hook_names[hook] : "");
 		err = -ENOENT;
 		goto out;

@@ -166,7 +166,7 @@ static int listen_on(const char *spec, struct sockaddr_storage *ss, int *fd_out)
 
 	gai = getaddrinfo(hlen ? host : NULL, port, &hints, &ai);
 	if (gai) {
-		sl_err("cannot listen on %s: %s", orig, gai_strerror(gai));
+		sl_err("cannot listen on %s: %s", sl_q(orig), gai_strerror(gai));
 		return -EINVAL;
 	}
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -183,14 +183,14 @@ static int listen_on(const char *spec, struct sockaddr_storage *ss, int *fd_out)
 	return 0;
 fail:
 	err = -errno;
-	sl_err("cannot listen on %s: %s", orig, strerror(-err));
+	sl_err("cannot listen on %s: %s", sl_q(orig), strerror(-err));
 	if (fd >= 0)
 		close(fd);
 	freeaddrinfo(ai);
 	return err;
 bad:
 	sl_err("bad listen address '%s' (expected ADDR:PORT, e.g. 127.0.0.1:9469 or [::1]:9469)",
-	       orig);
+	       sl_q(orig));
 	return -EINVAL;
 }
 
