@@ -52,6 +52,24 @@ static void class_from_spec(struct sl_class *cl, const char *name,
 	}
 }
 
+/* What HTB cannot express is refused before anything changes. */
+static int check_shape_rate(const char *name, const struct sl_class_spec *spec)
+{
+	int d;
+
+	if (spec->policy != SL_POLICY_SHAPE)
+		return 0;
+	for (d = 0; d < SL_DIR_MAX; d++) {
+		if (spec->rate[d] && spec->rate[d] < SL_SHAPE_MIN_RATE) {
+			sl_err("class %s: %llu bit/s is below the lowest shaping rate, %llu bit/s "
+			       "(HTB counts whole bytes per second)", sl_q(name),
+			       (unsigned long long)spec->rate[d], SL_SHAPE_MIN_RATE);
+			return -ERANGE;
+		}
+	}
+	return 0;
+}
+
 int sl_class_define(struct sl_ctx *ctx, const char *name, const struct sl_class_spec *spec,
 		    bool *created, bool *changed)
 {
@@ -60,6 +78,9 @@ int sl_class_define(struct sl_ctx *ctx, const char *name, const struct sl_class_
 	int id, err;
 
 	*created = false;
+	err = check_shape_rate(name, spec);
+	if (err)
+		return err;
 	err = sl_classes_read(ctx, &cs);
 	if (err)
 		return err;
