@@ -19,6 +19,7 @@
 #include "classes.h"
 #include "cmd.h"
 #include "config.h"
+#include "netns.h"
 #include "diag.h"
 #include "names.h"
 #include "pipeline.h"
@@ -214,7 +215,9 @@ static int remove_extra(struct run *r, struct sl_cfg *cfg)
 
 	n = sl_attach_list(r->ctx, keys, vals, SL_MAX_ATTACH);
 	for (i = 0; i < n; i++) {
-		if (wanted_attach(cfg, keys[i].ifindex, keys[i].hook))
+		/* the configuration names devices of this namespace only */
+		if (keys[i].netns != sl_netns_cookie() ||
+		    wanted_attach(cfg, keys[i].ifindex, keys[i].hook))
 			continue;
 		snprintf(obj, sizeof(obj), "%.16s %.16s", vals[i].ifname, sl_hook_names[keys[i].hook]);
 		if (!r->dry_run) {

@@ -17,6 +17,7 @@
 #include "cmd.h"
 #include "diag.h"
 #include "names.h"
+#include "netns.h"
 #include "parse.h"
 #include "print.h"
 #include "state.h"
@@ -288,22 +289,40 @@ static const char *xdp_mode_of(__u32 ifindex)
 	}
 }
 
+static const char *const dev_states[] = {
+	[SL_DEV_PRESENT] = "present",
+	[SL_DEV_GONE] = "gone",
+	[SL_DEV_OTHER] = "other-netns",
+	[SL_DEV_NETNS_GONE] = "netns-gone",
+};
+
+static const char *const dev_notes[] = {
+	[SL_DEV_PRESENT] = "",
+	[SL_DEV_GONE] = " (device gone)",
+	[SL_DEV_OTHER] = " (in another network namespace)",
+	[SL_DEV_NETNS_GONE] = " (device gone with its network namespace)",
+};
+
 static void print_attachment(const struct sl_attach_key *k, const struct sl_attach_val *v)
 {
-	const char *mode = k->hook == SL_HOOK_XDP ? xdp_mode_of(k->ifindex) : NULL;
 	char name[IF_NAMESIZE] = "";
-	bool present = if_indextoname(k->ifindex, name) != NULL;
+	enum sl_dev_state ds = sl_netns_dev_state(k->netns, v->netns_ino, k->ifindex, name);
+	bool present = ds == SL_DEV_PRESENT;
+	const char *mode = k->hook == SL_HOOK_XDP && present ? xdp_mode_of(k->ifindex) : NULL;
 
 	print_open_object(NULL);
-	print_string(PRINT_ANY, "dev", "  %-16s", present ? name : v->ifname);
+	print_string(PRINT_ANY, "dev", "  %-16s", ds == SL_DEV_PRESENT || ds == SL_DEV_OTHER ? name : v->ifname);
 	print_uint(PRINT_JSON, "ifindex", NULL, k->ifindex);
 	print_bool(PRINT_JSON, "present", NULL, present);
+	print_string(PRINT_JSON, "state", NULL, dev_states[ds]);
+	print_uint(PRINT_JSON, "netns_cookie", NULL, k->netns);
+	print_uint(PRINT_JSON, "netns_inode", NULL, v->netns_ino);
 	print_string(PRINT_ANY, "hook", " %-10s", sl_hook_names[k->hook]);
 	print_string(PRINT_ANY, "match", " match %s", sl_match_names[v->match]);
 	if (mode)
 		print_string(PRINT_ANY, "xdp_mode", ", %s", mode);
 	print_uint(PRINT_JSON, "prog_id", NULL, v->prog_id);
-	print_text("%s\n", present ? "" : " (device gone)");
+	print_text("%s\n", dev_notes[ds]);
 	print_close_object();
 }
 

@@ -21,6 +21,7 @@
 #include <bpf/bpf.h>
 
 #include "diag.h"
+#include "netns.h"
 #include "shape.h"
 #include "state.h"
 #include "util.h"
@@ -495,6 +496,10 @@ int sl_shape_sync(struct sl_ctx *ctx)
 	for (i = 0; i < n && !err; i++) {
 		bool force = vals[i].flags & SL_ATT_FORCE;
 		__u32 ifb = 0;
+
+		/* the netlink socket reaches this namespace's devices only */
+		if (keys[i].netns != sl_netns_cookie())
+			continue;
 
 		if (keys[i].hook == SL_HOOK_TC_OUT) {
 			err = sync_dev(sk, &cs, keys[i].ifindex, SL_DIR_OUT, force, &fq_codel_ok);
