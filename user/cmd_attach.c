@@ -13,6 +13,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "journal.h"
 #include "attach.h"
 #include "cmd.h"
 #include "diag.h"

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "journal.h"
 #include "classes.h"
 #include "cmd.h"
 #include "diag.h"

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 
+#include "journal.h"
 #include "cmd.h"
 #include "diag.h"
 #include "names.h"

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "journal.h"
 #include "cmd.h"
 #include "diag.h"
 #include "parse.h"

@@ -27,6 +27,7 @@
 #include <sys/ioctl.h>
 #include <bpf/bpf.h>
 
+#include "journal.h"
 #include "cmd.h"
 #include "diag.h"
 #include "names.h"

@@ -791,6 +791,23 @@ static int detect_next(struct line_reader *r, enum sl_format *fmt)
 int sl_feed_read_opts(const char *path, const struct sl_feed_opts *opts, struct sl_pfx_vec *out,
 		      struct sl_feed_stats *st)
 {
+	const char *name = strcmp(path, "-") ? path : "<stdin>";
+	int fd, err;
+
+	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(STDIN_FILENO);
+	if (fd < 0) {
+		err = -errno;
+		sl_err("%s: %s", sl_q(name), strerror(-err));
+		return err;
+	}
+	err = sl_feed_read_fd(fd, name, opts, out, st);
+	close(fd);
+	return err;
+}
+
+int sl_feed_read_fd(int src_fd, const char *src_name, const struct sl_feed_opts *opts,
+		    struct sl_pfx_vec *out, struct sl_feed_stats *st)
+{
 	char name[SL_QUOTE_MAX + 8];
 	unsigned int max_report = opts->max_report ? opts->max_report : 10;
 	enum sl_format fmt = opts->format;
@@ -802,13 +819,11 @@ int sl_feed_read_opts(const char *path, const struct sl_feed_opts *opts, struct 
 	int fd, rc, err = 0;
 
 	/* every message names the source, quoted once */
-	snprintf(name, sizeof(name), "%s", strcmp(path, "-") ? sl_q(path) : "<stdin>");
-	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(STDIN_FILENO);
-	if (fd < 0) {
-		err = -errno;
-		sl_err("%s: %s", name, strerror(-err));
-		return err;
-	}
+	snprintf(name, sizeof(name), "%s", strcmp(src_name, "<stdin>") ? sl_q(src_name) : src_name);
+	/* zsrc_close closes the descriptor it reads: give it its own */
+	fd = dup(src_fd);
+	if (fd < 0)
+		return -errno;
 	r = calloc(1, sizeof(*r));
 	if (!r) {
 		close(fd);

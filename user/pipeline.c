@@ -12,16 +12,14 @@
  * and the result is a plan. Nothing here prints.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 #include <xxhash.h>
 
 #include "diag.h"
 #include "pipeline.h"
+#include "source.h"
 
 void sl_feed_args_init(struct sl_feed_args *a)
 {
@@ -30,55 +28,19 @@ void sl_feed_args_init(struct sl_feed_args *a)
 	a->max_churn = -1;
 }
 
-void sl_feed_input_free(struct sl_feed_input *in)
+static void close_sources(struct sl_feed_input *in)
 {
-	sl_pfx_vec_free(&in->vec);
+	int i;
+
+	for (i = 0; i < in->nopen; i++)
+		sl_source_close(&in->fd[i]);
+	in->nopen = 0;
 }
 
-/*
- * Hash a file's bytes (XXH3-64) into src; *hashed false for standard
- * input, which can be read only once.
- */
-static int hash_file(const char *path, struct sl_source *src, bool *hashed)
+void sl_feed_input_free(struct sl_feed_input *in)
 {
-	static char buf[1 << 16];
-	XXH3_state_t *h;
-	struct stat sb;
-	ssize_t n;
-	int fd, err;
-
-	memset(src, 0, sizeof(*src));
-	snprintf(src->path, sizeof(src->path), "%s", path);
-	*hashed = strcmp(path, "-") != 0;
-	if (!*hashed)
-		return 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		sl_err("%s: %s", path, strerror(-err));
-		return err;
-	}
-	if (!fstat(fd, &sb))
-		src->mtime = (__u64)sb.st_mtim.tv_sec * 1000000000ull + sb.st_mtim.tv_nsec;
-	h = XXH3_createState();
-	if (!h) {
-		close(fd);
-		return -ENOMEM;
-	}
-	XXH3_64bits_reset(h);
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		XXH3_64bits_update(h, buf, n);
-		src->size += n;
-	}
-	err = n < 0 ? -errno : 0;
-	src->hash = XXH3_64bits_digest(h);
-	XXH3_freeState(h);
-	close(fd);
-	if (err) {
-		sl_err("%s: %s", path, strerror(-err));
-		return -EIO;
-	}
-	return 0;
+	close_sources(in);
+	sl_pfx_vec_free(&in->vec);
 }
 
 /*
@@ -230,17 +192,18 @@ static const char *feeds_name(const struct sl_feed_args *a)
 	return a->nfiles == 1 ? a->files[0] : "feeds";
 }
 
-static int stage_hash(const struct sl_feed_args *a, struct sl_feed_input *in)
+/* Open every source once and hash it (source.c). */
+static int stage_open(const struct sl_feed_args *a, struct sl_feed_input *in)
 {
-	bool hashed;
 	int i, err;
 
 	in->hashed = true;
 	for (i = 0; i < a->nfiles; i++) {
-		err = hash_file(a->files[i], &in->src[i], &hashed);
+		err = sl_source_open(a->files[i], &in->src[i], &in->fd[i]);
 		if (err)
 			return err;
-		in->hashed &= hashed;
+		in->nopen = i + 1;
+		in->hashed &= in->fd[i].comparable;
 	}
 	return in->hashed ? combined_hash(a, in->src, &in->hash) : 0;
 }
@@ -253,13 +216,14 @@ static int stage_read(const struct sl_feed_args *a, struct sl_feed_input *in)
 	for (i = 0; i < a->nfiles; i++) {
 		unsigned long e0 = st->entries, i0 = st->invalid;
 
-		err = sl_feed_read_opts(a->files[i], &a->fo, &in->vec, st);
+		err = sl_feed_read_fd(in->fd[i].fd, in->fd[i].name, &a->fo, &in->vec, st);
 		if (err)
 			return err;
 		in->src[i].entries = st->entries - e0;
 		in->src[i].invalid = st->invalid - i0;
 	}
 	in->parsed = true;
+	close_sources(in);
 	return 0;
 }
 
@@ -312,7 +276,7 @@ int sl_feed_prepare(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_
 	int err;
 
 	memset(in, 0, sizeof(*in));
-	err = stage_hash(a, in);
+	err = stage_open(a, in);
 	if (err)
 		return err;
 	if (ctx) {
@@ -411,6 +375,7 @@ int sl_feed_update(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_f
 	}
 	/* changed since sl_feed_prepare looked (another writer): read now */
 	if (!in->parsed) {
+		sl_feed_input_free(in);
 		err = sl_feed_prepare(NULL, a, in);
 		if (err)
 			return err;

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include "feed.h"
+#include "source.h"
 #include "state.h"
 #include "table.h"
 
@@ -35,6 +36,8 @@ void sl_feed_args_init(struct sl_feed_args *a);
 /* What a class's feeds hold, read and normalised (sl_feed_prepare). */
 struct sl_feed_input {
 	struct sl_source src[SL_MAX_SOURCES];
+	struct sl_src fd[SL_MAX_SOURCES]; /* open until parsed */
+	int nopen;
 	bool hashed;	      /* every source hashed (not standard input) */
 	__u64 hash;	      /* over the sources and options, when hashed */
 	bool parsed;	      /* vec and st hold the sources' prefixes */

@@ -103,8 +103,10 @@ static int ensure_bpffs(struct sl_ctx *ctx)
 	return 0;
 }
 
-static int take_lock(struct sl_ctx *ctx)
+int sl_state_lock(struct sl_ctx *ctx)
 {
+	if (ctx->lock_fd >= 0)
+		return 0;
 	ctx->lock_fd = open(ctx->bpffs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (ctx->lock_fd < 0 || flock(ctx->lock_fd, LOCK_EX)) {
 		int err = -errno;
@@ -307,7 +309,7 @@ broken:
 	return -EIO;
 }
 
-int sl_open(struct sl_ctx *ctx, unsigned int flags, const struct sl_sizes *sizes)
+int sl_state_open(struct sl_ctx *ctx, unsigned int flags, const struct sl_sizes *sizes)
 {
 	int err;
 
@@ -319,7 +321,7 @@ int sl_open(struct sl_ctx *ctx, unsigned int flags, const struct sl_sizes *sizes
 	if (err)
 		return err;
 	if (flags & SL_OPEN_LOCK) {
-		err = take_lock(ctx);
+		err = sl_state_lock(ctx);
 		if (err)
 			return err;
 	}
@@ -331,14 +333,6 @@ int sl_open(struct sl_ctx *ctx, unsigned int flags, const struct sl_sizes *sizes
 			return err;
 	}
 	return open_pins(ctx);
-}
-
-int sl_lock(struct sl_ctx *ctx)
-{
-	int err = ctx->lock_fd >= 0 ? 0 : take_lock(ctx);
-
-	/* what another writer changed meanwhile */
-	return err ? err : sl_state_read(ctx);
 }
 
 int sl_set_caps(struct sl_ctx *ctx, __u32 v4, __u32 v6, bool *changed)
@@ -356,17 +350,6 @@ int sl_set_caps(struct sl_ctx *ctx, __u32 v4, __u32 v6, bool *changed)
 	ctx->st.v6_entries = v6;
 	*changed = true;
 	return sl_state_write(ctx);
-}
-
-int sl_open_existing(struct sl_ctx *ctx, unsigned int flags)
-{
-	int err;
-
-	sl_ctx_init(ctx, NULL);
-	err = sl_open(ctx, flags, NULL);
-	if (err == -ENOENT)
-		sl_err("nothing attached: sluice is not loaded (see 'sluice attach')");
-	return err;
 }
 
 void sl_close(struct sl_ctx *ctx)

@@ -31,6 +31,7 @@
 #include <bpf/bpf.h>
 #include <cmocka.h>
 
+#include "journal.h"
 #include "frame.h"
 #include "probe.h"
 #include "parse.h"

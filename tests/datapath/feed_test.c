@@ -28,6 +28,7 @@
 #include <cmocka.h>
 #include <zlib.h>
 
+#include "journal.h"
 #include "feed.h"
 #include "diag.h"
 #include "frame.h"

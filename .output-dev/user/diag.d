@@ -1,0 +1,2 @@
+.output-dev/user/diag.o: user/diag.c user/diag.h
+user/diag.h:

@@ -1,0 +1,2 @@
+.output-dev/user/frame.o: user/frame.c user/frame.h
+user/frame.h:

@@ -1,0 +1,3 @@
+.output-dev/user/names.o: user/names.c user/names.h include/sluice.h
+user/names.h:
+include/sluice.h:

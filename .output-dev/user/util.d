@@ -1,0 +1,2 @@
+.output-dev/user/util.o: user/util.c user/util.h
+user/util.h:
