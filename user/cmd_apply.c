@@ -19,6 +19,7 @@
 #include "classes.h"
 #include "cmd.h"
 #include "config.h"
+#include "netns.h"
 #include "diag.h"
 #include "journal.h"
 #include "names.h"
@@ -208,7 +209,7 @@ static int apply_attach(struct run *r, struct sl_cfg *cfg)
 		o.xdp_generic = a->xdp_mode == 1;
 		snprintf(obj, sizeof(obj), "%s %s", a->dev, sl_hook_names[a->hook]);
 		if (!ifindex) {
-			sl_err("%s:%d: unknown device %s", cfg->path, a->line, a->dev);
+			sl_err("%s:%d: unknown device %s", sl_q(cfg->path), a->line, sl_q(a->dev));
 			return -ENODEV;
 		}
 		if (r->dry_run) {
@@ -278,7 +279,9 @@ static int remove_extra(struct run *r, struct sl_cfg *cfg)
 
 	n = sl_attach_list(r->ctx, keys, vals, SL_MAX_ATTACH);
 	for (i = 0; i < n; i++) {
-		if (wanted_attach(cfg, keys[i].ifindex, keys[i].hook))
+		/* the configuration names devices of this namespace only */
+		if (keys[i].netns != sl_netns_cookie() ||
+		    wanted_attach(cfg, keys[i].ifindex, keys[i].hook))
 			continue;
 		snprintf(obj, sizeof(obj), "%.16s %.16s", vals[i].ifname, sl_hook_names[keys[i].hook]);
 		if (!r->dry_run) {

@@ -25,7 +25,7 @@ static bool plan_changes(const struct sl_plan *p)
 static int parse_pct_opt(const char *opt, const char *s, double *out)
 {
 	if (sl_parse_pct(s, out)) {
-		sl_err("bad %s '%s' (expected a percentage from 0 to 100)", opt, s);
+		sl_err("bad %s '%s' (expected a percentage from 0 to 100)", opt, sl_q(s));
 		return -EINVAL;
 	}
 	return 0;
@@ -56,7 +56,7 @@ static int parse_args(int argc, char **argv, struct sl_feed_args *a, const char 
 			i = sl_match_word(optarg, sl_format_names, SL_FMT_MAX);
 			if (i < 0) {
 				sl_err("bad format '%s' (expected auto, plain, ipset, csv, rir or json)",
-				       optarg);
+				       sl_q(optarg));
 				return -EINVAL;
 			}
 			a->fo.format = i;
@@ -86,7 +86,7 @@ static int parse_args(int argc, char **argv, struct sl_feed_args *a, const char 
 			break;
 		case 'C':
 			if (sl_feed_parse_cc(optarg, &a->fo, &why)) {
-				sl_err("bad --cc '%s' (%s)", optarg, why);
+				sl_err("bad --cc '%s' (%s)", sl_q(optarg), why);
 				return -EINVAL;
 			}
 			break;
@@ -376,7 +376,7 @@ int cmd_feed(int argc, char **argv)
 	i = sl_match_word(argv[1], sub, ARRAY_SIZE(sub));
 	if (i < 0) {
 		sl_err("%s feed command '%s' (expected load, plan, check, rollback or list)",
-		       i == -2 ? "ambiguous" : "unknown", argv[1]);
+		       i == -2 ? "ambiguous" : "unknown", sl_q(argv[1]));
 		return -EINVAL;
 	}
 	switch (i) {

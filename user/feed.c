@@ -15,12 +15,135 @@
 #include "parse.h"
 #include "util.h"
 
+/*
+ * The bytes of a source, decompressed when it starts with the gzip magic
+ * (members one after another, as gzip(1) writes them). Anything after the
+ * last member that is not another member is an error, as is a stream that
+ * ends inside a member.
+ */
+struct zsrc {
+	int fd;
+	bool gz, in_eof, member_end;
+	const char *msg; /* why the last read failed */
+	z_stream zs;
+	unsigned char in[65536];
+};
+
 struct line_reader {
-	gzFile gz;
+	struct zsrc src;
 	char buf[65536];
 	size_t pos, len;
 	bool eof;
 };
+
+static int zsrc_fill(struct zsrc *z)
+{
+	ssize_t n;
+
+	if (z->zs.avail_in || z->in_eof)
+		return 0;
+	do
+		n = read(z->fd, z->in, sizeof(z->in));
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		z->msg = strerror(errno);
+		return -EIO;
+	}
+	z->zs.next_in = z->in;
+	z->zs.avail_in = n;
+	z->in_eof = n == 0;
+	return 0;
+}
+
+/* Look at the first bytes: gzip or plain. */
+static int zsrc_open(struct zsrc *z, int fd)
+{
+	z->fd = fd;
+	while (z->zs.avail_in < 2 && !z->in_eof) {
+		ssize_t n = read(fd, z->in + z->zs.avail_in, sizeof(z->in) - z->zs.avail_in);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		z->in_eof = n == 0;
+		z->zs.avail_in += n;
+	}
+	z->zs.next_in = z->in;
+	z->gz = z->zs.avail_in >= 2 && z->in[0] == 0x1f && z->in[1] == 0x8b;
+	if (z->gz && inflateInit2(&z->zs, 15 + 16) != Z_OK)
+		return -ENOMEM;
+	return 0;
+}
+
+static void zsrc_close(struct zsrc *z)
+{
+	if (z->gz)
+		inflateEnd(&z->zs);
+	close(z->fd);
+}
+
+/* Plain input: first what zsrc_open looked at, then the file. */
+static int plain_read(struct zsrc *z, char *buf, size_t len)
+{
+	size_t n;
+
+	if (zsrc_fill(z))
+		return -EIO;
+	n = z->zs.avail_in < len ? z->zs.avail_in : len;
+	memcpy(buf, z->zs.next_in, n);
+	z->zs.next_in += n;
+	z->zs.avail_in -= n;
+	return n;
+}
+
+/* After a member: the end, or another member; anything else is refused. */
+static int next_member(struct zsrc *z)
+{
+	if (zsrc_fill(z))
+		return -EIO;
+	if (!z->zs.avail_in)
+		return 0;
+	if (z->zs.next_in[0] != 0x1f || (z->zs.avail_in > 1 && z->zs.next_in[1] != 0x8b)) {
+		z->msg = "trailing garbage after the gzip stream";
+		return -EIO;
+	}
+	inflateReset(&z->zs);
+	z->member_end = false;
+	return 1;
+}
+
+/* Up to len bytes, 0 at the end, -EIO (the reason in z->msg). */
+static int zsrc_read(struct zsrc *z, char *buf, size_t len)
+{
+	int ret;
+
+	if (!z->gz)
+		return plain_read(z, buf, len);
+	z->zs.next_out = (unsigned char *)buf;
+	z->zs.avail_out = len;
+	while (z->zs.avail_out == len) {
+		if (z->member_end) {
+			ret = next_member(z);
+			if (ret <= 0)
+				return ret;
+		}
+		if (zsrc_fill(z))
+			return -EIO;
+		if (!z->zs.avail_in) {
+			z->msg = "unexpected end of file (a truncated gzip stream)";
+			return -EIO;
+		}
+		ret = inflate(&z->zs, Z_NO_FLUSH);
+		if (ret == Z_STREAM_END)
+			z->member_end = true;
+		else if (ret != Z_OK && ret != Z_BUF_ERROR) {
+			z->msg = z->zs.msg ? z->zs.msg : "bad gzip data";
+			return -EIO;
+		}
+	}
+	return len - z->zs.avail_out;
+}
 
 /* A line of a line-based format, in a buffer that grows as needed. */
 struct line_buf {
@@ -34,7 +157,7 @@ static int fill(struct line_reader *r)
 
 	if (r->pos < r->len || r->eof)
 		return 0;
-	n = gzread(r->gz, r->buf, sizeof(r->buf));
+	n = zsrc_read(&r->src, r->buf, sizeof(r->buf));
 	if (n < 0)
 		return -EIO;
 	r->pos = 0;
@@ -65,7 +188,7 @@ static int peek(struct line_reader *r, size_t want)
 		memmove(r->buf, r->buf + r->pos, r->len - r->pos);
 		r->len -= r->pos;
 		r->pos = 0;
-		n = gzread(r->gz, r->buf + r->len, sizeof(r->buf) - r->len);
+		n = zsrc_read(&r->src, r->buf + r->len, sizeof(r->buf) - r->len);
 		if (n < 0)
 			return -EIO;
 		if (n == 0)
@@ -623,6 +746,16 @@ skip:
 	return err;
 }
 
+/* A UTF-8 byte order mark at the start of a source is not data. */
+static int skip_bom(struct line_reader *r)
+{
+	int err = peek(r, 3);
+
+	if (!err && r->len - r->pos >= 3 && !memcmp(r->buf + r->pos, "\xef\xbb\xbf", 3))
+		r->pos += 3;
+	return err;
+}
+
 /* Bytes of the first data line that format detection looks at. */
 #define DETECT_LEN 4096
 
@@ -664,7 +797,7 @@ int sl_feed_read_opts(const char *path, const struct sl_feed_opts *opts, struct 
 	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(STDIN_FILENO);
 	if (fd < 0) {
 		err = -errno;
-		sl_err("%s: %s", name, strerror(-err));
+		sl_err("%s: %s", sl_q(name), strerror(-err));
 		return err;
 	}
 	err = sl_feed_read_fd(fd, name, opts, out, st);
@@ -672,9 +805,10 @@ int sl_feed_read_opts(const char *path, const struct sl_feed_opts *opts, struct 
 	return err;
 }
 
-int sl_feed_read_fd(int src_fd, const char *name, const struct sl_feed_opts *opts,
+int sl_feed_read_fd(int src_fd, const char *src_name, const struct sl_feed_opts *opts,
 		    struct sl_pfx_vec *out, struct sl_feed_stats *st)
 {
+	char name[SL_QUOTE_MAX + 8];
 	unsigned int max_report = opts->max_report ? opts->max_report : 10;
 	enum sl_format fmt = opts->format;
 	struct line_buf line = { 0 };
@@ -684,7 +818,9 @@ int sl_feed_read_fd(int src_fd, const char *name, const struct sl_feed_opts *opt
 	bool masked;
 	int fd, rc, err = 0;
 
-	/* gzclose closes the descriptor it reads: give it its own */
+	/* every message names the source, quoted once */
+	snprintf(name, sizeof(name), "%s", strcmp(src_name, "<stdin>") ? sl_q(src_name) : src_name);
+	/* zsrc_close closes the descriptor it reads: give it its own */
 	fd = dup(src_fd);
 	if (fd < 0)
 		return -errno;
@@ -693,10 +829,12 @@ int sl_feed_read_fd(int src_fd, const char *name, const struct sl_feed_opts *opt
 		close(fd);
 		return -ENOMEM;
 	}
-	r->gz = gzdopen(fd, "rb");
-	if (!r->gz) {
-		close(fd);
-		err = -ENOMEM;
+	err = zsrc_open(&r->src, fd);
+	if (!err)
+		err = skip_bom(r);
+	if (err) {
+		sl_err("%s: cannot read: %s", name, err == -EIO ? r->src.msg : strerror(-err));
+		zsrc_close(&r->src);
 		goto out;
 	}
 	for (;;) {
@@ -724,9 +862,7 @@ int sl_feed_read_fd(int src_fd, const char *name, const struct sl_feed_opts *opt
 				why = "NUL byte in line";
 		}
 		if (rc == -EIO) {
-			int zerr;
-
-			sl_err("%s:%lu: cannot read: %s", name, lineno, gzerror(r->gz, &zerr));
+			sl_err("%s:%lu: cannot read: %s", name, lineno, r->src.msg);
 			err = -EIO;
 			break;
 		}
@@ -764,17 +900,7 @@ int sl_feed_read_fd(int src_fd, const char *name, const struct sl_feed_opts *opt
 	}
 	if (invalid > max_report && !opts->strict)
 		sl_err("%s: %lu more invalid lines not shown", name, invalid - max_report);
-	/* A truncated gzip stream only shows at its end. */
-	if (!err) {
-		int zerr;
-		const char *msg = gzerror(r->gz, &zerr);
-
-		if (zerr != Z_OK && zerr != Z_STREAM_END) {
-			sl_err("%s: cannot read: %s", name, msg);
-			err = -EIO;
-		}
-	}
-	gzclose(r->gz);
+	zsrc_close(&r->src);
 out:
 	st->lines += lineno;
 	st->invalid += invalid;

@@ -183,7 +183,7 @@ int main(int argc, char **argv)
 	i = sl_match_word(argv[optind], names, ARRAY_SIZE(cmds));
 	if (i < 0) {
 		sl_err("%s command '%s'; see 'sluice help'", i == -2 ? "ambiguous" : "unknown",
-		       argv[optind]);
+		       sl_q(argv[optind]));
 		print_diags();
 		return EXIT_FAILURE;
 	}

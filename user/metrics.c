@@ -15,6 +15,7 @@
 #include "journal.h"
 #include "metrics.h"
 #include "names.h"
+#include "netns.h"
 #include "state.h"
 #include "table.h"
 #include "util.h"
@@ -288,12 +289,14 @@ static void write_tables(FILE *f, const struct sl_state *st, int n_classes)
 struct att {
 	char dev[IF_NAMESIZE];
 	bool present; /* the device is there (else: the name it had) */
+	const char *state; /* present, gone, other-netns, netns-gone */
 	__u32 hook, match;
 };
 
 static bool same_att(const struct att *a, const struct att *b)
 {
-	return a->hook == b->hook && a->match == b->match && !strcmp(a->dev, b->dev);
+	return a->hook == b->hook && a->match == b->match && !strcmp(a->dev, b->dev) &&
+	       !strcmp(a->state, b->state);
 }
 
 static void write_attachments(FILE *f, struct sl_ctx *ctx)
@@ -310,7 +313,15 @@ static void write_attachments(FILE *f, struct sl_ctx *ctx)
 	 * the first) is kept.
 	 */
 	for (i = 0; i < n; i++) {
-		a[m].present = if_indextoname(keys[i].ifindex, a[m].dev) != NULL;
+		static const char *const states[] = {
+			[SL_DEV_PRESENT] = "present", [SL_DEV_GONE] = "gone",
+			[SL_DEV_OTHER] = "other-netns", [SL_DEV_NETNS_GONE] = "netns-gone",
+		};
+		enum sl_dev_state ds = sl_netns_dev_state(keys[i].netns, vals[i].netns_ino,
+							  keys[i].ifindex, a[m].dev);
+
+		a[m].present = ds == SL_DEV_PRESENT || ds == SL_DEV_OTHER;
+		a[m].state = states[ds];
 		if (!a[m].present)
 			memcpy(a[m].dev, vals[i].ifname, IF_NAMESIZE);
 		a[m].dev[IF_NAMESIZE - 1] = '\0';
@@ -320,7 +331,8 @@ static void write_attachments(FILE *f, struct sl_ctx *ctx)
 			m++;
 	}
 	family(f, "sluice_attachments", "gauge",
-	       "sluice programs attached (1 each), by device, hook and match.");
+	       "sluice programs attached, by device, hook, match and state "
+	       "(1: the device is there, here or in another network namespace; 0: gone).");
 	for (i = 0; i < m; i++) {
 		/* kept: the present one, else the first */
 		for (j = 0; j < m; j++)
@@ -332,8 +344,8 @@ static void write_attachments(FILE *f, struct sl_ctx *ctx)
 			continue;
 		put_u64(f, "sluice_attachments",
 			L("dev", a[i].dev, "hook", sl_hook_names[a[i].hook], "match",
-			  sl_match_names[a[i].match]),
-			1);
+			  sl_match_names[a[i].match], "state", a[i].state),
+			a[i].present);
 	}
 }
 

@@ -24,6 +24,7 @@
 #include <bpf/libbpf.h>
 
 #include "diag.h"
+#include "netns.h"
 #include "state.h"
 #include "table_build.h"
 #include "util.h"
@@ -702,7 +703,7 @@ int sl_counters_reset(struct sl_ctx *ctx, int fd, __u32 key)
 
 int sl_attach_get(struct sl_ctx *ctx, __u32 ifindex, enum sl_hook hook, struct sl_attach_val *v)
 {
-	struct sl_attach_key k = { .ifindex = ifindex, .hook = hook };
+	struct sl_attach_key k = { .netns = sl_netns_cookie(), .ifindex = ifindex, .hook = hook };
 
 	if (bpf_map_lookup_elem(ctx->attach_fd, &k, v))
 		return -errno;
