@@ -231,8 +231,11 @@ static int detach_tc(struct sl_ctx *ctx, const struct sl_attach_key *k,
 	/* What sluice made for shaping goes with the attachment. */
 	if (!err && k->hook == SL_HOOK_TC_OUT)
 		err = sl_shape_remove_root(k->ifindex);
-	if (!err && k->hook == SL_HOOK_TC_IN)
+	if (!err && k->hook == SL_HOOK_TC_IN) {
+		if (v->ifb_ifindex)
+			bpf_map_delete_elem(ctx->ifb_fd, &k->ifindex);
 		err = sl_shape_ifb_delete(k->ifindex);
+	}
 	if (v->flags & SL_ATT_CREATED_CLSACT) {
 		if (other && !sl_attach_get(ctx, ok.ifindex, ok.hook, &ov)) {
 			/* The other hook now owns the qdisc we created. */

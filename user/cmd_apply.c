@@ -96,6 +96,7 @@ static void feed_args(const struct run *r, const struct sl_cfg_class *c, struct 
  */
 static int prepare_feeds(struct run *r, const struct sl_cfg *cfg)
 {
+	struct sl_feed_cache cache = { 0 };
 	struct sl_feed_args a;
 	struct sl_class old;
 	int i;
@@ -109,10 +110,11 @@ static int prepare_feeds(struct run *r, const struct sl_cfg *cfg)
 			continue; /* prefixes managed with `sluice feed load` */
 		feed_args(r, &cfg->classes[i], &a);
 		/* a class the file adds: nothing loaded to compare with */
-		r->in_err[i] = sl_feed_prepare(r->ctx && sl_class_find(r->ctx, a.cls, &old) > 0 ?
-						       r->ctx : NULL,
-					       &a, &r->in[i]);
+		r->in_err[i] = sl_feed_prepare_cached(r->ctx && sl_class_find(r->ctx, a.cls, &old) > 0 ?
+							      r->ctx : NULL,
+						      &a, &r->in[i], &cache);
 	}
+	sl_feed_cache_free(&cache);
 	return 0;
 }
 

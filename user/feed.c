@@ -393,6 +393,35 @@ static bool ipset_nomatch(const char *s)
 }
 
 /* Is code (two letters, any case) selected by opts? */
+/* A country code as 1 + its index in A-Z x A-Z; 0 when it is none. */
+static __u32 cc_tag(const char *code)
+{
+	int a = toupper((unsigned char)code[0]) - 'A', b;
+
+	if (a < 0 || a >= 26)
+		return 0;
+	b = toupper((unsigned char)code[1]) - 'A';
+	if (b < 0 || b >= 26 || code[2])
+		return 0;
+	return a * 26 + b + 1;
+}
+
+size_t sl_feed_select_cc(struct sl_pfx_vec *vec, const struct sl_feed_opts *opts)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < vec->n; i++) {
+		__u32 t = vec->v[i].class_id;
+
+		if (t && opts->cc[(t - 1) / 64] >> ((t - 1) % 64) & 1)
+			vec->v[n++] = vec->v[i];
+	}
+	vec->n = n;
+	for (i = 0; i < n; i++)
+		vec->v[i].class_id = 0;
+	return n;
+}
+
 static bool cc_selected(const struct sl_feed_opts *opts, const char *code)
 {
 	int a = toupper((unsigned char)code[0]) - 'A', b;
@@ -470,6 +499,7 @@ static int parse_rir(char *line, const struct sl_feed_opts *opts, struct sl_pfx_
 	char *f[8], *s, *e, *end;
 	struct sl_pfx lo, hi;
 	unsigned long long v;
+	size_t start;
 	int i, n = 0;
 
 	if (no_data(line))
@@ -506,8 +536,9 @@ static int parse_rir(char *line, const struct sl_feed_opts *opts, struct sl_pfx_
 		       "available or reserved)";
 		return -EINVAL;
 	}
-	if (opts->has_cc && !cc_selected(opts, f[1]))
+	if (opts->has_cc && !opts->tag_cc && !cc_selected(opts, f[1]))
 		return 0;
+	start = out->n;
 	if (sl_parse_addr(f[3], &lo) || lo.family != (f[2][3] == '4' ? 4 : 6)) {
 		*why = f[2][3] == '4' ? "RIR record: start is not an IPv4 address" :
 					"RIR record: start is not an IPv6 address";
@@ -526,6 +557,7 @@ static int parse_rir(char *line, const struct sl_feed_opts *opts, struct sl_pfx_
 		}
 		lo.plen = v;
 		*masked = sl_pfx_mask(&lo);
+		lo.class_id = opts->tag_cc ? cc_tag(f[1]) : 0;
 		return sl_pfx_vec_push(out, &lo) ? -ENOMEM : 1;
 	}
 	if (!v || v > (1ull << 32) - sl_pfx_to_u128(&lo)) {
@@ -539,7 +571,10 @@ static int parse_rir(char *line, const struct sl_feed_opts *opts, struct sl_pfx_
 	hi.addr[1] = v >> 16;
 	hi.addr[2] = v >> 8;
 	hi.addr[3] = v;
-	return sl_range_to_pfx(&lo, &hi, out);
+	i = sl_range_to_pfx(&lo, &hi, out);
+	for (; opts->tag_cc && i > 0 && start < out->n; start++)
+		out->v[start].class_id = cc_tag(f[1]);
+	return i;
 }
 
 /*

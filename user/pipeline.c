@@ -271,7 +271,110 @@ static int find_class(struct sl_ctx *ctx, const char *name, struct sl_class *cl)
 	return id;
 }
 
+/* ------------------------------------------------- one parse, many countries */
+
+struct sl_feed_cache_entry {
+	int nfiles;
+	char path[SL_MAX_SOURCES][SL_SOURCE_PATH_LEN];
+	__u64 hash[SL_MAX_SOURCES];
+	enum sl_format format;
+	bool strict;
+	int err;		/* the read failed: the same again */
+	struct sl_pfx_vec vec;	/* every country, tagged */
+	struct sl_feed_stats st;
+	struct sl_source src[SL_MAX_SOURCES];
+};
+
+static bool cache_match(const struct sl_feed_cache_entry *e, const struct sl_feed_args *a,
+			const struct sl_feed_input *in)
+{
+	int i;
+
+	if (e->nfiles != a->nfiles || e->format != a->fo.format || e->strict != a->fo.strict)
+		return false;
+	for (i = 0; i < a->nfiles; i++)
+		if (strcmp(e->path[i], in->src[i].path) || e->hash[i] != in->src[i].hash)
+			return false;
+	return true;
+}
+
+/* The tagged read of these sources: found, or made now. */
+static struct sl_feed_cache_entry *cache_get(struct sl_feed_cache *c, const struct sl_feed_args *a,
+					     struct sl_feed_input *in)
+{
+	struct sl_feed_args all = *a;
+	struct sl_feed_cache_entry *e;
+	size_t i;
+	int f;
+
+	for (i = 0; i < c->n; i++)
+		if (cache_match(&c->e[i], a, in))
+			return &c->e[i];
+	e = realloc(c->e, (c->n + 1) * sizeof(*c->e));
+	if (!e)
+		return NULL;
+	c->e = e;
+	e = &c->e[c->n++];
+	memset(e, 0, sizeof(*e));
+	e->nfiles = a->nfiles;
+	e->format = a->fo.format;
+	e->strict = a->fo.strict;
+	for (f = 0; f < a->nfiles; f++) {
+		snprintf(e->path[f], sizeof(e->path[f]), "%s", in->src[f].path);
+		e->hash[f] = in->src[f].hash;
+	}
+	all.fo.tag_cc = true;
+	e->err = stage_read(&all, in);
+	e->vec = in->vec;
+	in->vec = (struct sl_pfx_vec){ 0 };
+	e->st = in->st;
+	memcpy(e->src, in->src, sizeof(e->src));
+	return e;
+}
+
+/* A class's countries out of a cached read of its sources. */
+static int stage_read_cached(struct sl_feed_cache *c, const struct sl_feed_args *a,
+			     struct sl_feed_input *in)
+{
+	struct sl_feed_cache_entry *e = cache_get(c, a, in);
+	int i, err;
+
+	if (!e)
+		return -ENOMEM;
+	if (e->err)
+		return e->err;
+	close_sources(in);
+	err = sl_pfx_vec_append(&in->vec, e->vec.v, e->vec.n);
+	if (err)
+		return err;
+	in->st = e->st;
+	in->st.entries = sl_feed_select_cc(&in->vec, &a->fo);
+	for (i = 0; i < a->nfiles; i++) {
+		in->src[i].entries = e->src[i].entries;
+		in->src[i].invalid = e->src[i].invalid;
+	}
+	in->parsed = true;
+	return 0;
+}
+
+void sl_feed_cache_free(struct sl_feed_cache *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		sl_pfx_vec_free(&c->e[i].vec);
+	free(c->e);
+	c->e = NULL;
+	c->n = 0;
+}
+
 int sl_feed_prepare(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_feed_input *in)
+{
+	return sl_feed_prepare_cached(ctx, a, in, NULL);
+}
+
+int sl_feed_prepare_cached(struct sl_ctx *ctx, const struct sl_feed_args *a,
+			   struct sl_feed_input *in, struct sl_feed_cache *cache)
 {
 	struct sl_class cl;
 	int err;
@@ -287,7 +390,11 @@ int sl_feed_prepare(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_
 		if (sources_unchanged(a, in, &cl))
 			return 0;
 	}
-	err = stage_read(a, in);
+	/* classes of countries of the same RIR file: one parse for all */
+	if (cache && a->fo.has_cc)
+		err = stage_read_cached(cache, a, in);
+	else
+		err = stage_read(a, in);
 	if (!err)
 		err = gate_invalid(a, &in->st);
 	if (!err)

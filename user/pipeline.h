@@ -65,6 +65,20 @@ struct sl_plan {
 int sl_feed_prepare(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_feed_input *in);
 
 /*
+ * The same, with the reads of RIR delegated files kept in cache for the
+ * next class that selects other countries of the same bytes (apply).
+ */
+struct sl_feed_cache_entry;
+struct sl_feed_cache {
+	size_t n;
+	struct sl_feed_cache_entry *e;
+};
+
+int sl_feed_prepare_cached(struct sl_ctx *ctx, const struct sl_feed_args *a,
+			   struct sl_feed_input *in, struct sl_feed_cache *cache);
+void sl_feed_cache_free(struct sl_feed_cache *c);
+
+/*
  * Plan the change against the class's live list, gate its churn, and with
  * a->dry_run stop there; else stage it in a->batch (or a batch of its own,
  * committed now). Takes in's prefixes. Needs the lock unless dry_run.

@@ -507,6 +507,7 @@ int sl_shape_sync(struct sl_ctx *ctx)
 			/* Nothing shaped inbound: no IFB device. */
 			if (vals[i].ifb_ifindex) {
 				vals[i].ifb_ifindex = 0;
+				bpf_map_delete_elem(ctx->ifb_fd, &keys[i].ifindex);
 				err = sl_attach_put(ctx, &keys[i], &vals[i]);
 				sl_shape_ifb_delete(keys[i].ifindex);
 			}
@@ -518,6 +519,8 @@ int sl_shape_sync(struct sl_ctx *ctx)
 				vals[i].ifb_ifindex = ifb;
 				err = sl_attach_put(ctx, &keys[i], &vals[i]);
 			}
+			if (!err && bpf_map_update_elem(ctx->ifb_fd, &keys[i].ifindex, &ifb, BPF_ANY))
+				err = -errno;
 		}
 	}
 	nl_socket_free(sk);

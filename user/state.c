@@ -41,14 +41,14 @@ const char *const sl_prog_names[SL_PROG_MAX] = {
 
 static const char *const map_names[] = {
 	SL_MAP_CLASSES, SL_MAP_BUCKETS, SL_MAP_STATS, SL_MAP_MISC,
-	SL_MAP_V4,	SL_MAP_V6,	SL_MAP_STATE, SL_MAP_ATTACH, SL_MAP_SOURCES,
+	SL_MAP_V4,	SL_MAP_V6,	SL_MAP_STATE, SL_MAP_ATTACH, SL_MAP_SOURCES, SL_MAP_IFB,
 };
 
 static int *map_fd_slot(struct sl_ctx *ctx, int i)
 {
 	int *slots[] = { &ctx->classes_fd, &ctx->buckets_fd, &ctx->stats_fd, &ctx->misc_fd,
 			 &ctx->v4_fd,	   &ctx->v6_fd,	     &ctx->state_fd, &ctx->attach_fd,
-			 &ctx->sources_fd };
+			 &ctx->sources_fd, &ctx->ifb_fd };
 
 	return slots[i];
 }

@@ -72,6 +72,24 @@ fresh() {
 		{ echo "not ok - setup"; exit 1; }
 }
 
+# feed rollback, without kills: the previous list back, and back again
+fresh
+out=$(sl feed rollback blk 2>&1)
+rc=$?
+[ $rc = 1 ] && grep -q "class blk has no previous list" <<<"$out" &&
+	ok "rollback with no previous list: a clear error" ||
+	not_ok "rollback with no previous list: a clear error" "status $rc" "$out"
+sl feed load blk "$T/B.txt" >/dev/null
+prev=$(sl -j feed list | jq -c '.[0].previous | [.prefixes_v4, .prefixes_v6, .sources[0]]')
+[ "$prev" = "[1,1,\"$T/A.txt\"]" ] && ok "feed list shows the previous list kept" ||
+	not_ok "feed list shows the previous list kept" "$prev"
+sl feed rollback blk >/dev/null
+r1=$(live)
+sl feed rollback blk >/dev/null
+r2=$(live)
+[ "$r1/$r2" = "A/B" ] && ok "rollback puts back the previous list, a second one undoes it" ||
+	not_ok "rollback puts back the previous list, a second one undoes it" "$r1 then $r2"
+
 POINTS="stage journal commit swap rotate records done"
 # points before the commit leave the old list, the others the new one
 want_after() { case $1 in stage | journal) echo "$2" ;; *) echo "$3" ;; esac; }
