@@ -6,22 +6,8 @@
 # and the live tables (lookups through the datapath's own code) agree, the
 # next run of the same command gives exactly the list it loads, and no
 # staging is left behind. No network: a private bpffs, no attachment.
-set -u
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-. "$ROOT/tests/e2e/tap.sh"
-SLUICE=${SLUICE:-$ROOT/.output/sluice}
-T=$(mktemp -d /tmp/sluice-crash.XXXXXX)
-BPFFS=$T/bpffs
-mkdir "$BPFFS"
-mount -t bpf bpf "$BPFFS" || { echo "not ok - mount a bpffs"; exit 1; }
-export SLUICE_BPFFS=$BPFFS
-cleanup() {
-	"$SLUICE" detach --all >/dev/null 2>&1
-	umount "$BPFFS" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-sl() { timeout -k 5 120 "$SLUICE" "$@"; }
+. "$(dirname "$0")/bpffs.sh"
+bpffs_setup
 
 A4=10.0.0.1 A6=2001:db8:a::1 B4=10.9.0.1 B6=2001:db8:b::1
 printf '10.0.0.0/24\n2001:db8:a::/48\n' >"$T/A.txt"

@@ -6,25 +6,10 @@
 # with no writer fail with a clear error in bounded time; a writer waits
 # --wait seconds for the lock and names its holder; directories squatted by
 # another user are refused. No network: a private bpffs, no attachment.
-set -u
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-. "$ROOT/tests/e2e/tap.sh"
-SLUICE=${SLUICE:-$ROOT/.output/sluice}
-T=$(mktemp -d /tmp/sluice-src.XXXXXX)
-BPFFS=$T/bpffs
-chmod 755 "$T" # another user must reach the bpffs
-mkdir "$BPFFS"
-mount -t bpf bpf "$BPFFS" -o mode=1777 || { echo "not ok - mount a bpffs"; exit 1; }
-export SLUICE_BPFFS=$BPFFS
+. "$(dirname "$0")/bpffs.sh"
+bpffs_setup mode=1777
 holder=
-cleanup() {
-	[ -n "$holder" ] && kill "$holder" 2>/dev/null
-	"$SLUICE" detach --all >/dev/null 2>&1
-	umount "$BPFFS" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-sl() { timeout -k 5 120 "$SLUICE" "$@"; }
+bpffs_cleanup_hook() { [ -n "$holder" ] && kill "$holder" 2>/dev/null; }
 
 printf '10.1.0.0/16\n10.2.0.0/16\n# a comment\n2001:db8:5::/48\n' >"$T/list.txt"
 gzip -c "$T/list.txt" >"$T/list.gz"
