@@ -22,8 +22,11 @@
 #include "cmd.h"
 #include "config.h"
 #include "diag.h"
+#include "journal.h"
 #include "names.h"
+#include "netns.h"
 #include "pipeline.h"
+#include "prefix.h"
 #include "print.h"
 
 struct run {
@@ -35,6 +38,9 @@ struct run {
 	int changes;
 	int problems;	      /* check: the errors found so far */
 	__u64 prefixes[2];    /* what the classes of the file will hold */
+	struct sl_feed_input *in; /* per class of the file: its feeds, read */
+	int *in_err;		  /* and why they were refused, or 0 */
+	char (*where)[300];	  /* "FILE:LINE" of each class, for the gates' messages */
 };
 
 /* A problem: the run stops, unless it is a check, which notes it and goes on. */
@@ -160,45 +166,67 @@ static int apply_classes(struct run *r, struct sl_cfg *cfg)
 	return 0;
 }
 
-/*
- * The feeds of a class that is not live yet (dry run and check): read,
- * gated and normalised as a load would, against no state.
- */
-static int prepare_new(const struct sl_feed_args *a, struct sl_plan *p)
+static void feed_args(const struct run *r, const struct sl_cfg_class *c, int i,
+		      struct sl_feed_args *a)
 {
-	struct sl_feed_input in;
-	size_t i;
-	int err;
-
-	memset(p, 0, sizeof(*p));
-	err = sl_feed_prepare(NULL, a, &in);
-	for (i = 0; !err && i < in.vec.n; i++)
-		p->prefixes[in.vec.v[i].family == 6]++;
-	p->added[0] = p->prefixes[0];
-	p->added[1] = p->prefixes[1];
-	p->changes = in.vec.n > 0;
-	sl_feed_input_free(&in);
-	return err;
+	*a = c->fa;
+	a->cls = c->name;
+	a->files = (char **)c->feeds;
+	a->nfiles = c->nfeeds;
+	a->dry_run = r->dry_run;
+	a->where = r->where[i];
 }
 
-/* One class's feeds: prepared (and planned, or staged in batch). */
-static int class_feeds(struct run *r, struct sl_cfg_class *c, struct sl_batch *batch,
-		       struct sl_plan *p)
+/*
+ * Read, gate and normalise every class's feeds before the lock is taken: a
+ * slow or stalled source holds back no other sluice command.
+ */
+static int prepare_feeds(struct run *r, const struct sl_cfg *cfg)
 {
-	struct sl_feed_args a = c->fa;
-	char where[300];
+	struct sl_feed_cache cache = { 0 };
+	struct sl_feed_args a;
+	int i;
+
+	r->in = calloc(cfg->nclasses + 1, sizeof(*r->in));
+	r->in_err = calloc(cfg->nclasses + 1, sizeof(*r->in_err));
+	r->where = calloc(cfg->nclasses + 1, sizeof(*r->where));
+	if (!r->in || !r->in_err || !r->where)
+		return -ENOMEM;
+	for (i = 0; i < cfg->nclasses; i++) {
+		snprintf(r->where[i], sizeof(r->where[i]), "%s:%d", cfg->path,
+			 cfg->classes[i].line);
+		if (!cfg->classes[i].nfeeds)
+			continue; /* prefixes managed with `sluice feed load` */
+		feed_args(r, &cfg->classes[i], i, &a);
+		/* a class the file adds: nothing loaded to compare with */
+		r->in_err[i] = sl_feed_prepare_cached(live_class(r, a.cls) > 0 ? r->ctx : NULL, &a,
+						      &r->in[i], &cache);
+	}
+	sl_feed_cache_free(&cache);
+	return 0;
+}
+
+static void free_inputs(struct run *r, const struct sl_cfg *cfg)
+{
+	int i;
+
+	for (i = 0; r->in && i < cfg->nclasses; i++)
+		sl_feed_input_free(&r->in[i]);
+	free(r->in);
+	free(r->in_err);
+	free(r->where);
+}
+
+/* One class's feeds, read: planned, and staged in batch unless a dry run. */
+static int class_feeds(struct run *r, int i, struct sl_batch *batch, struct sl_plan *p)
+{
+	struct sl_cfg_class *c = &r->cfg->classes[i];
+	const struct sl_feed_input *in = &r->in[i];
+	struct sl_feed_args a;
 	__u32 n[2];
-	int id;
+	int id = live_class(r, c->name);
 
 	memset(p, 0, sizeof(*p));
-	snprintf(where, sizeof(where), "%s:%d", r->cfg->path, c->line);
-	a.cls = c->name;
-	a.files = c->feeds;
-	a.nfiles = c->nfeeds;
-	a.dry_run = r->dry_run;
-	a.batch = batch;
-	a.where = where;
-	id = live_class(r, c->name);
 	if (!c->nfeeds) {
 		/* prefixes managed with `sluice feed load`: they stay */
 		if (id >= 0 && !sl_store_counts(r->ctx, id, n)) {
@@ -207,9 +235,18 @@ static int class_feeds(struct run *r, struct sl_cfg_class *c, struct sl_batch *b
 		}
 		return 0;
 	}
-	if (id < 0 && r->dry_run)
-		return prepare_new(&a, p);
-	return sl_feed_load(r->ctx, &a, p);
+	if (r->in_err[i])
+		return r->in_err[i];
+	if (id < 0 && r->dry_run) {
+		/* a class the file adds: all of its feeds are new */
+		p->prefixes[0] = p->added[0] = sl_pfx_split(in->vec.v, in->vec.n);
+		p->prefixes[1] = p->added[1] = in->vec.n - p->prefixes[0];
+		p->changes = in->vec.n > 0;
+		return 0;
+	}
+	feed_args(r, c, i, &a);
+	a.batch = batch;
+	return sl_feed_update(r->ctx, &a, &r->in[i], p);
 }
 
 /*
@@ -227,7 +264,7 @@ static int apply_feeds(struct run *r, struct sl_cfg *cfg)
 	if (!plan)
 		return -ENOMEM;
 	for (i = 0; i < cfg->nclasses; i++) {
-		err = class_feeds(r, &cfg->classes[i], &batch, &plan[i]);
+		err = class_feeds(r, i, &batch, &plan[i]);
 		if (err) {
 			r->problems++;
 			first_err = first_err ? first_err : err;
@@ -307,7 +344,7 @@ static int apply_attach(struct run *r, struct sl_cfg *cfg)
 
 		attach_opts(a, &o);
 		if (!ifindex) {
-			sl_err("%s:%d: unknown device %s", cfg->path, a->line, a->dev);
+			sl_err("%s:%d: unknown device %s", sl_q(cfg->path), a->line, sl_q(a->dev));
 			err = problem(r, -ENODEV);
 			if (err)
 				return err;
@@ -383,7 +420,9 @@ static int remove_extra(struct run *r, struct sl_cfg *cfg)
 		return 0;
 	n = sl_attach_list(r->ctx, keys, vals, SL_MAX_ATTACH);
 	for (i = 0; i < n; i++) {
-		if (wanted_attach(cfg, keys[i].ifindex, keys[i].hook))
+		/* the configuration names devices of this namespace only */
+		if (keys[i].netns != sl_netns_cookie() ||
+		    wanted_attach(cfg, keys[i].ifindex, keys[i].hook))
 			continue;
 		snprintf(dev, sizeof(dev), "%.15s", vals[i].ifname);
 		if (!r->dry_run) {
@@ -556,20 +595,19 @@ int cmd_apply(int argc, char **argv)
 		return err;
 	r.cfg = &cfg;
 	sl_ctx_init(&ctx, NULL);
-	if (!r.dry_run) {
-		/* whether this run loads sluice */
-		err = sl_open(&ctx, 0, NULL);
-		sl_close(&ctx);
-		sl_ctx_init(&ctx, NULL);
-		r.fresh = err == -ENOENT;
-		if (err && !r.fresh)
-			goto out;
-	}
-	/* A dry run on a machine where nothing is loaded still plans it all. */
-	err = sl_open(&ctx, r.dry_run ? 0 : SL_OPEN_CREATE | SL_OPEN_LOCK, &cfg.sizes);
+	err = sl_open(&ctx, 0, &cfg.sizes);
+	/* the first run loads sluice (under the lock); a dry run plans it */
+	r.fresh = err == -ENOENT && !r.dry_run;
+	if (r.fresh)
+		err = sl_open(&ctx, SL_OPEN_CREATE | SL_OPEN_LOCK, &cfg.sizes);
 	if (err && !(err == -ENOENT && r.dry_run))
 		goto out;
 	r.ctx = err ? NULL : &ctx;
+	err = prepare_feeds(&r, &cfg);
+	if (!err && !r.dry_run)
+		err = sl_lock(&ctx);
+	if (err)
+		goto out;
 	print_open_object(NULL);
 	print_string(PRINT_JSON, "config", NULL, path);
 	print_bool(PRINT_JSON, "dry_run", NULL, r.dry_run);
@@ -580,6 +618,7 @@ int cmd_apply(int argc, char **argv)
 	report(&r, path, &t0, err || r.problems);
 	print_close_object();
 out:
+	free_inputs(&r, &cfg);
 	sl_close(&ctx);
 	sl_config_free(&cfg);
 	if (r.check)

@@ -14,6 +14,7 @@
 #include "cmd.h"
 #include "diag.h"
 #include "names.h"
+#include "parse.h"
 #include "print.h"
 #include "state.h"
 #include "util.h"
@@ -43,6 +44,8 @@ static const char usage_text[] =
 	"                   [--max-invalid PCT] [--max-churn PCT] [--allow-empty]\n"
 	"                   [--merge] [--dry-run] [--force]\n"
 	"  sluice feed plan CLASS FILE... | -\n"
+	"  sluice feed check CLASS FILE... | -\n"
+	"  sluice feed rollback CLASS\n"
 	"  sluice feed list\n"
 	"  sluice lookup ADDR... | --stdin\n"
 	"  sluice stats [--prometheus]\n"
@@ -56,6 +59,8 @@ static const char usage_text[] =
 	"  -j, --json          JSON output (errors as {\"error\": ...} on stderr)\n"
 	"  -p, --pretty        pretty-printed JSON (implies -j)\n"
 	"  -d, --debug         show libbpf's log (verifier output included)\n"
+	"  -w, --wait SECONDS  how long a command that changes state waits for another\n"
+	"                      one to finish (default 60)\n"
 	"      --bpffs PATH    bpf filesystem holding the pins (default /sys/fs/bpf,\n"
 	"                      or $SLUICE_BPFFS); state lives in PATH/sluice\n"
 	"  -V, --version       print the version\n"
@@ -86,7 +91,7 @@ static void usage_of(FILE *f, const char *obj)
 		if (in)
 			fprintf(f, "%.*s\n", (int)(end - l), l);
 	}
-	fprintf(f, "\nGlobal options (before or after OBJECT): -j, -p, -d, --bpffs PATH. "
+	fprintf(f, "\nGlobal options (before or after OBJECT): -j, -p, -d, -w SECONDS, --bpffs PATH. "
 		"See 'sluice help' and sluice(8).\n");
 }
 
@@ -150,12 +155,18 @@ static const struct cmd cmds[] = {
 static const struct option global_opts[] = {
 	{ "json", no_argument, NULL, 'j' },   { "pretty", no_argument, NULL, 'p' },
 	{ "debug", no_argument, NULL, 'd' },  { "bpffs", required_argument, NULL, 'B' },
+	{ "wait", required_argument, NULL, 'w' },
 	{ "version", no_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' },
 	{}
 };
 
-static void global_opt(int c, const char *arg)
+/* Set one global option; -EINVAL (said) for a bad --wait. */
+static int global_opt(int c, const char *arg)
 {
+	if (c == 'w' && sl_parse_u32(arg, 0, 86400, &sl_lock_wait)) {
+		sl_err("bad --wait '%s' (expected seconds from 0 to 86400)", sl_q(arg));
+		return -EINVAL;
+	}
 	if (c == 'j' || c == 'p')
 		sl_json = true;
 	if (c == 'p')
@@ -164,11 +175,13 @@ static void global_opt(int c, const char *arg)
 		sl_debug = true;
 	if (c == 'B')
 		sl_bpffs_opt = arg;
+	return 0;
 }
 
 /*
- * Global options after the object (as bpftool takes them): -j, -p, -d and
- * --bpffs PATH are taken out of argv, up to a "--". Returns the new argc.
+ * Global options after the object (as bpftool takes them): -j, -p, -d,
+ * -w SECONDS and --bpffs PATH are taken out of argv, up to a "--". Returns
+ * the new argc, or -EINVAL (said).
  */
 static int take_global_opts(int argc, char **argv)
 {
@@ -189,6 +202,9 @@ static int take_global_opts(int argc, char **argv)
 			global_opt('B', a + 8);
 		} else if (!strcmp(a, "--bpffs") && i + 1 < argc) {
 			global_opt('B', argv[++i]);
+		} else if ((!strcmp(a, "-w") || !strcmp(a, "--wait")) && i + 1 < argc) {
+			if (global_opt('w', argv[++i]))
+				return -EINVAL;
 		} else {
 			argv[n++] = argv[i];
 		}
@@ -240,14 +256,15 @@ static int parse_globals(int argc, char **argv)
 	int c;
 
 	opterr = 0; /* our own one-line message, JSON under -j */
-	while ((c = getopt_long(argc, argv, "+jpdVh", global_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jpdVhw:", global_opts, NULL)) != -1) {
 		if (c == '?') {
 			sl_err("unknown option '%.40s'; see 'sluice help'", argv[optind - 1]);
 			return EXIT_FAILURE;
 		}
 		version |= c == 'V';
 		help |= c == 'h';
-		global_opt(c, optarg);
+		if (global_opt(c, optarg))
+			return EXIT_FAILURE;
 	}
 	if (version)
 		show_version();
@@ -278,6 +295,10 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	argc = take_global_opts(argc, argv);
+	if (argc < 0) {
+		c = EXIT_FAILURE;
+		goto done;
+	}
 	i = find_object(argv[0]);
 	if (i < 0) {
 		c = EXIT_FAILURE;

@@ -36,7 +36,11 @@ run feed_load feed load web "$E2E_TMP/a.txt"
 run feed_load feed load web "$E2E_TMP/a.txt"
 run feed_plan feed plan blk "$E2E_TMP/b.txt"
 run feed_load feed load blk "$E2E_TMP/b.txt"
+run feed_check feed check web "$E2E_TMP/b.txt"
+printf '%s\n' "$SV4B" "$SV6B" >"$E2E_TMP/b2.txt"
+run feed_load feed load blk "$E2E_TMP/b2.txt"
 run feed_list feed list
+run feed_rollback feed rollback blk
 run lookup lookup "$SV4" "$SV6B"
 run class_list class list
 run stats stats
