@@ -117,7 +117,7 @@ for p in $POINTS class-del; do
 	esac
 	sl class del blk >/dev/null 2>&1
 	left=$(leftovers; find "$BPFFS/sluice/feeds" -name 'c1*' -o -name 'p1*' | sed "s|$BPFFS/||")
-	cls=$(sl -j class list | jq -r '[.classes[].name] | join(" ")')
+	cls=$(sl -j class list | jq -r '[.classes[].class] | join(" ")')
 	[ "$cls" = default ] && [ -z "$left" ] && ok "class del killed at $p, run again: gone" ||
 		not_ok "class del killed at $p, run again: gone" "classes: $cls" "left: $left"
 done
