@@ -10,6 +10,7 @@
 
 #include "classes.h"
 #include "diag.h"
+#include "journal.h"
 #include "parse.h"
 #include "shape.h"
 #include "state.h"
@@ -75,10 +76,11 @@ int sl_class_define(struct sl_ctx *ctx, const char *name, const struct sl_class_
 	}
 	if (!(old.flags & SL_CLASS_USED)) {
 		*created = true;
-		/* A reused slot starts with fresh counters and buckets. */
+		/* A reused slot starts with fresh counters, buckets and no old list. */
 		err = reset_class_runtime(ctx, id);
 		if (err)
 			return err;
+		sl_prev_drop(ctx, id);
 	}
 	if (spec->policy == SL_POLICY_SHAPE && id > (int)SL_SHAPE_MAX_CLASS) {
 		sl_err("class %s: shaping is limited to the first %u classes", name,
@@ -96,6 +98,7 @@ int sl_class_define(struct sl_ctx *ctx, const char *name, const struct sl_class_
 		sl_err("cannot write class %s: %s", name, strerror(-err));
 		return err;
 	}
+	sl_crash_point("class-set");
 	err = sl_shape_sync(ctx);
 	if (err) {
 		/* Leave things as they were. */
@@ -139,8 +142,10 @@ int sl_class_remove(struct sl_ctx *ctx, const char *name)
 		err = sl_tables_replace(ctx, id, NULL, 0);
 	if (err)
 		return err;
+	sl_crash_point("class-del");
 	memset(&cl, 0, sizeof(cl));
 	err = sl_class_put(ctx, id, &cl);
+	sl_prev_drop(ctx, id);
 	if (!err)
 		err = reset_class_runtime(ctx, id);
 	if (!err)

@@ -16,6 +16,7 @@
 #include "attach.h"
 #include "cmd.h"
 #include "diag.h"
+#include "journal.h"
 #include "names.h"
 #include "parse.h"
 #include "print.h"

@@ -9,6 +9,7 @@
 #include "classes.h"
 #include "cmd.h"
 #include "diag.h"
+#include "journal.h"
 #include "metrics.h"
 #include "names.h"
 #include "parse.h"

@@ -7,6 +7,7 @@
 
 #include "cmd.h"
 #include "diag.h"
+#include "journal.h"
 #include "parse.h"
 #include "print.h"
 #include "probe.h"

@@ -29,6 +29,7 @@
 
 #include "cmd.h"
 #include "diag.h"
+#include "journal.h"
 #include "names.h"
 #include "print.h"
 #include "state.h"

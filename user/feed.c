@@ -659,6 +659,22 @@ int sl_feed_read_opts(const char *path, const struct sl_feed_opts *opts, struct 
 		      struct sl_feed_stats *st)
 {
 	const char *name = strcmp(path, "-") ? path : "<stdin>";
+	int fd, err;
+
+	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(STDIN_FILENO);
+	if (fd < 0) {
+		err = -errno;
+		sl_err("%s: %s", name, strerror(-err));
+		return err;
+	}
+	err = sl_feed_read_fd(fd, name, opts, out, st);
+	close(fd);
+	return err;
+}
+
+int sl_feed_read_fd(int src_fd, const char *name, const struct sl_feed_opts *opts,
+		    struct sl_pfx_vec *out, struct sl_feed_stats *st)
+{
 	unsigned int max_report = opts->max_report ? opts->max_report : 10;
 	enum sl_format fmt = opts->format;
 	struct line_buf line = { 0 };
@@ -668,12 +684,10 @@ int sl_feed_read_opts(const char *path, const struct sl_feed_opts *opts, struct 
 	bool masked;
 	int fd, rc, err = 0;
 
-	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(STDIN_FILENO);
-	if (fd < 0) {
-		err = -errno;
-		sl_err("%s: %s", name, strerror(-err));
-		return err;
-	}
+	/* gzclose closes the descriptor it reads: give it its own */
+	fd = dup(src_fd);
+	if (fd < 0)
+		return -errno;
 	r = calloc(1, sizeof(*r));
 	if (!r) {
 		close(fd);

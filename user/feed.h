@@ -67,6 +67,10 @@ struct sl_feed_stats {
 int sl_feed_read_opts(const char *path, const struct sl_feed_opts *opts, struct sl_pfx_vec *out,
 		      struct sl_feed_stats *st);
 
+/* The same from an open descriptor, read from where it stands (name: for messages). */
+int sl_feed_read_fd(int fd, const char *name, const struct sl_feed_opts *opts,
+		    struct sl_pfx_vec *out, struct sl_feed_stats *st);
+
 /* Read one file, format detected; -EINVAL when any line is invalid. */
 int sl_feed_read(const char *path, struct sl_pfx_vec *out);
 

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 
+#include "journal.h"
 #include "metrics.h"
 #include "names.h"
 #include "state.h"

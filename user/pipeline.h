@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include "feed.h"
+#include "source.h"
 #include "state.h"
 #include "table.h"
 
@@ -35,6 +36,8 @@ void sl_feed_args_init(struct sl_feed_args *a);
 /* What a class's feeds hold, read and normalised (sl_feed_prepare). */
 struct sl_feed_input {
 	struct sl_source src[SL_MAX_SOURCES];
+	struct sl_src fd[SL_MAX_SOURCES]; /* open until parsed */
+	int nopen;
 	bool hashed;	      /* every source hashed (not standard input) */
 	__u64 hash;	      /* over the sources and options, when hashed */
 	bool parsed;	      /* vec and st hold the sources' prefixes */
@@ -68,6 +71,12 @@ int sl_feed_prepare(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_
  */
 int sl_feed_update(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_feed_input *in,
 		   struct sl_plan *p);
+
+/*
+ * Put back the class's previous list and its provenance, as one more
+ * commit (the list it replaces becomes the previous one). Needs the lock.
+ */
+int sl_feed_rollback(struct sl_ctx *ctx, const char *cls, struct sl_plan *p);
 
 /* sl_feed_prepare and sl_feed_update in one. */
 int sl_feed_load(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_plan *p);
