@@ -231,7 +231,7 @@ static inline __u32 sl_hash128(const __u32 w[4], __u32 bits)
  * it with any change to them: a CLI does not write into a state pinned by
  * programs that read another layout (0: every sluice before the field).
  */
-#define SL_LAYOUT 3
+#define SL_LAYOUT 4
 
 /* The global state record, key 0 of sl_state. Written by the CLI only. */
 struct sl_state {
