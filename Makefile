@@ -24,7 +24,7 @@ WARN     := -Wall -Wextra -Werror
 CPPFLAGS := -Iinclude -Iuser -I$(OUTPUT) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -ljson-c -lz -lxxhash -lnl-route-3 -lnl-3 -lmicrohttpd) -lelf -lm
 DEPFLAGS  = -MMD -MP
-BPF_CFLAGS := -g -O2 -target bpf $(WARN) -Iinclude -I/usr/include/$(MULTIARCH)
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 $(WARN) -Iinclude -I/usr/include/$(MULTIARCH)
 ASAN     := -fsanitize=address,undefined -fno-omit-frame-pointer
 
 BPF_SRCS  := bpf/sluice.bpf.c

@@ -18,7 +18,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, SL_DEF_MAX_CLASSES * SL_DIR_MAX);
 	__type(key, __u32);
-	__type(value, struct sl_bucket);
+	__type(value, struct sl_bucket_line);
 } sl_buckets SEC(".maps");
 
 struct {

@@ -69,10 +69,25 @@ enum sl_verdict {
 #define SL_CLASS_MERGE (1u << 1) /* merge covered and adjacent prefixes */
 
 /*
+ * A police bucket's parameters in time units (include/sluice_bucket.h),
+ * derived from rate and burst whenever the class record is written
+ * (sl_class_put), so that the packet path needs no division: a packet of
+ * len bytes costs (len * mult) >> shift units, rounded up, and the bucket
+ * holds tau units (the burst, rounded down). All zero: unlimited.
+ */
+struct sl_police_param {
+	__u64 mult;
+	__u64 tau;
+	__u32 shift;
+	__u32 pad;
+};
+
+/*
  * Per-class configuration, one array slot per class id. The datapath reads
- * policy, rate and burst; the rest is bookkeeping for the CLI, kept here so
- * that every sluice process sees the same classes. A class's prefixes are
- * its stored list (feeds/c<ID>); their counts are read from it.
+ * policy, rate, burst and the police parameters; the rest is bookkeeping
+ * for the CLI, kept here so that every sluice process sees the same
+ * classes. A class's prefixes are its stored list (feeds/c<ID>); their
+ * counts are read from it.
  */
 struct sl_class {
 	char name[SL_NAME_LEN];
@@ -80,6 +95,7 @@ struct sl_class {
 	__u32 policy;		  /* enum sl_policy */
 	__u64 rate[SL_DIR_MAX];	  /* bits per second; 0: unlimited */
 	__u64 burst[SL_DIR_MAX];  /* bytes */
+	struct sl_police_param police[SL_DIR_MAX]; /* from rate and burst */
 	__u64 load_time;	  /* CLOCK_REALTIME ns of the last feed load */
 	__u64 src_hash;		  /* hash over the loaded sources and options */
 	__u32 n_sources;	  /* records in sl_sources for this class */
@@ -92,16 +108,20 @@ struct sl_class {
 #define SL_MAX_RATE 10000000000000ull
 
 /*
- * Token bucket, one per class and direction (key class * 2 + dir), shared by
- * all CPUs and updated under the spin lock. Tokens are counted in
- * bit-nanoseconds per second (1 byte = 8e9 units), so refills are exact;
- * negative while in debt (see bpf/police.h).
+ * A token bucket as a virtual time (GCRA): the time, in the units of
+ * include/sluice_bucket.h, at which the bucket runs empty; 0 for a new or
+ * reset bucket, which is full. One word, updated with one compare-and-swap,
+ * so a bucket may live in any map value (the class buckets in sl_buckets,
+ * one per class and direction, key class * 2 + dir).
  */
 struct sl_bucket {
-	struct bpf_spin_lock lock;
-	__u32 pad;
-	__s64 tokens;
-	__u64 last_ns;
+	__u64 empty;
+};
+
+/* sl_buckets' value: a class bucket alone on its cache line. */
+struct sl_bucket_line {
+	struct sl_bucket b;
+	__u64 pad[7];
 };
 
 /*
@@ -223,7 +243,7 @@ static inline __u32 sl_hash128(const __u32 w[4], __u32 bits)
  * it with any change to them: a CLI does not write into a state pinned by
  * programs that read another layout (0: every sluice before the field).
  */
-#define SL_LAYOUT 5
+#define SL_LAYOUT 6
 
 /* The global state record, key 0 of sl_state. Written by the CLI only. */
 struct sl_state {

@@ -1,48 +1,91 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * sluice: token bucket arithmetic, shared by the datapath (bpf/police.h,
- * under the bucket's spin lock) and the unit tests. Tokens are counted in
- * bit-nanoseconds per second: a byte is worth 8e9, and one nanosecond at
- * R bit/s adds R, so refills are exact integers.
+ * sluice: token bucket arithmetic, shared by the datapath (bpf/police.h),
+ * the class writer (user/state.c) and the unit tests.
+ *
+ * The bucket is a virtual time (GCRA): e, the time at which it runs empty.
+ * It holds now - e worth of tokens, at most tau (the burst). A packet is
+ * admitted while the bucket holds any tokens (now > e) and takes its whole
+ * length: e += cost, so the bucket may go into debt by up to one packet.
+ * Over any window the bytes admitted stay within rate * time + burst + one
+ * packet (plus one packet per other CPU racing on the same word).
+ *
+ * Time is counted in units of 1/16 ns (SL_BUCKET_SHIFT): a 64-bit clock in
+ * these units wraps after 36 years of uptime. A packet's cost is rounded up
+ * to the next unit and the burst down, so rounding only ever admits less:
+ * at most 1/16 ns per packet, 0.1% for 64-byte frames at 100 Gbit/s.
  */
 #ifndef SLUICE_BUCKET_H
 #define SLUICE_BUCKET_H
 
 #include <linux/types.h>
+#include "sluice.h"
 
 #define SL_NSEC 1000000000ull
+#define SL_BUCKET_SHIFT 4
+/* Time units per second at one bit per second, per byte: 8 * 16 * 1e9. */
+#define SL_BUCKET_UNITS (8ull * SL_NSEC << SL_BUCKET_SHIFT)
+/* Longest packet costed exactly: (len * mult) stays below 2^63. */
+#define SL_BUCKET_MAX_LEN (1ull << 20)
+/* mult is kept in [2^42, 2^43) by its shift, the burst below 2^62 units. */
+#define SL_BUCKET_MULT_BITS 43
+#define SL_BUCKET_MAX_TAU (1ull << 62)
 
-/* The most tokens a bucket of burst bytes holds (burst <= 1 GiB: no overflow). */
-static inline __s64 sl_bucket_cap(__u64 burst)
+/* The clock in bucket units. */
+static inline __u64 sl_bucket_time(__u64 ns)
 {
-	return (__s64)(burst * 8 * SL_NSEC);
+	return ns << SL_BUCKET_SHIFT;
 }
 
-/* Tokens after elapsed ns at rate bit/s, capped at cap. */
-static inline __s64 sl_bucket_refill(__s64 tokens, __s64 cap, __u64 elapsed, __u64 rate)
+/* What len bytes cost in time units, rounded up (len <= SL_BUCKET_MAX_LEN). */
+static inline __u64 sl_bucket_cost(const struct sl_police_param *p, __u64 len)
 {
-	__u64 room;
-
-	if (tokens > cap)
-		return cap;
-	room = (__u64)(cap - tokens);
-	/* elapsed * rate could overflow: compare through a division first */
-	if (elapsed > room / rate)
-		return cap;
-	return tokens + (__s64)(elapsed * rate);
+	return (len * p->mult + ((1ull << p->shift) - 1)) >> p->shift;
 }
 
 /*
- * Admit a packet of len bytes while the bucket holds any tokens, taking its
- * whole length: the bucket may go into debt by up to one packet. Returns 1
- * when admitted.
+ * The bucket's next state when a packet costing cost arrives at now, or 0
+ * when the packet is dropped (a state never 0 otherwise: 0 is a new,
+ * full bucket). A bucket idle for longer than tau is full; differences are
+ * taken signed, so the clock may start below tau.
  */
-static inline int sl_bucket_take(__s64 *tokens, __u64 len)
+static inline __u64 sl_bucket_admit(__u64 e, __u64 now, __u64 tau, __u64 cost)
 {
-	if (*tokens <= 0)
+	__u64 full = now - tau;
+
+	if (!e || (__s64)(e - full) < 0)
+		e = full;
+	if ((__s64)(now - e) <= 0)
 		return 0;
-	*tokens -= (__s64)(len * 8 * SL_NSEC);
-	return 1;
+	e += cost;
+	return e ? e : 1;
 }
+
+#ifndef __bpf__
+/*
+ * The parameters of a bucket of rate bit/s and burst bytes (0 rate:
+ * unlimited, all zero). Userspace only: it divides, in 128 bits.
+ */
+static inline void sl_bucket_param(__u64 rate, __u64 burst, struct sl_police_param *p)
+{
+	unsigned __int128 m, tau;
+	__u32 shift = 0;
+
+	*p = (struct sl_police_param){ 0 };
+	if (!rate)
+		return;
+	if (rate > SL_MAX_RATE)
+		rate = SL_MAX_RATE;
+	/* the largest shift that keeps mult below 2^43 */
+	while (shift < 63 && (((unsigned __int128)SL_BUCKET_UNITS << (shift + 1)) + rate - 1) /
+				     rate < (1ull << SL_BUCKET_MULT_BITS))
+		shift++;
+	m = (((unsigned __int128)SL_BUCKET_UNITS << shift) + rate - 1) / rate;
+	tau = (unsigned __int128)burst * SL_BUCKET_UNITS / rate;
+	p->mult = (__u64)m;
+	p->shift = shift;
+	p->tau = tau > SL_BUCKET_MAX_TAU ? SL_BUCKET_MAX_TAU : (__u64)tau;
+}
+#endif
 
 #endif

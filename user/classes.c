@@ -18,13 +18,13 @@
 
 static int reset_class_runtime(struct sl_ctx *ctx, __u32 id)
 {
-	struct sl_bucket b = {};
+	struct sl_bucket_line b = {};
 	int d, err = 0;
 
 	for (d = 0; d < SL_DIR_MAX && !err; d++) {
 		__u32 key = id * SL_DIR_MAX + d;
 
-		if (bpf_map_update_elem(ctx->buckets_fd, &key, &b, BPF_F_LOCK))
+		if (bpf_map_update_elem(ctx->buckets_fd, &key, &b, BPF_ANY))
 			err = -errno;
 		if (!err)
 			err = sl_counters_reset(ctx, ctx->stats_fd, key);

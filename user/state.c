@@ -25,6 +25,7 @@
 
 #include "diag.h"
 #include "netns.h"
+#include "sluice_bucket.h"
 #include "state.h"
 #include "table_build.h"
 #include "util.h"
@@ -533,9 +534,16 @@ int sl_class_get(struct sl_ctx *ctx, __u32 id, struct sl_class *c)
 	return 0;
 }
 
+/* The police parameters are derived here, from rate and burst, always. */
 int sl_class_put(struct sl_ctx *ctx, __u32 id, const struct sl_class *c)
 {
-	if (bpf_map_update_elem(ctx->classes_fd, &id, c, BPF_ANY))
+	struct sl_class w = *c;
+	int d;
+
+	for (d = 0; d < SL_DIR_MAX; d++)
+		sl_bucket_param(w.policy == SL_POLICY_POLICE ? w.rate[d] : 0, w.burst[d],
+				&w.police[d]);
+	if (bpf_map_update_elem(ctx->classes_fd, &id, &w, BPF_ANY))
 		return -errno;
 	return 0;
 }

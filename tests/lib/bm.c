@@ -11,6 +11,7 @@
 #include "bm.h"
 #include "frame.h"
 #include "probe.h"
+#include "sluice_bucket.h"
 #include "table_build.h"
 #include "bench.skel.h"
 
@@ -241,37 +242,85 @@ int bm_run(struct bm *b, enum bm_mode mode, __u32 start, __u32 count, __u32 repe
 	return 0;
 }
 
-int bm_run_frames(struct bm *b, enum bm_prog prog, const struct sl_pfx *addrs, size_t n,
-		  double *ns)
+static int prog_fd(struct bm *b, enum bm_prog prog)
 {
 	struct bpf_program *progs[] = {
 		[BM_PROG_PASS] = b->skel->progs.bm_xdp_pass,
 		[BM_PROG_TRIE] = b->skel->progs.bm_xdp_trie,
 		[BM_PROG_SLUICE] = b->skel->progs.bm_xdp_sluice,
 	};
-	int fd = bpf_program__fd(progs[prog]);
+
+	return bpf_program__fd(progs[prog]);
+}
+
+/* Run fd on a frame to addr, repeat times; *ns: the kernel's mean per run. */
+static int run_frame(int fd, const struct sl_pfx *addr, __u32 repeat, __u32 *ns)
+{
 	/* As `sluice lookup` frames them: two bytes in, an aligned IP header. */
 	__u8 buf[2 + SL_FRAME_HDR_MAX] __attribute__((aligned(4)));
+	struct sl_frame f = { .family = addr->family };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf + 2, .repeat = repeat);
+	int len;
+
+	memcpy(f.dst, addr->addr, sizeof(f.dst));
+	len = sl_frame_build(&f, buf + 2, sizeof(buf) - 2);
+	if (len < 0)
+		return len;
+	opts.data_size_in = len;
+	if (bpf_prog_test_run_opts(fd, &opts))
+		return -errno;
+	if (opts.retval != XDP_PASS && opts.retval != XDP_DROP)
+		return -EIO;
+	*ns = opts.duration;
+	return 0;
+}
+
+int bm_run_frames(struct bm *b, enum bm_prog prog, const struct sl_pfx *addrs, size_t n,
+		  double *ns)
+{
+	int fd = prog_fd(b, prog);
 	__u64 total = 0;
 	size_t i;
+	__u32 d;
+	int err;
 
 	for (i = 0; i < n; i++) {
-		struct sl_frame f = { .family = addrs[i].family };
-		LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = buf + 2, .repeat = 1);
-		int len;
-
-		memcpy(f.dst, addrs[i].addr, sizeof(f.dst));
-		len = sl_frame_build(&f, buf + 2, sizeof(buf) - 2);
-		if (len < 0)
-			return len;
-		opts.data_size_in = len;
-		if (bpf_prog_test_run_opts(fd, &opts))
-			return -errno;
-		if (opts.retval != XDP_PASS)
-			return -EIO;
-		total += opts.duration;
+		err = run_frame(fd, &addrs[i], 1, &d);
+		if (err)
+			return err;
+		total += d;
 	}
 	*ns = n ? (double)total / n : 0;
+	return 0;
+}
+
+int bm_run_hot(struct bm *b, enum bm_prog prog, const struct sl_pfx *addr, __u32 repeat,
+	       double *ns)
+{
+	__u32 d;
+	int err = run_frame(prog_fd(b, prog), addr, repeat, &d);
+
+	*ns = d;
+	return err;
+}
+
+int bm_set_class(struct bm *b, __u32 id, __u32 policy, __u64 rate, __u64 burst)
+{
+	struct sl_class c = { .flags = SL_CLASS_USED, .policy = policy };
+	struct sl_bucket_line l = {};
+	__u32 key;
+	int d;
+
+	for (d = 0; d < SL_DIR_MAX; d++) {
+		c.rate[d] = rate;
+		c.burst[d] = burst;
+		sl_bucket_param(policy == SL_POLICY_POLICE ? rate : 0, burst, &c.police[d]);
+		key = id * SL_DIR_MAX + d;
+		if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.sl_buckets), &key, &l, BPF_ANY))
+			return -errno;
+	}
+	if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.sl_classes), &id, &c, BPF_ANY))
+		return -errno;
 	return 0;
 }
 

@@ -38,6 +38,11 @@ enum bm_prog {
 /* Run prog once on a frame to each address; *ns: mean ns per frame. */
 int bm_run_frames(struct bm *b, enum bm_prog prog, const struct sl_pfx *addrs, size_t n,
 		  double *ns);
+/* Run prog on one frame to addr, repeat times (hot); *ns: mean ns per frame. */
+int bm_run_hot(struct bm *b, enum bm_prog prog, const struct sl_pfx *addr, __u32 repeat,
+	       double *ns);
+/* Write class id's record (both directions) and reset its buckets. */
+int bm_set_class(struct bm *b, __u32 id, __u32 policy, __u64 rate, __u64 burst);
 /* After BM_DIFF*: disagreements, and the first one. */
 __u64 bm_mismatches(struct bm *b, __u32 *first, __u32 *ours, __u32 *ref);
 /* Bytes of kernel memory of sluice's tables and of the tries. */

@@ -11,82 +11,159 @@
 #include "sluice.h"
 #include "sluice_bucket.h"
 
-#define BYTE ((__s64)8 * (__s64)SL_NSEC) /* one byte in token units */
+/* Time units in one second. */
+#define SEC ((__u64)SL_NSEC << SL_BUCKET_SHIFT)
 
-static void test_refill_exact_and_capped(void **state)
+/* The exact cost of len bytes at rate r, in units, is exact_num(len) / r. */
+static unsigned __int128 exact_num(__u64 len)
 {
-	__s64 cap = sl_bucket_cap(1000);
-
-	(void)state;
-	assert_int_equal(cap, 1000 * BYTE);
-	/* 8 bit/s refills one byte per second, exactly */
-	assert_int_equal(sl_bucket_refill(0, cap, SL_NSEC, 8), BYTE);
-	assert_int_equal(sl_bucket_refill(0, cap, SL_NSEC / 2, 8), BYTE / 2);
-	/* never above the cap, however long the wait */
-	assert_int_equal(sl_bucket_refill(0, cap, 10 * SL_NSEC * 1000, 8), cap);
-	assert_int_equal(sl_bucket_refill(cap - 1, cap, 1, 1000000), cap);
-	/* a lowered burst clamps the tokens */
-	assert_int_equal(sl_bucket_refill(cap * 2, cap, 0, 8), cap);
-	/* debt is paid back by the refill */
-	assert_int_equal(sl_bucket_refill(-5 * BYTE, cap, 5 * SL_NSEC, 8), 0);
+	return (unsigned __int128)len * SL_BUCKET_UNITS;
 }
 
-static void test_refill_no_overflow(void **state)
+static void test_param_exact(void **state)
 {
-	__s64 cap = sl_bucket_cap(SL_MAX_BURST);
+	struct sl_police_param p;
 
 	(void)state;
-	assert_true(cap > 0);
-	/* the largest rate, burst and wait: capped, not wrapped */
-	assert_int_equal(sl_bucket_refill(0, cap, ~0ull, SL_MAX_RATE), cap);
-	assert_int_equal(sl_bucket_refill(-cap, cap, ~0ull >> 1, SL_MAX_RATE), cap);
-	assert_int_equal(sl_bucket_refill(0, cap, 1, SL_MAX_RATE), (__s64)SL_MAX_RATE);
+	/* 8 bit/s: a byte costs one second exactly, the burst 1000 seconds */
+	sl_bucket_param(8, 1000, &p);
+	assert_int_equal(sl_bucket_cost(&p, 1), SEC);
+	assert_int_equal(sl_bucket_cost(&p, 1500), 1500 * SEC);
+	assert_int_equal(p.tau, 1000 * SEC);
+	assert_true(p.mult >= 1ull << 42 && p.mult < 1ull << 43);
+	/* 1 Gbit/s: 8 ns a byte */
+	sl_bucket_param(1000000000, 125000, &p);
+	assert_int_equal(sl_bucket_cost(&p, 1500), 1500 * 8 << SL_BUCKET_SHIFT);
+	assert_int_equal(p.tau, 1000000ull << SL_BUCKET_SHIFT); /* 1 ms */
+	/* unlimited */
+	sl_bucket_param(0, 1000, &p);
+	assert_int_equal(p.mult, 0);
+	assert_int_equal(p.tau, 0);
 }
 
-static void test_take_debt_one_packet(void **state)
+/* Costs are rounded up by less than one unit and a relative 2^-42. */
+static void test_param_rounding(void **state)
 {
-	__s64 t = sl_bucket_cap(1000);
+	static const __u64 rates[] = { 8, 3, 7777777, 999999937, 12345678901ull,
+				       100000000000ull, SL_MAX_RATE };
+	static const __u64 lens[] = { 1, 64, 1514, 65535, SL_BUCKET_MAX_LEN };
+	struct sl_police_param p;
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
+		sl_bucket_param(rates[i], SL_MAX_BURST, &p);
+		assert_true(p.mult < 1ull << 43);
+		assert_true(p.tau <= SL_BUCKET_MAX_TAU);
+		for (j = 0; j < sizeof(lens) / sizeof(lens[0]); j++) {
+			unsigned __int128 num = exact_num(lens[j]);
+			unsigned __int128 c = sl_bucket_cost(&p, lens[j]);
+
+			/* never below the exact cost */
+			assert_true(c * rates[i] >= num);
+			/* at most one unit plus 2^-42 above it */
+			assert_true((c - 1) * rates[i] <= num + (num >> 42) + rates[i]);
+		}
+		/* the burst is rounded down, or capped */
+		assert_true((unsigned __int128)p.tau * rates[i] <=
+			    (unsigned __int128)SL_MAX_BURST * SL_BUCKET_UNITS);
+	}
+}
+
+static void test_admit_debt_one_packet(void **state)
+{
+	struct sl_police_param p;
+	__u64 e = 0, now = 5000 * SEC, next;
 	int i, admitted = 0;
 
 	(void)state;
-	/* exactly the burst, in 100-byte packets: 10 pass, then drops */
-	for (i = 0; i < 20; i++)
-		admitted += sl_bucket_take(&t, 100);
+	sl_bucket_param(8, 1000, &p);
+	/* a new bucket is full: exactly the burst in 100-byte packets, then debt */
+	for (i = 0; i < 20; i++) {
+		next = sl_bucket_admit(e, now, p.tau, sl_bucket_cost(&p, 100));
+		if (next) {
+			e = next;
+			admitted++;
+		}
+	}
 	assert_int_equal(admitted, 10);
-	assert_int_equal(t, 0);
-	/* a packet larger than what is left still goes, into debt */
-	t = 10 * BYTE;
-	assert_int_equal(sl_bucket_take(&t, 65536), 1);
-	assert_int_equal(t, (10 - 65536) * BYTE);
-	assert_int_equal(sl_bucket_take(&t, 64), 0);
-	assert_int_equal(t, (10 - 65536) * BYTE);
+	assert_int_equal(e, now);
+	/* one unit later the bucket holds a sliver: a 64 KiB packet goes, into debt */
+	next = sl_bucket_admit(e, now + 1, p.tau, sl_bucket_cost(&p, 65536));
+	assert_int_equal(next, now + 65536 * SEC);
+	/* in debt, nothing passes until it is paid back */
+	assert_int_equal(sl_bucket_admit(next, now + 65535 * SEC, p.tau, 1), 0);
+	assert_true(sl_bucket_admit(next, now + 65536 * SEC + 1, p.tau, 1) != 0);
 }
 
-/* Random arrivals: admitted bytes never exceed rate * time + burst + one packet. */
-static void test_admitted_bound(void **state)
+static void test_admit_refill_and_burst(void **state)
 {
-	const __u64 rate = 10000000, burst = 200000; /* 10 Mbit/s, 200 kB */
-	__s64 cap = sl_bucket_cap(burst), t = cap;
-	__u64 now = 0, admitted = 0, offered = 0, maxlen = 0;
-	unsigned int seed = 1;
-	int i;
+	const __u64 t0 = 100000 * SEC, c = 100 * SEC;
+	__u64 e;
 
 	(void)state;
-	for (i = 0; i < 1000000; i++) {
-		__u64 len = 64 + rand_r(&seed) % 65472, gap = rand_r(&seed) % 20000;
+	/* emptied at t0, refilled by 250 bytes 250 seconds later */
+	e = t0;
+	assert_int_equal(sl_bucket_admit(e, t0 + 250 * SEC, 1000 * SEC, c), t0 + 100 * SEC);
+	/* an idle bucket is full, never more: 1000 bytes after a long wait */
+	e = sl_bucket_admit(t0, t0 + 100000 * SEC, 1000 * SEC, c);
+	assert_int_equal(e, t0 + 99000 * SEC + c);
+	/* a lower burst caps at once */
+	assert_int_equal(sl_bucket_admit(t0, t0 + 900 * SEC, 250 * SEC, c),
+			 t0 + 650 * SEC + c);
+	/* a higher one adds no tokens: 10 left stay 10 */
+	assert_int_equal(sl_bucket_admit(t0, t0 + 10 * SEC, 2000 * SEC, c), t0 + c);
+	/* a zero burst drops everything */
+	assert_int_equal(sl_bucket_admit(0, t0, 0, c), 0);
+	/* a clock still below the burst (a young machine): the new bucket is full */
+	assert_int_equal(sl_bucket_admit(0, 5 * SEC, 1000 * SEC, c), 5 * SEC - 1000 * SEC + c);
+	/* a state that would be 0 is 1: 0 means a new bucket */
+	assert_int_equal(sl_bucket_admit((__u64)0 - c, 0, 2000 * SEC, c), 1);
+}
 
-		now += gap;
-		t = sl_bucket_refill(t, cap, gap, rate);
-		offered += len;
-		if (sl_bucket_take(&t, len))
+/*
+ * Random arrivals on ncpu CPUs: each reads the clock, then wins its
+ * compare-and-swap some time later, after others did (a stale clock).
+ * Admitted bytes never exceed rate * time + burst + one packet, and come
+ * close to it when the offered load is far above the rate.
+ */
+static void bound_run(int ncpu, __u64 rate, __u64 burst)
+{
+	struct sl_police_param p;
+	__u64 now = 1000 * SEC, seen[8], e = 0, admitted = 0, maxlen = 0, next;
+	unsigned int seed = 1 + ncpu;
+	int i, cpu;
+
+	sl_bucket_param(rate, burst, &p);
+	for (cpu = 0; cpu < ncpu; cpu++)
+		seen[cpu] = now;
+	for (i = 0; i < 1000000; i++) {
+		__u64 len = 64 + rand_r(&seed) % 65472;
+
+		now += rand_r(&seed) % 20000;
+		cpu = rand_r(&seed) % ncpu;
+		next = sl_bucket_admit(e, seen[cpu], p.tau, sl_bucket_cost(&p, len));
+		if (next) {
+			e = next;
 			admitted += len;
+		}
+		seen[cpu] = now; /* this CPU's next packet read the clock now */
 		if (len > maxlen)
 			maxlen = len;
-		assert_true(admitted * 8 * SL_NSEC <= rate * now + (burst + maxlen) * 8 * SL_NSEC);
+		assert_true((unsigned __int128)admitted * SL_BUCKET_UNITS <=
+			    (unsigned __int128)rate * (now - 1000 * SEC) +
+				    (unsigned __int128)(burst + maxlen) * SL_BUCKET_UNITS);
 	}
-	/* offered far above the rate: the policer must admit close to it */
-	assert_true(offered * 8 > 10 * rate * (now / SL_NSEC));
-	assert_true(admitted * 8 * SL_NSEC >= rate * now * 99 / 100);
+	assert_true((unsigned __int128)admitted * SL_BUCKET_UNITS >=
+		    (unsigned __int128)rate * (now - 1000 * SEC) * 99 / 100);
+}
+
+static void test_admitted_bound(void **state)
+{
+	(void)state;
+	bound_run(1, 10000000, 200000);	/* 10 Mbit/s, 200 kB */
+	bound_run(2, 10000000, 200000);
+	bound_run(8, 999999937, 1514);	/* an awkward rate, a one-frame burst */
 }
 
 static void test_default_bursts(void **state)
@@ -104,9 +181,10 @@ static void test_default_bursts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_refill_exact_and_capped),
-		cmocka_unit_test(test_refill_no_overflow),
-		cmocka_unit_test(test_take_debt_one_packet),
+		cmocka_unit_test(test_param_exact),
+		cmocka_unit_test(test_param_rounding),
+		cmocka_unit_test(test_admit_debt_one_packet),
+		cmocka_unit_test(test_admit_refill_and_burst),
 		cmocka_unit_test(test_admitted_bound),
 		cmocka_unit_test(test_default_bursts),
 	};
