@@ -24,7 +24,7 @@ WARN     := -Wall -Wextra -Werror
 CPPFLAGS := -Iinclude -Iuser -I$(OUTPUT) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -ljson-c -lz -lxxhash -lnl-route-3 -lnl-3 -linih -lmicrohttpd) -lelf -lm
 DEPFLAGS  = -MMD -MP
-BPF_CFLAGS := -g -O2 -target bpf $(WARN) -Iinclude -I/usr/include/$(MULTIARCH)
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 $(WARN) -Iinclude -I/usr/include/$(MULTIARCH)
 ASAN     := -fsanitize=address,undefined -fno-omit-frame-pointer
 
 BPF_SRCS  := bpf/sluice.bpf.c
@@ -35,7 +35,7 @@ FEED_SRCS := user/util.c user/diag.c user/parse.c user/prefix.c user/feed.c
 # The core: no printing, errors returned with their messages (diag.c).
 CORE_SRCS := $(FEED_SRCS) user/names.c user/frame.c user/state.c user/table_build.c \
              user/table.c user/pipeline.c user/classes.c user/shape.c user/attach.c \
-             user/probe.c user/metrics.c user/config.c
+             user/probe.c user/flows.c user/metrics.c user/config.c
 # The commands: arguments in, results out through the printer (print.c).
 CMD_SRCS  := user/print.c user/cmd_attach.c user/cmd_class.c user/cmd_feed.c \
              user/cmd_lookup.c user/cmd_exporter.c user/cmd_top.c user/cmd_apply.c

@@ -10,6 +10,7 @@
 
 #include "classes.h"
 #include "diag.h"
+#include "flows.h"
 #include "parse.h"
 #include "shape.h"
 #include "state.h"
@@ -28,7 +29,24 @@ static int reset_class_runtime(struct sl_ctx *ctx, __u32 id)
 		if (!err)
 			err = sl_counters_reset(ctx, ctx->stats_fd, key);
 	}
-	return err;
+	return err ? err : sl_flows_purge(ctx, id);
+}
+
+int sl_class_spec_check(const char *name, const struct sl_class_spec *spec)
+{
+	bool scoped = spec->scope != SL_SCOPE_CLASS || spec->initiator != SL_INIT_ANY;
+
+	if (scoped && spec->policy == SL_POLICY_SHAPE) {
+		sl_err("class %s: shape works per class only; per host, per flow and "
+		       "--initiator local need the police policy (shaping each flow needs EDT "
+		       "pacing with sch_fq, which this kernel does not have)", name);
+		return -EINVAL;
+	}
+	if ((scoped || spec->idle_ns) && spec->policy != SL_POLICY_POLICE) {
+		sl_err("class %s: per, initiator and idle apply to a police class (a rate)", name);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* The class record a spec gives, on top of the old one (prefixes kept). */
@@ -45,6 +63,10 @@ static void class_from_spec(struct sl_class *cl, const char *name,
 				  spec->rate[d] : 0;
 
 		cl->rate[d] = r;
+		cl->scope = spec->policy == SL_POLICY_POLICE ? spec->scope : SL_SCOPE_CLASS;
+		cl->initiator = spec->policy == SL_POLICY_POLICE ? spec->initiator : SL_INIT_ANY;
+		cl->idle_ns = spec->policy == SL_POLICY_POLICE && spec->idle_ns ? spec->idle_ns :
+			      spec->policy == SL_POLICY_POLICE ? SL_DEF_IDLE_NS : 0;
 		/* defaults derived from the rate: the bucket, or HTB's burst */
 		cl->burst[d] = !r ? 0 : spec->burst ? spec->burst :
 			       spec->policy == SL_POLICY_POLICE ? sl_default_burst(r) :
@@ -60,6 +82,9 @@ int sl_class_define(struct sl_ctx *ctx, const char *name, const struct sl_class_
 	int id, err;
 
 	*created = false;
+	err = sl_class_spec_check(name, spec);
+	if (err)
+		return err;
 	err = sl_classes_read(ctx, &cs);
 	if (err)
 		return err;
@@ -96,7 +121,11 @@ int sl_class_define(struct sl_ctx *ctx, const char *name, const struct sl_class_
 		sl_err("cannot write class %s: %s", name, strerror(-err));
 		return err;
 	}
-	err = sl_shape_sync(ctx);
+	/* A new scope starts from fresh state (the old entries would linger). */
+	if (!*created && (cl.scope != old.scope || cl.initiator != old.initiator))
+		err = sl_flows_purge(ctx, id);
+	if (!err)
+		err = sl_shape_sync(ctx);
 	if (err) {
 		/* Leave things as they were. */
 		sl_class_put(ctx, id, *created ? &(struct sl_class){ 0 } : &old);

@@ -275,6 +275,9 @@ static int apply_all(struct run *r, struct sl_cfg *cfg, const char *path)
 	if (ctx->st.max_classes != cfg->sizes.max_classes)
 		sl_warn("%s: max_classes applies when sluice is loaded; the live %u stay until "
 			"'sluice detach --all'", path, ctx->st.max_classes);
+	if (ctx->st.max_flows != cfg->sizes.max_flows)
+		sl_warn("%s: max_flows applies when sluice is loaded; the live %u stay until "
+			"'sluice detach --all'", path, ctx->st.max_flows);
 	err = apply_caps(r, cfg);
 	if (!err)
 		err = apply_classes(r, cfg);
