@@ -38,7 +38,8 @@ CORE_SRCS := $(FEED_SRCS) user/names.c user/frame.c user/state.c user/table_buil
              user/probe.c user/flows.c user/metrics.c user/config.c
 # The commands: arguments in, results out through the printer (print.c).
 CMD_SRCS  := user/print.c user/cmd_attach.c user/cmd_class.c user/cmd_feed.c \
-             user/cmd_lookup.c user/cmd_exporter.c user/cmd_top.c user/cmd_apply.c
+             user/cmd_lookup.c user/cmd_exporter.c user/cmd_top.c user/cmd_apply.c \
+             user/cmd_flows.c
 # The CLI minus main(): linked into the binary and into the tests.
 LIB_SRCS  := $(CORE_SRCS) $(CMD_SRCS)
 LIB_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))

@@ -4,6 +4,7 @@
  * --initiator local): an LRU hash the datapath fills; the CLI reads it with
  * batch lookups, counts it per class and clears the entries of a class.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -230,4 +231,99 @@ __u64 sl_flows_memory(struct sl_ctx *ctx)
 			break;
 	fclose(f);
 	return v;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	struct sl_flow_key x = ((const struct sl_flow_entry *)a)->k;
+	struct sl_flow_key y = ((const struct sl_flow_entry *)b)->k;
+
+	x.dir = y.dir = 0;
+	return memcmp(&x, &y, sizeof(x));
+}
+
+static __u64 row_metric(const struct sl_flow_row *r, enum sl_flow_sort how)
+{
+	__u64 v = 0;
+	int d;
+
+	for (d = 0; d < SL_DIR_MAX; d++) {
+		if (how == SL_FLOW_SORT_BYTES)
+			v += r->bytes[d][SL_PASS] + r->bytes[d][SL_DROP];
+		else if (how == SL_FLOW_SORT_DROPS)
+			v += r->packets[d][SL_DROP];
+		else
+			v += r->packets[d][SL_PASS] + r->packets[d][SL_DROP];
+	}
+	return v;
+}
+
+static int row_cmp(const void *a, const void *b, void *how)
+{
+	const struct sl_flow_row *p = a, *q = b;
+	__u64 x = row_metric(p, *(enum sl_flow_sort *)how);
+	__u64 y = row_metric(q, *(enum sl_flow_sort *)how);
+
+	return x < y ? 1 : x > y ? -1 : memcmp(&p->k, &q->k, sizeof(p->k));
+}
+
+/* Does e (any direction) belong to row r? */
+static bool row_of(const struct sl_flow_row *r, const struct sl_flow_entry *e)
+{
+	struct sl_flow_key k = e->k;
+
+	k.dir = 0;
+	return !memcmp(&k, &r->k, sizeof(k));
+}
+
+/* Add entry e (one direction) to row r. */
+static void row_add(struct sl_flow_row *r, const struct sl_flow_entry *e)
+{
+	int d = e->k.dir & 1, v;
+
+	if (!r->first_ns || e->v.first_ns < r->first_ns)
+		r->first_ns = e->v.first_ns;
+	if (e->v.seen_ns > r->seen_ns)
+		r->seen_ns = e->v.seen_ns;
+	if (!r->origin)
+		r->origin = e->v.origin;
+	for (v = 0; v < SL_VERDICT_MAX; v++) {
+		r->packets[d][v] += e->v.packets[v];
+		r->bytes[d][v] += e->v.bytes[v];
+	}
+}
+
+int sl_flow_rows(struct sl_ctx *ctx, const struct sl_classes *cs, int class_id,
+		 enum sl_flow_sort how, struct sl_flow_row **rows)
+{
+	__u64 now = sl_now_mono_ns();
+	struct sl_flow_row *r;
+	struct sl_flow_vec v;
+	size_t i, n = 0;
+	int err;
+
+	*rows = NULL;
+	err = sl_flows_read(ctx, class_id, &v);
+	if (err)
+		return err;
+	qsort(v.e, v.n, sizeof(*v.e), key_cmp);
+	r = calloc(v.n ? v.n : 1, sizeof(*r));
+	for (i = 0; r && i < v.n; i++) {
+		const struct sl_flow_entry *e = &v.e[i];
+
+		if (e->k.class_id >= cs->max || !(cs->slot[e->k.class_id].flags & SL_CLASS_USED) ||
+		    !sl_flow_active(e, &cs->slot[e->k.class_id], now))
+			continue;
+		if (!n || !row_of(&r[n - 1], e)) {
+			r[n].k = e->k;
+			r[n++].k.dir = 0;
+		}
+		row_add(&r[n - 1], e);
+	}
+	sl_flows_free(&v);
+	if (!r)
+		return -ENOMEM;
+	qsort_r(r, n, sizeof(*r), row_cmp, &how);
+	*rows = r;
+	return (int)n;
 }

@@ -32,6 +32,30 @@ void sl_flows_free(struct sl_flow_vec *v);
 /* Is entry e active: seen within its class's idle time of now (monotonic ns)? */
 bool sl_flow_active(const struct sl_flow_entry *e, const struct sl_class *cl, __u64 now);
 
+/* A flow or host with both its directions (the listing's rows). */
+struct sl_flow_row {
+	struct sl_flow_key k; /* dir 0 */
+	__u64 first_ns, seen_ns;
+	__u32 origin;
+	__u64 packets[SL_DIR_MAX][SL_VERDICT_MAX];
+	__u64 bytes[SL_DIR_MAX][SL_VERDICT_MAX];
+};
+
+enum sl_flow_sort {
+	SL_FLOW_SORT_BYTES,
+	SL_FLOW_SORT_DROPS,
+	SL_FLOW_SORT_PACKETS,
+	SL_FLOW_SORT_MAX,
+};
+
+/*
+ * The active flows and hosts of class_id (-1: every class) in cs, one row
+ * per key with both directions merged, sorted by how (largest first).
+ * *rows is malloc'ed; returns how many, or -errno.
+ */
+int sl_flow_rows(struct sl_ctx *ctx, const struct sl_classes *cs, int class_id,
+		 enum sl_flow_sort how, struct sl_flow_row **rows);
+
 /* Per class: the flows or hosts active now, and the entries evicted. */
 struct sl_flow_class {
 	__u64 active;
