@@ -55,6 +55,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/
 DP_TEST    := $(OUTPUT)/tests/dp_test
 DIFF_TEST  := $(OUTPUT)/tests/diff_test
 FEED_TEST  := $(OUTPUT)/tests/feed_test
+FLOW_TEST  := $(OUTPUT)/tests/flow_test
 
 
 
@@ -187,6 +188,11 @@ $(DIFF_TEST): tests/datapath/diff_test.c $(TESTLIB_ASAN) $(ASAN_OBJS) | $(OUTPUT
 	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -Itests/lib $< \
 		$(TESTLIB_ASAN) $(ASAN_OBJS) $(LDLIBS) -lcmocka -o $@
 
+$(FLOW_TEST): tests/datapath/flow_test.c $(ASAN_OBJS) | $(OUTPUT)/tests
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) $< $(ASAN_OBJS) \
+		$(LDLIBS) -lcmocka -lpthread -o $@
+
 $(FEED_TEST): tests/datapath/feed_test.c $(ASAN_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) $< $(ASAN_OBJS) \
@@ -197,13 +203,13 @@ test:
 	$(Q)scripts/deps.sh
 	$(Q)$(MAKE) --no-print-directory test-all
 
-test-all: $(BIN) $(UNIT_TESTS) $(DP_TEST) $(DIFF_TEST) $(FEED_TEST) $(OUTPUT)/fuzz_feed
+test-all: $(BIN) $(UNIT_TESTS) $(DP_TEST) $(DIFF_TEST) $(FEED_TEST) $(FLOW_TEST) $(OUTPUT)/fuzz_feed
 	$(Q)tests/run.sh all
 
 test-unit: $(UNIT_TESTS)
 	$(Q)tests/run.sh unit
 
-test-datapath: $(BIN) $(DP_TEST) $(DIFF_TEST) $(FEED_TEST)
+test-datapath: $(BIN) $(DP_TEST) $(DIFF_TEST) $(FEED_TEST) $(FLOW_TEST)
 	$(Q)tests/run.sh datapath
 
 test-e2e: $(BIN)

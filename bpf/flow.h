@@ -19,6 +19,15 @@ static __always_inline int sl_police(__u32 key, __u64 rate, __u64 burst, __u64 l
 
 #define SL_READ(x) (*(volatile typeof(x) *)&(x))
 
+/*
+ * Was an entry last seen at seen within idle ns of now? Another CPU may
+ * have stamped it with a clock read later than this one's now.
+ */
+static __always_inline int sl_flow_live(__u64 seen, __u64 now, __u64 idle)
+{
+	return seen >= now || now - seen <= idle;
+}
+
 /* The key of a packet's flow (scope SL_SCOPE_FLOW) or local host. */
 static __always_inline void sl_flow_key_make(struct sl_flow_key *k, __u32 class_id, int dir,
 					     int scope, const struct sl_addr *r, const struct sl_pkt *a)
@@ -94,7 +103,8 @@ static __always_inline __u32 sl_flow_origin_new(struct sl_flow_key *k, const str
 	k->dir ^= 1;
 	peer = bpf_map_lookup_elem(&sl_flows, k);
 	k->dir ^= 1;
-	if (peer && now - SL_READ(peer->seen_ns) <= idle && peer->origin != SL_ORIGIN_UNKNOWN)
+	if (peer && sl_flow_live(SL_READ(peer->seen_ns), now, idle) &&
+	    peer->origin != SL_ORIGIN_UNKNOWN)
 		return peer->origin;
 	return o;
 }
@@ -111,7 +121,7 @@ static __always_inline struct sl_flow *sl_flow_get(struct sl_flow_key *k, const 
 	struct sl_flow v = {};
 	__u32 o;
 
-	if (f && now - SL_READ(f->seen_ns) <= idle) {
+	if (f && sl_flow_live(SL_READ(f->seen_ns), now, idle)) {
 		if (SL_READ(f->seen_ns) < now)
 			f->seen_ns = now;
 		if (f->origin == SL_ORIGIN_UNKNOWN && k->scope == SL_SCOPE_FLOW) {

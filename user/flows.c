@@ -306,7 +306,8 @@ int sl_flow_rows(struct sl_ctx *ctx, const struct sl_classes *cs, int class_id,
 	err = sl_flows_read(ctx, class_id, &v);
 	if (err)
 		return err;
-	qsort(v.e, v.n, sizeof(*v.e), key_cmp);
+	if (v.n)
+		qsort(v.e, v.n, sizeof(*v.e), key_cmp);
 	r = calloc(v.n ? v.n : 1, sizeof(*r));
 	for (i = 0; r && i < v.n; i++) {
 		const struct sl_flow_entry *e = &v.e[i];
@@ -323,7 +324,8 @@ int sl_flow_rows(struct sl_ctx *ctx, const struct sl_classes *cs, int class_id,
 	sl_flows_free(&v);
 	if (!r)
 		return -ENOMEM;
-	qsort_r(r, n, sizeof(*r), row_cmp, &how);
+	if (n)
+		qsort_r(r, n, sizeof(*r), row_cmp, &how);
 	*rows = r;
 	return (int)n;
 }
