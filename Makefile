@@ -120,8 +120,13 @@ $(OUTPUT)/bench/lookup: $(OUTPUT)/bench/lookup.o $(TESTLIB_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-bench: $(OUTPUT)/bench/lookup
+$(OUTPUT)/bench/flows: $(OUTPUT)/bench/flows.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+bench: $(OUTPUT)/bench/lookup $(OUTPUT)/bench/flows
 	$(Q)$(OUTPUT)/bench/lookup
+	$(Q)$(OUTPUT)/bench/flows
 
 $(OUTPUT)/bench/genfeed: bench/genfeed.c
 	@mkdir -p $(@D)
