@@ -34,8 +34,8 @@ SKEL      := $(OUTPUT)/sluice.skel.h
 FEED_SRCS := user/util.c user/diag.c user/parse.c user/prefix.c user/feed.c
 # The core: no printing, errors returned with their messages (diag.c).
 CORE_SRCS := $(FEED_SRCS) user/names.c user/frame.c user/state.c user/table_build.c \
-             user/table.c user/pipeline.c user/classes.c user/shape.c user/attach.c \
-             user/probe.c user/flows.c user/metrics.c user/config.c
+             user/journal.c user/table.c user/source.c user/pipeline.c user/classes.c user/shape.c user/attach.c \
+             user/probe.c user/flows.c user/metrics.c user/config.c user/netns.c
 # The commands: arguments in, results out through the printer (print.c).
 CMD_SRCS  := user/print.c user/cmd_attach.c user/cmd_class.c user/cmd_feed.c \
              user/cmd_lookup.c user/cmd_exporter.c user/cmd_top.c user/cmd_apply.c \

@@ -89,12 +89,11 @@ static __always_inline int sl_xdp(struct xdp_md *ctx, int match_dst)
  */
 static __always_inline int sl_tc_shape_in(struct __sk_buff *skb)
 {
-	struct sl_attach_key k = { .ifindex = skb->ifindex, .hook = SL_HOOK_TC_IN };
-	struct sl_attach_val *v = bpf_map_lookup_elem(&sl_attach, &k);
+	__u32 dev = skb->ifindex, *ifb = bpf_map_lookup_elem(&sl_ifb, &dev);
 
-	if (!v || !v->ifb_ifindex)
+	if (!ifb || !*ifb)
 		return TC_ACT_OK;
-	return bpf_redirect(v->ifb_ifindex, 0);
+	return bpf_redirect(*ifb, 0);
 }
 
 /*

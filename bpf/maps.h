@@ -69,6 +69,18 @@ struct {
 	__type(value, struct sl_flow_counts);
 } sl_flowcnt SEC(".maps");
 
+/*
+ * The IFB device that shapes a device's ingress, by ifindex: a packet with
+ * no socket cannot tell the TC program its namespace (bpf_get_netns_cookie
+ * then answers init_net's), so this one map is keyed by ifindex alone.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SL_MAX_ATTACH);
+	__type(key, __u32);
+	__type(value, __u32);
+} sl_ifb SEC(".maps");
+
 /* Written and read by the CLI only: where each class's prefixes came from. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

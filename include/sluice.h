@@ -24,6 +24,7 @@
 #define SL_MAP_SOURCES "sl_sources"
 #define SL_MAP_FLOWS "sl_flows"
 #define SL_MAP_FLOWCNT "sl_flowcnt"
+#define SL_MAP_IFB "sl_ifb"
 
 /* Default sizes; each may be changed when the state is first created. */
 #define SL_DEF_MAX_CLASSES 1024
@@ -294,7 +295,7 @@ static inline __u32 sl_hash128(const __u32 w[4], __u32 bits)
  * it with any change to them: a CLI does not write into a state pinned by
  * programs that read another layout (0: every sluice before the field).
  */
-#define SL_LAYOUT 3
+#define SL_LAYOUT 5
 
 /* The global state record, key 0 of sl_state. Written by the CLI only. */
 struct sl_state {
@@ -327,8 +328,14 @@ enum sl_match {
 #define SL_ATT_CREATED_CLSACT (1u << 0)
 #define SL_ATT_FORCE (1u << 2) /* may replace a foreign root qdisc */
 
-/* One record per attachment, keyed by interface index and hook. */
+/*
+ * One record per attachment, keyed by network namespace, interface index
+ * and hook: an ifindex means a device only within its namespace. netns is
+ * the namespace's cookie (SO_NETNS_COOKIE, bpf_get_netns_cookie()), never
+ * reused while the machine runs.
+ */
 struct sl_attach_key {
+	__u64 netns;
 	__u32 ifindex;
 	__u32 hook; /* enum sl_hook */
 };
@@ -340,6 +347,7 @@ struct sl_attach_val {
 	__u32 prog_id;
 	__u32 ifb_ifindex; /* tc-ingress: the IFB device that shapes it, or 0 */
 	__u64 attach_time;
+	__u64 netns_ino; /* the namespace's inode (/proc/PID/ns/net), to find it */
 };
 
 /* Provenance of a class's prefixes: one record per source file. */

@@ -17,6 +17,7 @@
 #include "attach.h"
 #include "diag.h"
 #include "names.h"
+#include "netns.h"
 #include "shape.h"
 #include "util.h"
 
@@ -31,9 +32,10 @@ static enum sl_prog hook_prog(enum sl_hook hook, enum sl_match match)
 	return tab[hook][match];
 }
 
-static void link_pin(char *buf, size_t len, struct sl_ctx *ctx, __u32 ifindex)
+/* links/xdp_<netns cookie>_<ifindex>: one per device of each namespace */
+static void link_pin(char *buf, size_t len, struct sl_ctx *ctx, __u64 netns, __u32 ifindex)
 {
-	sl_pin_path(buf, len, ctx, "links/xdp_%u", ifindex);
+	sl_pin_path(buf, len, ctx, "links/xdp_%llu_%u", (unsigned long long)netns, ifindex);
 }
 
 static __u32 prog_id(int fd)
@@ -52,7 +54,7 @@ static int attach_xdp(struct sl_ctx *ctx, __u32 ifindex, const char *dev, int pr
 	char path[PATH_MAX];
 	int fd, err;
 
-	link_pin(path, sizeof(path), ctx, ifindex);
+	link_pin(path, sizeof(path), ctx, sl_netns_cookie(), ifindex);
 	if (exists) {
 		/* Same hook, other match: swap the program under the link. */
 		fd = bpf_obj_get(path);
@@ -61,7 +63,7 @@ static int attach_xdp(struct sl_ctx *ctx, __u32 ifindex, const char *dev, int pr
 		err = bpf_link_update(fd, prog_fd, NULL) ? -errno : 0;
 		close(fd);
 		if (err)
-			sl_err("cannot update the XDP program on %s: %s", dev, strerror(-err));
+			sl_err("cannot update the XDP program on %s: %s", sl_q(dev), strerror(-err));
 		return err;
 	}
 	{
@@ -74,16 +76,16 @@ static int attach_xdp(struct sl_ctx *ctx, __u32 ifindex, const char *dev, int pr
 	if (fd < 0) {
 		err = -errno;
 		if (err == -EBUSY || err == -EEXIST)
-			sl_err("%s already has an XDP program that is not sluice's", dev);
+			sl_err("%s already has an XDP program that is not sluice's", sl_q(dev));
 		else if (err == -EOPNOTSUPP && o->xdp_native)
-			sl_err("%s does not support native XDP; try --xdp-mode generic", dev);
+			sl_err("%s does not support native XDP; try --xdp-mode generic", sl_q(dev));
 		else
-			sl_err("cannot attach XDP to %s: %s", dev, strerror(-err));
+			sl_err("cannot attach XDP to %s: %s", sl_q(dev), strerror(-err));
 		return err;
 	}
 	err = bpf_obj_pin(fd, path) ? -errno : 0;
 	if (err)
-		sl_err("cannot pin the XDP link of %s at %s: %s", dev, path, strerror(-err));
+		sl_err("cannot pin the XDP link of %s at %s: %s", sl_q(dev), path, strerror(-err));
 	close(fd);
 	return err;
 }
@@ -100,12 +102,12 @@ static int attach_tc(__u32 ifindex, const char *dev, enum sl_hook hook, int prog
 	if (!err)
 		*flags |= SL_ATT_CREATED_CLSACT;
 	else if (err != -EEXIST) {
-		sl_err("cannot create a clsact qdisc on %s: %s", dev, strerror(-err));
+		sl_err("cannot create a clsact qdisc on %s: %s", sl_q(dev), strerror(-err));
 		return err;
 	}
 	err = bpf_tc_attach(&h, &to);
 	if (err) {
-		sl_err("cannot attach the TC program to %s: %s", dev, strerror(-err));
+		sl_err("cannot attach the TC program to %s: %s", sl_q(dev), strerror(-err));
 		if (*flags & SL_ATT_CREATED_CLSACT) {
 			h.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
 			bpf_tc_hook_destroy(&h);
@@ -129,7 +131,7 @@ bool sl_attach_current(struct sl_ctx *ctx, __u32 ifindex, const struct sl_attach
 
 int sl_attach(struct sl_ctx *ctx, const char *dev, const struct sl_attach_opts *o, bool *noop)
 {
-	struct sl_attach_key k = { .hook = o->hook };
+	struct sl_attach_key k = { .netns = sl_netns_cookie(), .hook = o->hook };
 	struct sl_attach_val v = {}, old;
 	bool exists;
 	int prog_fd, err;
@@ -137,7 +139,7 @@ int sl_attach(struct sl_ctx *ctx, const char *dev, const struct sl_attach_opts *
 	*noop = false;
 	k.ifindex = if_nametoindex(dev);
 	if (!k.ifindex) {
-		sl_err("unknown device %s", dev);
+		sl_err("unknown device %s", sl_q(dev));
 		return -ENODEV;
 	}
 	prog_fd = ctx->prog_fd[hook_prog(o->hook, o->match)];
@@ -170,9 +172,10 @@ int sl_attach(struct sl_ctx *ctx, const char *dev, const struct sl_attach_opts *
 	v.match = o->match;
 	v.prog_id = prog_id(prog_fd);
 	v.attach_time = sl_now_realtime_ns();
+	v.netns_ino = sl_netns_ino();
 	err = sl_attach_put(ctx, &k, &v);
 	if (err) {
-		sl_err("cannot record the attachment of %s: %s", dev, strerror(-err));
+		sl_err("cannot record the attachment of %s: %s", sl_q(dev), strerror(-err));
 		return err;
 	}
 	return sl_shape_sync(ctx);
@@ -184,59 +187,90 @@ static bool other_tc_hook(struct sl_ctx *ctx, __u32 ifindex, enum sl_hook hook,
 {
 	struct sl_attach_val v;
 
+	ok->netns = sl_netns_cookie();
 	ok->ifindex = ifindex;
 	ok->hook = hook == SL_HOOK_TC_IN ? SL_HOOK_TC_OUT : SL_HOOK_TC_IN;
 	return sl_attach_get(ctx, ok->ifindex, ok->hook, &v) == 0;
 }
 
-static int detach_one(struct sl_ctx *ctx, const struct sl_attach_key *k,
-		      const struct sl_attach_val *v)
+static int detach_xdp(struct sl_ctx *ctx, const struct sl_attach_key *k)
 {
 	char path[PATH_MAX];
 	int fd, err = 0;
 
-	if (k->hook == SL_HOOK_XDP) {
-		link_pin(path, sizeof(path), ctx, k->ifindex);
-		fd = bpf_obj_get(path);
-		if (fd >= 0) {
-			/* Detach even if someone else holds the link open. */
-			if (bpf_link_detach(fd) && errno != ENOLINK && errno != EINVAL)
-				err = -errno;
-			close(fd);
-		}
-		if (unlink(path) && errno != ENOENT && !err)
+	/* through the pinned link: works from any namespace */
+	link_pin(path, sizeof(path), ctx, k->netns, k->ifindex);
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		/* Detach even if someone else holds the link open. */
+		if (bpf_link_detach(fd) && errno != ENOLINK && errno != EINVAL)
 			err = -errno;
-	} else {
-		LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = k->ifindex,
-			    .attach_point = k->hook == SL_HOOK_TC_IN ? BPF_TC_INGRESS :
-			    BPF_TC_EGRESS);
-		LIBBPF_OPTS(bpf_tc_opts, to, .handle = SL_TC_HANDLE, .priority = SL_TC_PRIO);
-		struct sl_attach_key ok;
-		struct sl_attach_val ov;
-		bool other = other_tc_hook(ctx, k->ifindex, k->hook, &ok);
+		close(fd);
+	}
+	if (unlink(path) && errno != ENOENT && !err)
+		err = -errno;
+	return err;
+}
 
-		err = bpf_tc_detach(&h, &to);
-		/* The device (or its filter) may be gone already: fine. */
-		if (err == -ENOENT || err == -ENODEV || err == -EINVAL)
+/* In the attachment's namespace: the filter, and what sluice made for it. */
+static int detach_tc(struct sl_ctx *ctx, const struct sl_attach_key *k,
+		     const struct sl_attach_val *v)
+{
+	LIBBPF_OPTS(bpf_tc_hook, h, .ifindex = k->ifindex,
+		    .attach_point = k->hook == SL_HOOK_TC_IN ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, to, .handle = SL_TC_HANDLE, .priority = SL_TC_PRIO);
+	struct sl_attach_key ok;
+	struct sl_attach_val ov;
+	bool other = other_tc_hook(ctx, k->ifindex, k->hook, &ok);
+	int err;
+
+	err = bpf_tc_detach(&h, &to);
+	/* The device (or its filter) may be gone already: fine. */
+	if (err == -ENOENT || err == -ENODEV || err == -EINVAL)
+		err = 0;
+	/* What sluice made for shaping goes with the attachment. */
+	if (!err && k->hook == SL_HOOK_TC_OUT)
+		err = sl_shape_remove_root(k->ifindex);
+	if (!err && k->hook == SL_HOOK_TC_IN) {
+		if (v->ifb_ifindex)
+			bpf_map_delete_elem(ctx->ifb_fd, &k->ifindex);
+		err = sl_shape_ifb_delete(k->ifindex);
+	}
+	if (v->flags & SL_ATT_CREATED_CLSACT) {
+		if (other && !sl_attach_get(ctx, ok.ifindex, ok.hook, &ov)) {
+			/* The other hook now owns the qdisc we created. */
+			ov.flags |= SL_ATT_CREATED_CLSACT;
+			sl_attach_put(ctx, &ok, &ov);
+		} else {
+			h.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+			bpf_tc_hook_destroy(&h);
+		}
+	}
+	return err;
+}
+
+/*
+ * TC in another namespace: entered through /proc; when no process holds
+ * it any more, its devices (and sluice's filters on them) are gone with it.
+ */
+static int detach_one(struct sl_ctx *ctx, const struct sl_attach_key *k,
+		      const struct sl_attach_val *v)
+{
+	int saved, err;
+
+	if (k->hook == SL_HOOK_XDP) {
+		err = detach_xdp(ctx, k);
+	} else {
+		err = sl_netns_enter(k->netns, v->netns_ino, &saved);
+		if (!err) {
+			err = detach_tc(ctx, k, v);
+			sl_netns_leave(saved);
+		} else if (err == -ENOENT) {
 			err = 0;
-		/* What sluice made for shaping goes with the attachment. */
-		if (!err && k->hook == SL_HOOK_TC_OUT)
-			err = sl_shape_remove_root(k->ifindex);
-		if (!err && k->hook == SL_HOOK_TC_IN)
-			err = sl_shape_ifb_delete(k->ifindex);
-		if (v->flags & SL_ATT_CREATED_CLSACT) {
-			if (other && !sl_attach_get(ctx, ok.ifindex, ok.hook, &ov)) {
-				/* The other hook now owns the qdisc we created. */
-				ov.flags |= SL_ATT_CREATED_CLSACT;
-				sl_attach_put(ctx, &ok, &ov);
-			} else {
-				h.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
-				bpf_tc_hook_destroy(&h);
-			}
 		}
 	}
 	if (err) {
-		sl_err("cannot detach %s from %s: %s", sl_hook_names[k->hook], v->ifname,
+		sl_err("cannot detach %s from %s: %s", sl_hook_names[k->hook], sl_q(v->ifname),
 		       strerror(-err));
 		return err;
 	}
@@ -247,18 +281,20 @@ int sl_detach(struct sl_ctx *ctx, __u32 ifindex, int hook, int *count)
 {
 	struct sl_attach_key keys[SL_MAX_ATTACH];
 	struct sl_attach_val vals[SL_MAX_ATTACH], v;
+	__u64 here = sl_netns_cookie();
 	int n, i, err = 0;
 
 	/* Collect first: deleting while walking the hash skips entries. */
 	n = sl_attach_list(ctx, keys, vals, SL_MAX_ATTACH);
 	*count = 0;
 	for (i = 0; i < n; i++) {
-		if (ifindex && keys[i].ifindex != ifindex)
+		/* a device named by ifindex is one of this namespace */
+		if (ifindex && (keys[i].ifindex != ifindex || keys[i].netns != here))
 			continue;
 		if (hook >= 0 && keys[i].hook != (__u32)hook)
 			continue;
 		/* read again: detaching a TC hook may hand its clsact to the other */
-		if (sl_attach_get(ctx, keys[i].ifindex, keys[i].hook, &v))
+		if (bpf_map_lookup_elem(ctx->attach_fd, &keys[i], &v))
 			continue;
 		if (detach_one(ctx, &keys[i], &v))
 			err = -EIO;

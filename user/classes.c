@@ -11,6 +11,7 @@
 #include "classes.h"
 #include "diag.h"
 #include "flows.h"
+#include "journal.h"
 #include "parse.h"
 #include "shape.h"
 #include "state.h"
@@ -74,6 +75,24 @@ static void class_from_spec(struct sl_class *cl, const char *name,
 	}
 }
 
+/* What HTB cannot express is refused before anything changes. */
+static int check_shape_rate(const char *name, const struct sl_class_spec *spec)
+{
+	int d;
+
+	if (spec->policy != SL_POLICY_SHAPE)
+		return 0;
+	for (d = 0; d < SL_DIR_MAX; d++) {
+		if (spec->rate[d] && spec->rate[d] < SL_SHAPE_MIN_RATE) {
+			sl_err("class %s: %llu bit/s is below the lowest shaping rate, %llu bit/s "
+			       "(HTB counts whole bytes per second)", sl_q(name),
+			       (unsigned long long)spec->rate[d], SL_SHAPE_MIN_RATE);
+			return -ERANGE;
+		}
+	}
+	return 0;
+}
+
 int sl_class_define(struct sl_ctx *ctx, const char *name, const struct sl_class_spec *spec,
 		    bool *created, bool *changed)
 {
@@ -83,6 +102,8 @@ int sl_class_define(struct sl_ctx *ctx, const char *name, const struct sl_class_
 
 	*created = false;
 	err = sl_class_spec_check(name, spec);
+	if (!err)
+		err = check_shape_rate(name, spec);
 	if (err)
 		return err;
 	err = sl_classes_read(ctx, &cs);
@@ -100,13 +121,14 @@ int sl_class_define(struct sl_ctx *ctx, const char *name, const struct sl_class_
 	}
 	if (!(old.flags & SL_CLASS_USED)) {
 		*created = true;
-		/* A reused slot starts with fresh counters and buckets. */
+		/* A reused slot starts with fresh counters, buckets and no old list. */
 		err = reset_class_runtime(ctx, id);
 		if (err)
 			return err;
+		sl_prev_drop(ctx, id);
 	}
 	if (spec->policy == SL_POLICY_SHAPE && id > (int)SL_SHAPE_MAX_CLASS) {
-		sl_err("class %s: shaping is limited to the first %u classes", name,
+		sl_err("class %s: shaping is limited to the first %u classes", sl_q(name),
 		       SL_SHAPE_MAX_CLASS);
 		return -ENOSPC;
 	}
@@ -118,12 +140,13 @@ int sl_class_define(struct sl_ctx *ctx, const char *name, const struct sl_class_
 		return id;
 	err = sl_class_put(ctx, id, &cl);
 	if (err) {
-		sl_err("cannot write class %s: %s", name, strerror(-err));
+		sl_err("cannot write class %s: %s", sl_q(name), strerror(-err));
 		return err;
 	}
 	/* A new scope starts from fresh state (the old entries would linger). */
 	if (!*created && (cl.scope != old.scope || cl.initiator != old.initiator))
 		err = sl_flows_purge(ctx, id);
+	sl_crash_point("class-set");
 	if (!err)
 		err = sl_shape_sync(ctx);
 	if (err) {
@@ -155,7 +178,7 @@ int sl_class_remove(struct sl_ctx *ctx, const char *name)
 
 	id = sl_class_find(ctx, name, &cl);
 	if (id < 0) {
-		sl_err("unknown class %s", name);
+		sl_err("unknown class %s", sl_q(name));
 		return id;
 	}
 	if (id == SL_CLASS_DEFAULT) {
@@ -168,8 +191,10 @@ int sl_class_remove(struct sl_ctx *ctx, const char *name)
 		err = sl_tables_replace(ctx, id, NULL, 0);
 	if (err)
 		return err;
+	sl_crash_point("class-del");
 	memset(&cl, 0, sizeof(cl));
 	err = sl_class_put(ctx, id, &cl);
+	sl_prev_drop(ctx, id);
 	if (!err)
 		err = reset_class_runtime(ctx, id);
 	if (!err)

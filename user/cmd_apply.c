@@ -19,7 +19,9 @@
 #include "classes.h"
 #include "cmd.h"
 #include "config.h"
+#include "netns.h"
 #include "diag.h"
+#include "journal.h"
 #include "names.h"
 #include "pipeline.h"
 #include "print.h"
@@ -28,6 +30,8 @@ struct run {
 	struct sl_ctx *ctx;
 	bool dry_run;
 	int changes;
+	struct sl_feed_input *in; /* per class of the file: its feeds, read */
+	int *in_err;		  /* and why they were refused, or 0 */
 };
 
 /* Print one action (into the open "actions" array). */
@@ -77,6 +81,71 @@ static int apply_classes(struct run *r, struct sl_cfg *cfg)
  * keeps its class's prefixes and fails the run, but does not hold back the
  * other classes' feeds.
  */
+static void feed_args(const struct run *r, const struct sl_cfg_class *c, struct sl_feed_args *a)
+{
+	*a = c->fa;
+	a->cls = c->name;
+	a->files = (char **)c->feeds;
+	a->nfiles = c->nfeeds;
+	a->dry_run = r->dry_run;
+}
+
+/*
+ * Read, gate and normalise every class's feeds before the lock is taken: a
+ * slow or stalled source holds back no other sluice command.
+ */
+static int prepare_feeds(struct run *r, const struct sl_cfg *cfg)
+{
+	struct sl_feed_cache cache = { 0 };
+	struct sl_feed_args a;
+	struct sl_class old;
+	int i;
+
+	r->in = calloc(cfg->nclasses + 1, sizeof(*r->in));
+	r->in_err = calloc(cfg->nclasses + 1, sizeof(*r->in_err));
+	if (!r->in || !r->in_err)
+		return -ENOMEM;
+	for (i = 0; i < cfg->nclasses; i++) {
+		if (!cfg->classes[i].nfeeds)
+			continue; /* prefixes managed with `sluice feed load` */
+		feed_args(r, &cfg->classes[i], &a);
+		/* a class the file adds: nothing loaded to compare with */
+		r->in_err[i] = sl_feed_prepare_cached(r->ctx && sl_class_find(r->ctx, a.cls, &old) > 0 ?
+							      r->ctx : NULL,
+						      &a, &r->in[i], &cache);
+	}
+	sl_feed_cache_free(&cache);
+	return 0;
+}
+
+static void free_inputs(struct run *r, const struct sl_cfg *cfg)
+{
+	int i;
+
+	for (i = 0; r->in && i < cfg->nclasses; i++)
+		sl_feed_input_free(&r->in[i]);
+	free(r->in);
+	free(r->in_err);
+}
+
+/* A dry run's plan for a class the file adds: all of its feeds are new. */
+static void plan_new_class(struct run *r, const struct sl_cfg_class *c,
+			   const struct sl_feed_input *in)
+{
+	size_t n4 = sl_pfx_split(in->vec.v, in->vec.n);
+	char detail[160];
+
+	snprintf(detail, sizeof(detail), "%zu IPv4 and %zu IPv6 prefixes (a new class)", n4,
+		 in->vec.n - n4);
+	action(r, "load feeds of", c->name, detail);
+}
+
+/*
+ * Every class's feeds were read and checked first; the accepted ones go
+ * live together, with one table build and one swap. A feed refused by its
+ * gates keeps its class's prefixes and fails the run, but does not hold
+ * back the other classes' feeds.
+ */
 static int apply_feeds(struct run *r, struct sl_cfg *cfg)
 {
 	struct sl_batch batch = { 0 };
@@ -85,25 +154,23 @@ static int apply_feeds(struct run *r, struct sl_cfg *cfg)
 
 	if (!detail)
 		return -ENOMEM;
-
 	for (i = 0; i < cfg->nclasses; i++) {
 		struct sl_cfg_class *c = &cfg->classes[i];
-		struct sl_feed_args a = c->fa;
+		struct sl_feed_args a;
 		struct sl_plan res;
 		struct sl_class old;
 
 		if (!c->nfeeds)
-			continue; /* prefixes managed with `sluice feed load` */
-		a.cls = c->name;
-		a.files = c->feeds;
-		a.nfiles = c->nfeeds;
-		a.dry_run = r->dry_run;
+			continue;
+		feed_args(r, c, &a);
 		a.batch = &batch;
-		if (r->dry_run && sl_class_find(r->ctx, c->name, &old) < 0) {
-			action(r, "load feeds of", c->name, "a new class");
+		err = r->in_err[i];
+		if (!err && r->dry_run && sl_class_find(r->ctx, c->name, &old) < 0) {
+			plan_new_class(r, c, &r->in[i]);
 			continue;
 		}
-		err = sl_feed_load(r->ctx, &a, &res);
+		if (!err)
+			err = sl_feed_update(r->ctx, &a, &r->in[i], &res);
 		if (err) {
 			first_err = first_err ? first_err : err;
 			continue;
@@ -144,7 +211,7 @@ static int apply_attach(struct run *r, struct sl_cfg *cfg)
 		o.xdp_generic = a->xdp_mode == 1;
 		snprintf(obj, sizeof(obj), "%s %s", a->dev, sl_hook_names[a->hook]);
 		if (!ifindex) {
-			sl_err("%s:%d: unknown device %s", cfg->path, a->line, a->dev);
+			sl_err("%s:%d: unknown device %s", sl_q(cfg->path), a->line, sl_q(a->dev));
 			return -ENODEV;
 		}
 		if (r->dry_run) {
@@ -214,7 +281,9 @@ static int remove_extra(struct run *r, struct sl_cfg *cfg)
 
 	n = sl_attach_list(r->ctx, keys, vals, SL_MAX_ATTACH);
 	for (i = 0; i < n; i++) {
-		if (wanted_attach(cfg, keys[i].ifindex, keys[i].hook))
+		/* the configuration names devices of this namespace only */
+		if (keys[i].netns != sl_netns_cookie() ||
+		    wanted_attach(cfg, keys[i].ifindex, keys[i].hook))
 			continue;
 		snprintf(obj, sizeof(obj), "%.16s %.16s", vals[i].ifname, sl_hook_names[keys[i].hook]);
 		if (!r->dry_run) {
@@ -228,23 +297,28 @@ static int remove_extra(struct run *r, struct sl_cfg *cfg)
 }
 
 /* A dry run with nothing loaded: all of the file is to do. */
-static void plan_fresh(struct run *r, const struct sl_cfg *cfg, const char *dir)
+static int plan_fresh(struct run *r, const struct sl_cfg *cfg, const char *dir)
 {
+	int i, err = 0;
 	char obj[64];
-	int i;
 
 	action(r, "load", "sluice", dir);
 	for (i = 0; i < cfg->nclasses; i++) {
 		action(r, "create class", cfg->classes[i].name,
 		       sl_policy_name(cfg->classes[i].spec.policy));
-		if (cfg->classes[i].nfeeds)
-			action(r, "load feeds of", cfg->classes[i].name, "a new class");
+		if (!cfg->classes[i].nfeeds)
+			continue;
+		if (r->in_err[i])
+			err = err ? err : r->in_err[i];
+		else
+			plan_new_class(r, &cfg->classes[i], &r->in[i]);
 	}
 	for (i = 0; i < cfg->nattach; i++) {
 		snprintf(obj, sizeof(obj), "%.16s %.16s", cfg->attach[i].dev,
 			 sl_hook_names[cfg->attach[i].hook]);
 		action(r, "attach", obj, NULL);
 	}
+	return err;
 }
 
 /* The table sizes: soft caps, changed live. */
@@ -322,6 +396,7 @@ int cmd_apply(int argc, char **argv)
 	const char *path = sl_default_config();
 	struct run r = { 0 };
 	struct timespec t0;
+	bool fresh = false;
 	struct sl_cfg cfg;
 	struct sl_ctx ctx;
 	int c, err;
@@ -347,25 +422,33 @@ int cmd_apply(int argc, char **argv)
 	if (err)
 		return err;
 	sl_ctx_init(&ctx, NULL);
-	/* A dry run on a machine where nothing is loaded still plans it all. */
-	err = sl_open(&ctx, r.dry_run ? 0 : SL_OPEN_CREATE | SL_OPEN_LOCK, &cfg.sizes);
+	err = sl_open(&ctx, 0, &cfg.sizes);
+	/* the first run loads sluice (under the lock); a dry run plans it */
+	if (err == -ENOENT && !r.dry_run)
+		err = sl_open(&ctx, SL_OPEN_CREATE | SL_OPEN_LOCK, &cfg.sizes);
 	if (err && !(err == -ENOENT && r.dry_run))
+		goto out;
+	r.ctx = err ? NULL : &ctx;
+	fresh = err == -ENOENT;
+	err = prepare_feeds(&r, &cfg);
+	if (!err && !r.dry_run)
+		err = sl_lock(&ctx);
+	if (err)
 		goto out;
 	print_open_object(NULL);
 	print_string(PRINT_JSON, "config", NULL, path);
 	print_bool(PRINT_JSON, "dry_run", NULL, r.dry_run);
 	print_open_array("actions");
-	if (err == -ENOENT) {
-		err = 0;
-		plan_fresh(&r, &cfg, ctx.dir);
+	if (fresh) {
+		err = plan_fresh(&r, &cfg, ctx.dir);
 	} else {
-		r.ctx = &ctx;
 		err = apply_all(&r, &cfg, path);
 	}
 	print_close_array();
 	report(&r, path, &t0, err);
 	print_close_object();
 out:
+	free_inputs(&r, &cfg);
 	sl_close(&ctx);
 	sl_config_free(&cfg);
 	if (!err && r.dry_run && r.changes)

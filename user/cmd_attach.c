@@ -17,7 +17,9 @@
 #include "cmd.h"
 #include "diag.h"
 #include "flows.h"
+#include "journal.h"
 #include "names.h"
+#include "netns.h"
 #include "parse.h"
 #include "print.h"
 #include "state.h"
@@ -25,7 +27,7 @@
 static int parse_u32_opt(const char *opt, const char *s, __u32 min, __u32 max, __u32 *out)
 {
 	if (sl_parse_u32(s, min, max, out)) {
-		sl_err("bad %s '%s' (expected a number from %u to %u)", opt, s, min, max);
+		sl_err("bad %s '%s' (expected a number from %u to %u)", opt, sl_q(s), min, max);
 		return -EINVAL;
 	}
 	return 0;
@@ -36,7 +38,7 @@ static int parse_hook(const char *s, int *hook)
 	int i = sl_match_word(s, sl_hook_names, SL_HOOK_MAX);
 
 	if (i < 0) {
-		sl_err("bad hook '%s' (expected xdp, tc-ingress or tc-egress)", s);
+		sl_err("bad hook '%s' (expected xdp, tc-ingress or tc-egress)", sl_q(s));
 		return -EINVAL;
 	}
 	*hook = i;
@@ -92,7 +94,7 @@ int cmd_attach(int argc, char **argv)
 		case 'm':
 			i = sl_match_word(optarg, sl_match_names, SL_MATCH_NAMES);
 			if (i < 0) {
-				sl_err("bad match '%s' (expected src or dst)", optarg);
+				sl_err("bad match '%s' (expected src or dst)", sl_q(optarg));
 				return -EINVAL;
 			}
 			o.match = i;
@@ -101,7 +103,7 @@ int cmd_attach(int argc, char **argv)
 		case 'x':
 			i = sl_match_word(optarg, sl_xdp_mode_names, SL_XDP_MODE_NAMES);
 			if (i < 0) {
-				sl_err("bad XDP mode '%s' (expected native or generic)", optarg);
+				sl_err("bad XDP mode '%s' (expected native or generic)", sl_q(optarg));
 				return -EINVAL;
 			}
 			o.xdp_native = i == 0;
@@ -198,7 +200,7 @@ int cmd_detach(int argc, char **argv)
 	if (!all) {
 		ifindex = if_nametoindex(argv[optind]);
 		if (!ifindex) {
-			sl_err("unknown device %s", argv[optind]);
+			sl_err("unknown device %s", sl_q(argv[optind]));
 			return -ENODEV;
 		}
 	}
@@ -222,7 +224,7 @@ int cmd_detach(int argc, char **argv)
 			print_close_object();
 			return 0;
 		}
-		sl_err("nothing attached to %s", argv[optind]);
+		sl_err("nothing attached to %s", sl_q(argv[optind]));
 		return -ENOENT;
 	}
 	if (err) {
@@ -256,7 +258,7 @@ int cmd_detach(int argc, char **argv)
 	}
 	err = sl_detach(&ctx, ifindex, hook, &count);
 	if (!err && !all && !count) {
-		sl_err("nothing attached to %s%s%s", argv[optind], hook >= 0 ? " at " : "",
+		sl_err("nothing attached to %s%s%s", sl_q(argv[optind]), hook >= 0 ? " at " : "",
 		       hook >= 0 ? sl_hook_names[hook] : "");
 		err = -ENOENT;
 		goto out;
@@ -299,22 +301,40 @@ static const char *xdp_mode_of(__u32 ifindex)
 	}
 }
 
+static const char *const dev_states[] = {
+	[SL_DEV_PRESENT] = "present",
+	[SL_DEV_GONE] = "gone",
+	[SL_DEV_OTHER] = "other-netns",
+	[SL_DEV_NETNS_GONE] = "netns-gone",
+};
+
+static const char *const dev_notes[] = {
+	[SL_DEV_PRESENT] = "",
+	[SL_DEV_GONE] = " (device gone)",
+	[SL_DEV_OTHER] = " (in another network namespace)",
+	[SL_DEV_NETNS_GONE] = " (device gone with its network namespace)",
+};
+
 static void print_attachment(const struct sl_attach_key *k, const struct sl_attach_val *v)
 {
-	const char *mode = k->hook == SL_HOOK_XDP ? xdp_mode_of(k->ifindex) : NULL;
 	char name[IF_NAMESIZE] = "";
-	bool present = if_indextoname(k->ifindex, name) != NULL;
+	enum sl_dev_state ds = sl_netns_dev_state(k->netns, v->netns_ino, k->ifindex, name);
+	bool present = ds == SL_DEV_PRESENT;
+	const char *mode = k->hook == SL_HOOK_XDP && present ? xdp_mode_of(k->ifindex) : NULL;
 
 	print_open_object(NULL);
-	print_string(PRINT_ANY, "dev", "  %-16s", present ? name : v->ifname);
+	print_string(PRINT_ANY, "dev", "  %-16s", ds == SL_DEV_PRESENT || ds == SL_DEV_OTHER ? name : v->ifname);
 	print_uint(PRINT_JSON, "ifindex", NULL, k->ifindex);
 	print_bool(PRINT_JSON, "present", NULL, present);
+	print_string(PRINT_JSON, "state", NULL, dev_states[ds]);
+	print_uint(PRINT_JSON, "netns_cookie", NULL, k->netns);
+	print_uint(PRINT_JSON, "netns_inode", NULL, v->netns_ino);
 	print_string(PRINT_ANY, "hook", " %-10s", sl_hook_names[k->hook]);
 	print_string(PRINT_ANY, "match", " match %s", sl_match_names[v->match]);
 	if (mode)
 		print_string(PRINT_ANY, "xdp_mode", ", %s", mode);
 	print_uint(PRINT_JSON, "prog_id", NULL, v->prog_id);
-	print_text("%s\n", present ? "" : " (device gone)");
+	print_text("%s\n", dev_notes[ds]);
 	print_close_object();
 }
 

@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "diag.h"
 #include "flows.h"
+#include "journal.h"
 #include "metrics.h"
 #include "names.h"
 #include "parse.h"
@@ -84,7 +85,7 @@ static int parse_rate_opt(const char *opt, const char *s, __u64 *out)
 	int err = sl_parse_rate(s, out);
 
 	if (err)
-		sl_err("bad %s '%s' (%s)", opt, s,
+		sl_err("bad %s '%s' (%s)", opt, sl_q(s),
 		       err == -ERANGE ? "1 bit/s to 10 Tbit/s" : "expected e.g. 128kbit, 10mbit, 1gbit");
 	return err ? -EINVAL : 0;
 }
@@ -94,7 +95,7 @@ static int parse_burst_opt(const char *s, __u64 *out)
 	int err = sl_parse_size(s, out);
 
 	if (err)
-		sl_err("bad burst '%s' (%s)", s,
+		sl_err("bad burst '%s' (%s)", sl_q(s),
 		       err == -ERANGE ? "1 byte to 1 GiB" : "expected e.g. 1500, 64k, 1m");
 	return err ? -EINVAL : 0;
 }
@@ -177,7 +178,7 @@ static int parse_class_spec(int argc, char **argv, struct sl_class_spec *spec)
 		case 'm':
 			mode = sl_match_word(optarg, sl_mode_names, SL_MODE_NAMES);
 			if (mode < 0) {
-				sl_err("bad mode '%s' (expected police or shape)", optarg);
+				sl_err("bad mode '%s' (expected police or shape)", sl_q(optarg));
 				return -EINVAL;
 			}
 			break;
@@ -205,13 +206,13 @@ static int parse_class_spec(int argc, char **argv, struct sl_class_spec *spec)
 
 static int check_class_name(const char *name)
 {
-	if (!sl_valid_class_name(name)) {
-		sl_err("bad class name '%s' (1-31 characters: letters, digits, '_', '.', '-')",
-		       name);
-		return -EINVAL;
-	}
 	if (!strcmp(name, "default")) {
 		sl_err("the default class always passes and cannot be changed");
+		return -EINVAL;
+	}
+	if (!sl_valid_class_name(name)) {
+		sl_err("bad class name '%s' (1-31 characters: letters, digits, '_', '.', '-'; "
+		       "not '.', '..' or 'default' in another case)", sl_q(name));
 		return -EINVAL;
 	}
 	return 0;
@@ -402,7 +403,7 @@ int cmd_class(int argc, char **argv)
 	i = sl_match_word(argv[1], sub, ARRAY_SIZE(sub));
 	if (i < 0) {
 		sl_err("%s class command '%s' (expected set, del or list)",
-		       i == -2 ? "ambiguous" : "unknown", argv[1]);
+		       i == -2 ? "ambiguous" : "unknown", sl_q(argv[1]));
 		return -EINVAL;
 	}
 	argc--;

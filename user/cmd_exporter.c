@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <microhttpd.h>
@@ -27,6 +28,18 @@
 #include "state.h"
 
 #define SL_EXPORTER_LISTEN "127.0.0.1:9469"
+
+/*
+ * Slow or idle clients must not blind the exporter. One thread serves
+ * every connection through epoll, without blocking on any of them, so a
+ * client that trickles its request costs a file descriptor and a few KiB,
+ * not a thread or a slot that scrapes wait for. Up to SL_EXPORTER_CONNS
+ * connections are held (the open-files limit is raised to fit), and one
+ * that sends nothing for SL_EXPORTER_IDLE seconds is closed.
+ */
+#define SL_EXPORTER_CONNS 1024u
+#define SL_EXPORTER_IDLE 10u
+#define SL_EXPORTER_BACKLOG 512
 
 /* ------------------------------------------------------------ HTTP server */
 
@@ -166,7 +179,7 @@ static int listen_on(const char *spec, struct sockaddr_storage *ss, int *fd_out)
 
 	gai = getaddrinfo(hlen ? host : NULL, port, &hints, &ai);
 	if (gai) {
-		sl_err("cannot listen on %s: %s", orig, gai_strerror(gai));
+		sl_err("cannot listen on %s: %s", sl_q(orig), gai_strerror(gai));
 		return -EINVAL;
 	}
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -175,7 +188,7 @@ static int listen_on(const char *spec, struct sockaddr_storage *ss, int *fd_out)
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (ai->ai_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, 64) ||
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) || listen(fd, SL_EXPORTER_BACKLOG) ||
 	    getsockname(fd, (struct sockaddr *)ss, &slen))
 		goto fail;
 	freeaddrinfo(ai);
@@ -183,15 +196,28 @@ static int listen_on(const char *spec, struct sockaddr_storage *ss, int *fd_out)
 	return 0;
 fail:
 	err = -errno;
-	sl_err("cannot listen on %s: %s", orig, strerror(-err));
+	sl_err("cannot listen on %s: %s", sl_q(orig), strerror(-err));
 	if (fd >= 0)
 		close(fd);
 	freeaddrinfo(ai);
 	return err;
 bad:
 	sl_err("bad listen address '%s' (expected ADDR:PORT, e.g. 127.0.0.1:9469 or [::1]:9469)",
-	       orig);
+	       sl_q(orig));
 	return -EINVAL;
+}
+
+/* Room for the connections: the soft open-files limit up to want (or the hard one). */
+static void raise_nofile(rlim_t want)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want ? rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		sl_warn("cannot raise the open-files limit to %lu: %s", (unsigned long)want,
+			strerror(errno));
 }
 
 static void fmt_addr(char *buf, size_t len, const struct sockaddr_storage *ss)
@@ -284,11 +310,12 @@ int cmd_exporter(int argc, char **argv)
 	if (err)
 		goto cleanup;
 	fmt_addr(addr, sizeof(addr), &ss);
-	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD |
+	raise_nofile(SL_EXPORTER_CONNS + 64);
+	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD |
 				     (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 			     0, NULL, NULL, on_request, &srv, MHD_OPTION_LISTEN_SOCKET, fd,
-			     MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-			     MHD_OPTION_END);
+			     MHD_OPTION_CONNECTION_LIMIT, SL_EXPORTER_CONNS,
+			     MHD_OPTION_CONNECTION_TIMEOUT, SL_EXPORTER_IDLE, MHD_OPTION_END);
 	if (!d) {
 		sl_err("cannot start the HTTP server on %s", addr);
 		err = -EIO;

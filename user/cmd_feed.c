@@ -9,10 +9,12 @@
 
 #include "cmd.h"
 #include "diag.h"
+#include "journal.h"
 #include "names.h"
 #include "parse.h"
 #include "pipeline.h"
 #include "print.h"
+#include "table.h"
 #include "util.h"
 
 static bool plan_changes(const struct sl_plan *p)
@@ -23,13 +25,13 @@ static bool plan_changes(const struct sl_plan *p)
 static int parse_pct_opt(const char *opt, const char *s, double *out)
 {
 	if (sl_parse_pct(s, out)) {
-		sl_err("bad %s '%s' (expected a percentage from 0 to 100)", opt, s);
+		sl_err("bad %s '%s' (expected a percentage from 0 to 100)", opt, sl_q(s));
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static int parse_args(int argc, char **argv, struct sl_feed_args *a, bool plan)
+static int parse_args(int argc, char **argv, struct sl_feed_args *a, const char *verb)
 {
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
@@ -47,14 +49,14 @@ static int parse_args(int argc, char **argv, struct sl_feed_args *a, bool plan)
 	int c, i;
 
 	sl_feed_args_init(a);
-	a->dry_run = plan;
+	a->dry_run = strcmp(verb, "load") != 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			i = sl_match_word(optarg, sl_format_names, SL_FMT_MAX);
 			if (i < 0) {
 				sl_err("bad format '%s' (expected auto, plain, ipset, csv, rir or json)",
-				       optarg);
+				       sl_q(optarg));
 				return -EINVAL;
 			}
 			a->fo.format = i;
@@ -84,7 +86,7 @@ static int parse_args(int argc, char **argv, struct sl_feed_args *a, bool plan)
 			break;
 		case 'C':
 			if (sl_feed_parse_cc(optarg, &a->fo, &why)) {
-				sl_err("bad --cc '%s' (%s)", optarg, why);
+				sl_err("bad --cc '%s' (%s)", sl_q(optarg), why);
 				return -EINVAL;
 			}
 			break;
@@ -93,7 +95,7 @@ static int parse_args(int argc, char **argv, struct sl_feed_args *a, bool plan)
 		}
 	}
 	if (argc - optind < 2) {
-		sl_err("usage: sluice feed %s CLASS FILE... | -", plan ? "plan" : "load");
+		sl_err("usage: sluice feed %s CLASS FILE... | -", verb);
 		return -EINVAL;
 	}
 	if (argc - optind - 1 > SL_MAX_SOURCES) {
@@ -152,7 +154,7 @@ static void print_plan(const char *cls, const struct sl_plan *p)
 	print_close_object();
 }
 
-static int feed_apply(int argc, char **argv, bool plan_only)
+static int feed_apply(int argc, char **argv, const char *verb)
 {
 	struct sl_feed_input in = { 0 };
 	struct sl_feed_args a;
@@ -160,7 +162,7 @@ static int feed_apply(int argc, char **argv, bool plan_only)
 	struct sl_ctx ctx;
 	int err;
 
-	err = parse_args(argc, argv, &a, plan_only);
+	err = parse_args(argc, argv, &a, verb);
 	if (err)
 		return err;
 	/* Read and parse first: the lock is held only to plan and swap. */
@@ -180,6 +182,84 @@ static int feed_apply(int argc, char **argv, bool plan_only)
 	return err;
 }
 
+/*
+ * feed check: would the class accept these files? Its parse and gates, the
+ * churn gate against its live list when sluice is loaded; nothing changes.
+ */
+static int feed_check(int argc, char **argv)
+{
+	struct sl_feed_input in = { 0 };
+	bool loaded = false;
+	struct sl_feed_args a;
+	struct sl_class cl;
+	struct sl_plan p = { 0 };
+	struct sl_ctx ctx;
+	int err;
+
+	err = parse_args(argc, argv, &a, "check");
+	if (err)
+		return err;
+	a.force = true; /* read the files even when they are the live ones */
+	sl_ctx_init(&ctx, NULL);
+	if (!sl_open(&ctx, 0, NULL))
+		loaded = sl_class_find(&ctx, a.cls, &cl) > 0;
+	sl_diag_clear(); /* not loaded, or not this class: the parse gates alone */
+	err = sl_feed_prepare(NULL, &a, &in);
+	if (!err && loaded)
+		err = sl_feed_update(&ctx, &a, &in, &p);
+	else if (!err)
+		p.st = in.st;
+	if (!err && !loaded) {
+		p.prefixes[0] = sl_pfx_split(in.vec.v, in.vec.n);
+		p.prefixes[1] = in.vec.n - p.prefixes[0];
+	}
+	print_open_object(NULL);
+	print_string(PRINT_JSON, "class", NULL, a.cls);
+	print_bool(PRINT_JSON, "accepted", NULL, !err);
+	print_bool(PRINT_JSON, "loaded", NULL, loaded);
+	if (!err) {
+		print_text("%s: accepted by class %s: ", a.nfiles == 1 ? a.files[0] : "feeds", a.cls);
+		print_uint(PRINT_ANY, "prefixes_v4", "%llu IPv4 and", p.prefixes[0]);
+		print_uint(PRINT_ANY, "prefixes_v6", " %llu IPv6 prefixes", p.prefixes[1]);
+		print_uint(PRINT_ANY, "lines", ", %llu lines", p.st.lines);
+		print_uint(PRINT_ANY, "invalid_lines", ", %llu invalid", p.st.invalid);
+		print_text("%s\n", loaded ? "" : " (the class is not loaded: parse gates only)");
+	}
+	print_close_object();
+	sl_feed_input_free(&in);
+	sl_close(&ctx);
+	return err;
+}
+
+static int feed_rollback(int argc, char **argv)
+{
+	struct sl_ctx ctx;
+	struct sl_plan p;
+	int err;
+
+	if (argc != 2) {
+		sl_err("usage: sluice feed rollback CLASS");
+		return -EINVAL;
+	}
+	err = sl_open_existing(&ctx, SL_OPEN_LOCK);
+	if (!err)
+		err = sl_feed_rollback(&ctx, argv[1], &p);
+	if (!err) {
+		print_open_object(NULL);
+		print_string(PRINT_ANY, "class", "class %s: back to its previous list: ", argv[1]);
+		print_bool(PRINT_JSON, "changed", NULL, true);
+		print_uint(PRINT_ANY, "prefixes_v4", "%llu IPv4 and", p.prefixes[0]);
+		print_uint(PRINT_ANY, "prefixes_v6", " %llu IPv6 prefixes", p.prefixes[1]);
+		print_uint(PRINT_ANY, "added_v4", " (+%llu", p.added[0]);
+		print_uint(PRINT_ANY, "removed_v4", " -%llu IPv4,", p.removed[0]);
+		print_uint(PRINT_ANY, "added_v6", " +%llu", p.added[1]);
+		print_uint(PRINT_ANY, "removed_v6", " -%llu IPv6)\n", p.removed[1]);
+		print_close_object();
+	}
+	sl_close(&ctx);
+	return err;
+}
+
 static void print_source(const struct sl_source *s)
 {
 	char hash[32];
@@ -193,6 +273,37 @@ static void print_source(const struct sl_source *s)
 	print_uint(PRINT_ANY, "entries", "  %llu entries,", s->entries);
 	print_uint(PRINT_ANY, "invalid_lines", " %llu invalid\n", s->invalid);
 	print_close_object();
+}
+
+/* The list feed rollback would put back, if one is kept. */
+static int print_previous(struct sl_ctx *ctx, __u32 id)
+{
+	struct sl_prev_src ps;
+	__u32 n[2], i;
+	int err;
+
+	err = sl_prev_read(ctx, id, &ps);
+	if (err == -ENOENT) {
+		print_null(PRINT_JSON, "previous", NULL);
+		return 0;
+	}
+	if (!err)
+		err = sl_store_counts_kind(ctx, "p", id, n);
+	if (err)
+		return err;
+	print_open_object("previous");
+	print_uint(PRINT_ANY, "prefixes_v4", "    previous list kept: %llu IPv4,", n[0]);
+	print_uint(PRINT_ANY, "prefixes_v6", " %llu IPv6 prefixes,", n[1]);
+	print_time(PRINT_TEXT, NULL, " loaded %s", ps.load_time);
+	print_uint(PRINT_JSON, "loaded_ns", NULL, ps.load_time);
+	print_text(" from");
+	print_open_array("sources");
+	for (i = 0; i < ps.nsrc && i < SL_MAX_SOURCES; i++)
+		print_string(PRINT_ANY, NULL, " %s", ps.src[i].path);
+	print_close_array();
+	print_text("\n");
+	print_close_object();
+	return 0;
 }
 
 static int print_class_feeds(struct sl_ctx *ctx, __u32 id, const struct sl_class *cl)
@@ -216,8 +327,9 @@ static int print_class_feeds(struct sl_ctx *ctx, __u32 id, const struct sl_class
 		if (!bpf_map_lookup_elem(ctx->sources_fd, &k, &s))
 			print_source(&s);
 	print_close_array();
+	err = print_previous(ctx, id);
 	print_close_object();
-	return 0;
+	return err;
 }
 
 static int feed_list(int argc, char **argv)
@@ -253,20 +365,28 @@ out:
 
 int cmd_feed(int argc, char **argv)
 {
-	static const char *const sub[] = { "load", "plan", "list" };
+	static const char *const sub[] = { "load", "plan", "list", "check", "rollback" };
 	int i;
 
 	if (argc < 2) {
-		sl_err("usage: sluice feed (load | plan) CLASS FILE... | sluice feed list");
+		sl_err("usage: sluice feed (load | plan | check) CLASS FILE... | "
+		       "sluice feed rollback CLASS | sluice feed list");
 		return -EINVAL;
 	}
 	i = sl_match_word(argv[1], sub, ARRAY_SIZE(sub));
 	if (i < 0) {
-		sl_err("%s feed command '%s' (expected load, plan or list)",
-		       i == -2 ? "ambiguous" : "unknown", argv[1]);
+		sl_err("%s feed command '%s' (expected load, plan, check, rollback or list)",
+		       i == -2 ? "ambiguous" : "unknown", sl_q(argv[1]));
 		return -EINVAL;
 	}
-	if (i == 2)
+	switch (i) {
+	case 2:
 		return feed_list(argc - 1, argv + 1);
-	return feed_apply(argc - 1, argv + 1, i == 1);
+	case 3:
+		return feed_check(argc - 1, argv + 1);
+	case 4:
+		return feed_rollback(argc - 1, argv + 1);
+	default:
+		return feed_apply(argc - 1, argv + 1, sub[i]);
+	}
 }

@@ -11,6 +11,7 @@
 #include "cmd.h"
 #include "diag.h"
 #include "flows.h"
+#include "journal.h"
 #include "names.h"
 #include "parse.h"
 #include "print.h"

@@ -7,6 +7,7 @@
 
 #include "cmd.h"
 #include "diag.h"
+#include "journal.h"
 #include "parse.h"
 #include "print.h"
 #include "probe.h"
@@ -20,7 +21,7 @@ static int lookup_one(struct sl_ctx *ctx, const char *s)
 	int err;
 
 	if (sl_parse_addr(s, &a)) {
-		sl_err("bad address '%s'", s);
+		sl_err("bad address '%s'", sl_q(s));
 		return -EINVAL;
 	}
 	err = sl_probe_run(ctx, &a, &res);

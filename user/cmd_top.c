@@ -29,6 +29,7 @@
 
 #include "cmd.h"
 #include "diag.h"
+#include "journal.h"
 #include "names.h"
 #include "print.h"
 #include "state.h"
@@ -588,7 +589,7 @@ static int top_parse_interval(const char *s, __u64 *ns)
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s || *end || !(v >= TOP_MIN_INTERVAL && v <= TOP_MAX_INTERVAL)) {
-		sl_err("bad --interval '%s' (expected seconds from %g to %g, e.g. 1 or 0.5)", s,
+		sl_err("bad --interval '%s' (expected seconds from %g to %g, e.g. 1 or 0.5)", sl_q(s),
 		       TOP_MIN_INTERVAL, TOP_MAX_INTERVAL);
 		return -EINVAL;
 	}
@@ -604,7 +605,7 @@ static int top_parse_iterations(const char *s, unsigned long *n)
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (errno || end == s || *end || *s == '-' || v < 1 || v > TOP_MAX_ITERATIONS) {
-		sl_err("bad --iterations '%s' (expected a number from 1 to %lu)", s,
+		sl_err("bad --iterations '%s' (expected a number from 1 to %lu)", sl_q(s),
 		       TOP_MAX_ITERATIONS);
 		return -EINVAL;
 	}

@@ -21,6 +21,17 @@ void sl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Record a warning. */
 void sl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * User input to echo in a message (a class name, file, device, address):
+ * control characters, quotes and backslashes escaped (\n, \xNN), cut to
+ * SL_QUOTE_MAX characters with "..." after. The result lives in one of
+ * SL_QUOTE_RING buffers of the calling thread, so a message may quote up to
+ * that many strings at once.
+ */
+#define SL_QUOTE_MAX 64
+#define SL_QUOTE_RING 4
+const char *sl_q(const char *s);
+
 /* The recorded diagnostics, oldest first; at most SL_DIAG_MAX are kept. */
 #define SL_DIAG_MAX 64
 size_t sl_diag_count(void);

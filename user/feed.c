@@ -15,12 +15,135 @@
 #include "parse.h"
 #include "util.h"
 
+/*
+ * The bytes of a source, decompressed when it starts with the gzip magic
+ * (members one after another, as gzip(1) writes them). Anything after the
+ * last member that is not another member is an error, as is a stream that
+ * ends inside a member.
+ */
+struct zsrc {
+	int fd;
+	bool gz, in_eof, member_end;
+	const char *msg; /* why the last read failed */
+	z_stream zs;
+	unsigned char in[65536];
+};
+
 struct line_reader {
-	gzFile gz;
+	struct zsrc src;
 	char buf[65536];
 	size_t pos, len;
 	bool eof;
 };
+
+static int zsrc_fill(struct zsrc *z)
+{
+	ssize_t n;
+
+	if (z->zs.avail_in || z->in_eof)
+		return 0;
+	do
+		n = read(z->fd, z->in, sizeof(z->in));
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		z->msg = strerror(errno);
+		return -EIO;
+	}
+	z->zs.next_in = z->in;
+	z->zs.avail_in = n;
+	z->in_eof = n == 0;
+	return 0;
+}
+
+/* Look at the first bytes: gzip or plain. */
+static int zsrc_open(struct zsrc *z, int fd)
+{
+	z->fd = fd;
+	while (z->zs.avail_in < 2 && !z->in_eof) {
+		ssize_t n = read(fd, z->in + z->zs.avail_in, sizeof(z->in) - z->zs.avail_in);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		z->in_eof = n == 0;
+		z->zs.avail_in += n;
+	}
+	z->zs.next_in = z->in;
+	z->gz = z->zs.avail_in >= 2 && z->in[0] == 0x1f && z->in[1] == 0x8b;
+	if (z->gz && inflateInit2(&z->zs, 15 + 16) != Z_OK)
+		return -ENOMEM;
+	return 0;
+}
+
+static void zsrc_close(struct zsrc *z)
+{
+	if (z->gz)
+		inflateEnd(&z->zs);
+	close(z->fd);
+}
+
+/* Plain input: first what zsrc_open looked at, then the file. */
+static int plain_read(struct zsrc *z, char *buf, size_t len)
+{
+	size_t n;
+
+	if (zsrc_fill(z))
+		return -EIO;
+	n = z->zs.avail_in < len ? z->zs.avail_in : len;
+	memcpy(buf, z->zs.next_in, n);
+	z->zs.next_in += n;
+	z->zs.avail_in -= n;
+	return n;
+}
+
+/* After a member: the end, or another member; anything else is refused. */
+static int next_member(struct zsrc *z)
+{
+	if (zsrc_fill(z))
+		return -EIO;
+	if (!z->zs.avail_in)
+		return 0;
+	if (z->zs.next_in[0] != 0x1f || (z->zs.avail_in > 1 && z->zs.next_in[1] != 0x8b)) {
+		z->msg = "trailing garbage after the gzip stream";
+		return -EIO;
+	}
+	inflateReset(&z->zs);
+	z->member_end = false;
+	return 1;
+}
+
+/* Up to len bytes, 0 at the end, -EIO (the reason in z->msg). */
+static int zsrc_read(struct zsrc *z, char *buf, size_t len)
+{
+	int ret;
+
+	if (!z->gz)
+		return plain_read(z, buf, len);
+	z->zs.next_out = (unsigned char *)buf;
+	z->zs.avail_out = len;
+	while (z->zs.avail_out == len) {
+		if (z->member_end) {
+			ret = next_member(z);
+			if (ret <= 0)
+				return ret;
+		}
+		if (zsrc_fill(z))
+			return -EIO;
+		if (!z->zs.avail_in) {
+			z->msg = "unexpected end of file (a truncated gzip stream)";
+			return -EIO;
+		}
+		ret = inflate(&z->zs, Z_NO_FLUSH);
+		if (ret == Z_STREAM_END)
+			z->member_end = true;
+		else if (ret != Z_OK && ret != Z_BUF_ERROR) {
+			z->msg = z->zs.msg ? z->zs.msg : "bad gzip data";
+			return -EIO;
+		}
+	}
+	return len - z->zs.avail_out;
+}
 
 /* A line of a line-based format, in a buffer that grows as needed. */
 struct line_buf {
@@ -34,7 +157,7 @@ static int fill(struct line_reader *r)
 
 	if (r->pos < r->len || r->eof)
 		return 0;
-	n = gzread(r->gz, r->buf, sizeof(r->buf));
+	n = zsrc_read(&r->src, r->buf, sizeof(r->buf));
 	if (n < 0)
 		return -EIO;
 	r->pos = 0;
@@ -65,7 +188,7 @@ static int peek(struct line_reader *r, size_t want)
 		memmove(r->buf, r->buf + r->pos, r->len - r->pos);
 		r->len -= r->pos;
 		r->pos = 0;
-		n = gzread(r->gz, r->buf + r->len, sizeof(r->buf) - r->len);
+		n = zsrc_read(&r->src, r->buf + r->len, sizeof(r->buf) - r->len);
 		if (n < 0)
 			return -EIO;
 		if (n == 0)
@@ -270,6 +393,35 @@ static bool ipset_nomatch(const char *s)
 }
 
 /* Is code (two letters, any case) selected by opts? */
+/* A country code as 1 + its index in A-Z x A-Z; 0 when it is none. */
+static __u32 cc_tag(const char *code)
+{
+	int a = toupper((unsigned char)code[0]) - 'A', b;
+
+	if (a < 0 || a >= 26)
+		return 0;
+	b = toupper((unsigned char)code[1]) - 'A';
+	if (b < 0 || b >= 26 || code[2])
+		return 0;
+	return a * 26 + b + 1;
+}
+
+size_t sl_feed_select_cc(struct sl_pfx_vec *vec, const struct sl_feed_opts *opts)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < vec->n; i++) {
+		__u32 t = vec->v[i].class_id;
+
+		if (t && opts->cc[(t - 1) / 64] >> ((t - 1) % 64) & 1)
+			vec->v[n++] = vec->v[i];
+	}
+	vec->n = n;
+	for (i = 0; i < n; i++)
+		vec->v[i].class_id = 0;
+	return n;
+}
+
 static bool cc_selected(const struct sl_feed_opts *opts, const char *code)
 {
 	int a = toupper((unsigned char)code[0]) - 'A', b;
@@ -347,6 +499,7 @@ static int parse_rir(char *line, const struct sl_feed_opts *opts, struct sl_pfx_
 	char *f[8], *s, *e, *end;
 	struct sl_pfx lo, hi;
 	unsigned long long v;
+	size_t start;
 	int i, n = 0;
 
 	if (no_data(line))
@@ -383,8 +536,9 @@ static int parse_rir(char *line, const struct sl_feed_opts *opts, struct sl_pfx_
 		       "available or reserved)";
 		return -EINVAL;
 	}
-	if (opts->has_cc && !cc_selected(opts, f[1]))
+	if (opts->has_cc && !opts->tag_cc && !cc_selected(opts, f[1]))
 		return 0;
+	start = out->n;
 	if (sl_parse_addr(f[3], &lo) || lo.family != (f[2][3] == '4' ? 4 : 6)) {
 		*why = f[2][3] == '4' ? "RIR record: start is not an IPv4 address" :
 					"RIR record: start is not an IPv6 address";
@@ -403,6 +557,7 @@ static int parse_rir(char *line, const struct sl_feed_opts *opts, struct sl_pfx_
 		}
 		lo.plen = v;
 		*masked = sl_pfx_mask(&lo);
+		lo.class_id = opts->tag_cc ? cc_tag(f[1]) : 0;
 		return sl_pfx_vec_push(out, &lo) ? -ENOMEM : 1;
 	}
 	if (!v || v > (1ull << 32) - sl_pfx_to_u128(&lo)) {
@@ -416,7 +571,10 @@ static int parse_rir(char *line, const struct sl_feed_opts *opts, struct sl_pfx_
 	hi.addr[1] = v >> 16;
 	hi.addr[2] = v >> 8;
 	hi.addr[3] = v;
-	return sl_range_to_pfx(&lo, &hi, out);
+	i = sl_range_to_pfx(&lo, &hi, out);
+	for (; opts->tag_cc && i > 0 && start < out->n; start++)
+		out->v[start].class_id = cc_tag(f[1]);
+	return i;
 }
 
 /*
@@ -623,6 +781,16 @@ skip:
 	return err;
 }
 
+/* A UTF-8 byte order mark at the start of a source is not data. */
+static int skip_bom(struct line_reader *r)
+{
+	int err = peek(r, 3);
+
+	if (!err && r->len - r->pos >= 3 && !memcmp(r->buf + r->pos, "\xef\xbb\xbf", 3))
+		r->pos += 3;
+	return err;
+}
+
 /* Bytes of the first data line that format detection looks at. */
 #define DETECT_LEN 4096
 
@@ -659,6 +827,23 @@ int sl_feed_read_opts(const char *path, const struct sl_feed_opts *opts, struct 
 		      struct sl_feed_stats *st)
 {
 	const char *name = strcmp(path, "-") ? path : "<stdin>";
+	int fd, err;
+
+	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(STDIN_FILENO);
+	if (fd < 0) {
+		err = -errno;
+		sl_err("%s: %s", sl_q(name), strerror(-err));
+		return err;
+	}
+	err = sl_feed_read_fd(fd, name, opts, out, st);
+	close(fd);
+	return err;
+}
+
+int sl_feed_read_fd(int src_fd, const char *src_name, const struct sl_feed_opts *opts,
+		    struct sl_pfx_vec *out, struct sl_feed_stats *st)
+{
+	char name[SL_QUOTE_MAX + 8];
 	unsigned int max_report = opts->max_report ? opts->max_report : 10;
 	enum sl_format fmt = opts->format;
 	struct line_buf line = { 0 };
@@ -668,21 +853,23 @@ int sl_feed_read_opts(const char *path, const struct sl_feed_opts *opts, struct 
 	bool masked;
 	int fd, rc, err = 0;
 
-	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(STDIN_FILENO);
-	if (fd < 0) {
-		err = -errno;
-		sl_err("%s: %s", name, strerror(-err));
-		return err;
-	}
+	/* every message names the source, quoted once */
+	snprintf(name, sizeof(name), "%s", strcmp(src_name, "<stdin>") ? sl_q(src_name) : src_name);
+	/* zsrc_close closes the descriptor it reads: give it its own */
+	fd = dup(src_fd);
+	if (fd < 0)
+		return -errno;
 	r = calloc(1, sizeof(*r));
 	if (!r) {
 		close(fd);
 		return -ENOMEM;
 	}
-	r->gz = gzdopen(fd, "rb");
-	if (!r->gz) {
-		close(fd);
-		err = -ENOMEM;
+	err = zsrc_open(&r->src, fd);
+	if (!err)
+		err = skip_bom(r);
+	if (err) {
+		sl_err("%s: cannot read: %s", name, err == -EIO ? r->src.msg : strerror(-err));
+		zsrc_close(&r->src);
 		goto out;
 	}
 	for (;;) {
@@ -710,9 +897,7 @@ int sl_feed_read_opts(const char *path, const struct sl_feed_opts *opts, struct 
 				why = "NUL byte in line";
 		}
 		if (rc == -EIO) {
-			int zerr;
-
-			sl_err("%s:%lu: cannot read: %s", name, lineno, gzerror(r->gz, &zerr));
+			sl_err("%s:%lu: cannot read: %s", name, lineno, r->src.msg);
 			err = -EIO;
 			break;
 		}
@@ -750,17 +935,7 @@ int sl_feed_read_opts(const char *path, const struct sl_feed_opts *opts, struct 
 	}
 	if (invalid > max_report && !opts->strict)
 		sl_err("%s: %lu more invalid lines not shown", name, invalid - max_report);
-	/* A truncated gzip stream only shows at its end. */
-	if (!err) {
-		int zerr;
-		const char *msg = gzerror(r->gz, &zerr);
-
-		if (zerr != Z_OK && zerr != Z_STREAM_END) {
-			sl_err("%s: cannot read: %s", name, msg);
-			err = -EIO;
-		}
-	}
-	gzclose(r->gz);
+	zsrc_close(&r->src);
 out:
 	st->lines += lineno;
 	st->invalid += invalid;

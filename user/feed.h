@@ -38,7 +38,16 @@ struct sl_feed_opts {
 	 */
 	bool has_cc;
 	__u64 cc[SL_CC_WORDS];
+	/*
+	 * Read every country (has_cc set or not), each prefix's class_id
+	 * set to its country's tag, for sl_feed_select_cc: one parse of a
+	 * file for many classes of countries.
+	 */
+	bool tag_cc;
 };
+
+/* Keep the prefixes of the countries opts selects (from a tag_cc read), untagged. */
+size_t sl_feed_select_cc(struct sl_pfx_vec *vec, const struct sl_feed_opts *opts);
 
 /*
  * Parse "DE,fr, AT" into opts->cc (case-insensitive, duplicates allowed).
@@ -66,6 +75,10 @@ struct sl_feed_stats {
  */
 int sl_feed_read_opts(const char *path, const struct sl_feed_opts *opts, struct sl_pfx_vec *out,
 		      struct sl_feed_stats *st);
+
+/* The same from an open descriptor, read from where it stands (name: for messages). */
+int sl_feed_read_fd(int fd, const char *name, const struct sl_feed_opts *opts,
+		    struct sl_pfx_vec *out, struct sl_feed_stats *st);
 
 /* Read one file, format detected; -EINVAL when any line is invalid. */
 int sl_feed_read(const char *path, struct sl_pfx_vec *out);

@@ -14,6 +14,7 @@
 #include "cmd.h"
 #include "diag.h"
 #include "names.h"
+#include "parse.h"
 #include "print.h"
 #include "state.h"
 #include "util.h"
@@ -46,6 +47,8 @@ static const char usage_text[] =
 	"                   [--max-invalid PCT] [--max-churn PCT] [--allow-empty]\n"
 	"                   [--merge] [--dry-run] [--force]\n"
 	"  sluice feed plan CLASS FILE... | -\n"
+	"  sluice feed check CLASS FILE... | -\n"
+	"  sluice feed rollback CLASS\n"
 	"  sluice feed list\n"
 	"  sluice lookup ADDR... | --stdin\n"
 	"  sluice stats [--prometheus]\n"
@@ -59,6 +62,8 @@ static const char usage_text[] =
 	"  -j, --json          JSON output (errors as {\"error\": ...} on stderr)\n"
 	"  -p, --pretty        pretty-printed JSON (implies -j)\n"
 	"  -d, --debug         show libbpf's log (verifier output included)\n"
+	"  -w, --wait SECONDS  how long a command that changes state waits for another\n"
+	"                      one to finish (default 60)\n"
 	"      --bpffs PATH    bpf filesystem holding the pins (default /sys/fs/bpf,\n"
 	"                      or $SLUICE_BPFFS); state lives in PATH/sluice\n"
 	"  -V, --version       print the version\n"
@@ -94,7 +99,7 @@ static void usage_of(const char *obj)
 		if (in)
 			printf("%.*s\n", (int)(end - l), l);
 	}
-	printf("\nGlobal options (before OBJECT): -j, -p, -d, --bpffs PATH. "
+	printf("\nGlobal options (before OBJECT): -j, -p, -d, -w SECONDS, --bpffs PATH. "
 	       "See 'sluice help' and sluice(8).\n");
 }
 
@@ -130,6 +135,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },   { "pretty", no_argument, NULL, 'p' },
 		{ "debug", no_argument, NULL, 'd' },  { "bpffs", required_argument, NULL, 'B' },
+		{ "wait", required_argument, NULL, 'w' },
 		{ "version", no_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -137,7 +143,7 @@ int main(int argc, char **argv)
 	int c, i;
 
 	/* Global options come before the object ("+": stop at the first word). */
-	while ((c = getopt_long(argc, argv, "+jpdVh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jpdVhw:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			sl_json = true;
@@ -151,6 +157,13 @@ int main(int argc, char **argv)
 			break;
 		case 'B':
 			sl_bpffs_opt = optarg;
+			break;
+		case 'w':
+			if (sl_parse_u32(optarg, 0, 86400, &sl_lock_wait)) {
+				sl_err("bad --wait '%s' (expected seconds from 0 to 86400)", optarg);
+				print_diags();
+				return SL_EXIT_FAIL;
+			}
 			break;
 		case 'V':
 			printf("sluice %s (libbpf %s)\n", SLUICE_VERSION, libbpf_version_string());
@@ -174,7 +187,7 @@ int main(int argc, char **argv)
 	i = sl_match_word(argv[optind], names, ARRAY_SIZE(cmds));
 	if (i < 0) {
 		sl_err("%s command '%s'; see 'sluice help'", i == -2 ? "ambiguous" : "unknown",
-		       argv[optind]);
+		       sl_q(argv[optind]));
 		print_diags();
 		return EXIT_FAILURE;
 	}

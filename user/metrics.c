@@ -6,6 +6,7 @@
  * and a later attach; while nothing is loaded it writes sluice_up 0 alone.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +14,10 @@
 #include <bpf/bpf.h>
 
 #include "flows.h"
+#include "journal.h"
 #include "metrics.h"
 #include "names.h"
+#include "netns.h"
 #include "state.h"
 #include "table.h"
 #include "util.h"
@@ -27,7 +30,44 @@ struct row {
 	__u32 n[2];	/* prefixes, IPv4 and IPv6 */
 	__u64 invalid; /* invalid lines over the class's sources */
 	struct sl_flow_class fc; /* per host / flow state */
+	int nfetch;    /* sources with a fetch state file (sluice-fetch-feeds) */
+	struct fetch {
+		char path[SL_SOURCE_PATH_LEN];
+		__u64 checked, changed, failures, failures_total; /* seconds; counts */
+	} fetch[SL_MAX_SOURCES];
 };
+
+/*
+ * The state sluice-fetch-feeds keeps beside a feed it downloads, PATH.state:
+ * "key=value" lines; checked and changed in seconds since the epoch.
+ */
+static bool read_fetch_state(const char *path, struct fetch *ft)
+{
+	char name[SL_SOURCE_PATH_LEN + 8], line[512], key[32];
+	unsigned long long v;
+	FILE *f;
+
+	snprintf(name, sizeof(name), "%s.state", path);
+	f = fopen(name, "re");
+	if (!f)
+		return false;
+	memset(ft, 0, sizeof(*ft));
+	snprintf(ft->path, sizeof(ft->path), "%s", path);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%31[a-z_]=%llu", key, &v) != 2)
+			continue;
+		if (!strcmp(key, "checked"))
+			ft->checked = v;
+		else if (!strcmp(key, "changed"))
+			ft->changed = v;
+		else if (!strcmp(key, "failures"))
+			ft->failures = v;
+		else if (!strcmp(key, "failures_total"))
+			ft->failures_total = v;
+	}
+	fclose(f);
+	return true;
+}
 
 /* ------------------------------------------------------------ exposition */
 
@@ -143,8 +183,12 @@ static int read_rows(struct sl_ctx *ctx, struct row **out, int *n_out)
 			goto cleanup;
 		k.class_id = id;
 		for (k.index = 0; k.index < r->c.n_sources && k.index < SL_MAX_SOURCES; k.index++)
-			if (!bpf_map_lookup_elem(ctx->sources_fd, &k, &s))
+			if (!bpf_map_lookup_elem(ctx->sources_fd, &k, &s)) {
 				r->invalid += s.invalid;
+				s.path[sizeof(s.path) - 1] = '\0';
+				if (read_fetch_state(s.path, &r->fetch[r->nfetch]))
+					r->nfetch++;
+			}
 	}
 	*out = rows;
 	*n_out = n;
@@ -232,6 +276,46 @@ static void write_classes(FILE *f, const struct row *rows, int n)
 }
 
 /* Per-class feed provenance (the default class takes no feeds). */
+/* What sluice-fetch-feeds says of the sources it downloads: a dead fetch shows. */
+static void write_fetch(FILE *f, const struct row *rows, int n)
+{
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;
+		bool time;
+	} fams[] = {
+		{ "sluice_feed_fetch_checked_timestamp_seconds", "gauge",
+		  "Last successful check of a downloaded source (a new copy accepted, or none "
+		  "needed), in seconds since the epoch.", offsetof(struct fetch, checked), true },
+		{ "sluice_feed_fetch_changed_timestamp_seconds", "gauge",
+		  "Last time a downloaded source got new content, in seconds since the epoch.",
+		  offsetof(struct fetch, changed), true },
+		{ "sluice_feed_fetch_failures", "gauge",
+		  "Failed refreshes of a downloaded source since its last successful check.",
+		  offsetof(struct fetch, failures), false },
+		{ "sluice_feed_fetch_failures_total", "counter",
+		  "Failed refreshes of a downloaded source.", offsetof(struct fetch, failures_total),
+		  false },
+	};
+	unsigned int i;
+	int j, k;
+
+	for (i = 0; i < ARRAY_SIZE(fams); i++) {
+		family(f, fams[i].name, fams[i].type, fams[i].help);
+		for (j = 0; j < n; j++) {
+			for (k = 0; k < rows[j].nfetch; k++) {
+				const struct fetch *ft = &rows[j].fetch[k];
+				__u64 v = *(const __u64 *)((const char *)ft + fams[i].off);
+
+				if (fams[i].time && !v)
+					continue; /* never */
+				put_u64(f, fams[i].name, L("class", rows[j].c.name, "source", ft->path),
+					v);
+			}
+		}
+	}
+}
+
 static void write_feeds(FILE *f, const struct row *rows, int n)
 {
 	int j;
@@ -255,6 +339,7 @@ static void write_feeds(FILE *f, const struct row *rows, int n)
 		if (rows[j].id != SL_CLASS_DEFAULT)
 			put_u64(f, "sluice_feed_invalid_lines", L("class", rows[j].c.name),
 				rows[j].invalid);
+	write_fetch(f, rows, n);
 }
 
 static int write_unclassified(FILE *f, struct sl_ctx *ctx)
@@ -311,12 +396,14 @@ static void write_tables(FILE *f, const struct sl_state *st, int n_classes)
 struct att {
 	char dev[IF_NAMESIZE];
 	bool present; /* the device is there (else: the name it had) */
+	const char *state; /* present, gone, other-netns, netns-gone */
 	__u32 hook, match;
 };
 
 static bool same_att(const struct att *a, const struct att *b)
 {
-	return a->hook == b->hook && a->match == b->match && !strcmp(a->dev, b->dev);
+	return a->hook == b->hook && a->match == b->match && !strcmp(a->dev, b->dev) &&
+	       !strcmp(a->state, b->state);
 }
 
 static void write_attachments(FILE *f, struct sl_ctx *ctx)
@@ -333,7 +420,15 @@ static void write_attachments(FILE *f, struct sl_ctx *ctx)
 	 * the first) is kept.
 	 */
 	for (i = 0; i < n; i++) {
-		a[m].present = if_indextoname(keys[i].ifindex, a[m].dev) != NULL;
+		static const char *const states[] = {
+			[SL_DEV_PRESENT] = "present", [SL_DEV_GONE] = "gone",
+			[SL_DEV_OTHER] = "other-netns", [SL_DEV_NETNS_GONE] = "netns-gone",
+		};
+		enum sl_dev_state ds = sl_netns_dev_state(keys[i].netns, vals[i].netns_ino,
+							  keys[i].ifindex, a[m].dev);
+
+		a[m].present = ds == SL_DEV_PRESENT || ds == SL_DEV_OTHER;
+		a[m].state = states[ds];
 		if (!a[m].present)
 			memcpy(a[m].dev, vals[i].ifname, IF_NAMESIZE);
 		a[m].dev[IF_NAMESIZE - 1] = '\0';
@@ -343,7 +438,8 @@ static void write_attachments(FILE *f, struct sl_ctx *ctx)
 			m++;
 	}
 	family(f, "sluice_attachments", "gauge",
-	       "sluice programs attached (1 each), by device, hook and match.");
+	       "sluice programs attached, by device, hook, match and state "
+	       "(1: the device is there, here or in another network namespace; 0: gone).");
 	for (i = 0; i < m; i++) {
 		/* kept: the present one, else the first */
 		for (j = 0; j < m; j++)
@@ -355,8 +451,8 @@ static void write_attachments(FILE *f, struct sl_ctx *ctx)
 			continue;
 		put_u64(f, "sluice_attachments",
 			L("dev", a[i].dev, "hook", sl_hook_names[a[i].hook], "match",
-			  sl_match_names[a[i].match]),
-			1);
+			  sl_match_names[a[i].match], "state", a[i].state),
+			a[i].present);
 	}
 }
 

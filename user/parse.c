@@ -18,17 +18,34 @@ struct unit {
 	double mult;
 };
 
+/*
+ * A plain decimal number as tc(8) writes it, DIGITS[.DIGITS], then the unit:
+ * no sign, no hexadecimal, no exponent, no "inf" or "nan" (which strtod()
+ * would take).
+ */
+static size_t plain_decimal(const char *s)
+{
+	size_t n = strspn(s, "0123456789"), f;
+
+	if (n && s[n] == '.') {
+		f = strspn(s + n + 1, "0123456789");
+		return f ? n + 1 + f : 0;
+	}
+	return n;
+}
+
 static int parse_scaled(const char *s, const struct unit *units, size_t nunits, double *out)
 {
+	size_t i, n;
 	char *end;
 	double v;
-	size_t i;
 
-	if (!s || !*s || isspace((unsigned char)*s) || *s == '-' || *s == '+')
+	n = s ? plain_decimal(s) : 0;
+	if (!n)
 		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || !isfinite(v) || v < 0)
+	if (errno || end != s + n || !isfinite(v) || v < 0)
 		return -EINVAL;
 	if (!*end) {
 		*out = v * units[0].mult;
@@ -58,8 +75,10 @@ int sl_parse_rate(const char *s, __u64 *bps)
 
 	if (parse_scaled(s, units, ARRAY_SIZE(units), &v))
 		return -EINVAL;
+	if (v < 1) /* 0.5bit is not a rate that rounds up */
+		return -ERANGE;
 	v = round(v);
-	if (v < 1 || v > (double)SL_MAX_RATE)
+	if (v > (double)SL_MAX_RATE)
 		return -ERANGE;
 	*bps = (__u64)v;
 	return 0;
@@ -132,7 +151,9 @@ int sl_parse_prefix(const char *s, size_t len, struct sl_pfx *p, const char **wh
 		return 0;
 
 	slash++;
-	if (!*slash || strlen(slash) > 3 || strspn(slash, "0123456789") != strlen(slash)) {
+	/* decimal without leading zeros: "/024" is a typo, not /24 */
+	if (!*slash || strlen(slash) > 3 || strspn(slash, "0123456789") != strlen(slash) ||
+	    (slash[0] == '0' && slash[1])) {
 		*why = "bad prefix length";
 		return -EINVAL;
 	}
@@ -185,6 +206,10 @@ bool sl_valid_class_name(const char *name)
 	size_t n = strlen(name);
 
 	if (n == 0 || n >= SL_NAME_LEN || name[0] == '-')
+		return false;
+	/* "." and ".." read as paths; any case of "default" is the default's */
+	if (!strcmp(name, ".") || !strcmp(name, "..") ||
+	    (!strcasecmp(name, "default") && strcmp(name, "default")))
 		return false;
 	return strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
 	       n;

@@ -12,16 +12,15 @@
  * and the result is a plan. Nothing here prints.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 #include <xxhash.h>
 
 #include "diag.h"
+#include "journal.h"
 #include "pipeline.h"
+#include "source.h"
 
 void sl_feed_args_init(struct sl_feed_args *a)
 {
@@ -30,55 +29,19 @@ void sl_feed_args_init(struct sl_feed_args *a)
 	a->max_churn = -1;
 }
 
-void sl_feed_input_free(struct sl_feed_input *in)
+static void close_sources(struct sl_feed_input *in)
 {
-	sl_pfx_vec_free(&in->vec);
+	int i;
+
+	for (i = 0; i < in->nopen; i++)
+		sl_source_close(&in->fd[i]);
+	in->nopen = 0;
 }
 
-/*
- * Hash a file's bytes (XXH3-64) into src; *hashed false for standard
- * input, which can be read only once.
- */
-static int hash_file(const char *path, struct sl_source *src, bool *hashed)
+void sl_feed_input_free(struct sl_feed_input *in)
 {
-	static char buf[1 << 16];
-	XXH3_state_t *h;
-	struct stat sb;
-	ssize_t n;
-	int fd, err;
-
-	memset(src, 0, sizeof(*src));
-	snprintf(src->path, sizeof(src->path), "%s", path);
-	*hashed = strcmp(path, "-") != 0;
-	if (!*hashed)
-		return 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		sl_err("%s: %s", path, strerror(-err));
-		return err;
-	}
-	if (!fstat(fd, &sb))
-		src->mtime = (__u64)sb.st_mtim.tv_sec * 1000000000ull + sb.st_mtim.tv_nsec;
-	h = XXH3_createState();
-	if (!h) {
-		close(fd);
-		return -ENOMEM;
-	}
-	XXH3_64bits_reset(h);
-	while ((n = read(fd, buf, sizeof(buf))) > 0) {
-		XXH3_64bits_update(h, buf, n);
-		src->size += n;
-	}
-	err = n < 0 ? -errno : 0;
-	src->hash = XXH3_64bits_digest(h);
-	XXH3_freeState(h);
-	close(fd);
-	if (err) {
-		sl_err("%s: %s", path, strerror(-err));
-		return -EIO;
-	}
-	return 0;
+	close_sources(in);
+	sl_pfx_vec_free(&in->vec);
 }
 
 /*
@@ -230,17 +193,18 @@ static const char *feeds_name(const struct sl_feed_args *a)
 	return a->nfiles == 1 ? a->files[0] : "feeds";
 }
 
-static int stage_hash(const struct sl_feed_args *a, struct sl_feed_input *in)
+/* Open every source once and hash it (source.c). */
+static int stage_open(const struct sl_feed_args *a, struct sl_feed_input *in)
 {
-	bool hashed;
 	int i, err;
 
 	in->hashed = true;
 	for (i = 0; i < a->nfiles; i++) {
-		err = hash_file(a->files[i], &in->src[i], &hashed);
+		err = sl_source_open(a->files[i], &in->src[i], &in->fd[i]);
 		if (err)
 			return err;
-		in->hashed &= hashed;
+		in->nopen = i + 1;
+		in->hashed &= in->fd[i].comparable;
 	}
 	return in->hashed ? combined_hash(a, in->src, &in->hash) : 0;
 }
@@ -253,13 +217,14 @@ static int stage_read(const struct sl_feed_args *a, struct sl_feed_input *in)
 	for (i = 0; i < a->nfiles; i++) {
 		unsigned long e0 = st->entries, i0 = st->invalid;
 
-		err = sl_feed_read_opts(a->files[i], &a->fo, &in->vec, st);
+		err = sl_feed_read_fd(in->fd[i].fd, in->fd[i].name, &a->fo, &in->vec, st);
 		if (err)
 			return err;
 		in->src[i].entries = st->entries - e0;
 		in->src[i].invalid = st->invalid - i0;
 	}
 	in->parsed = true;
+	close_sources(in);
 	return 0;
 }
 
@@ -306,13 +271,116 @@ static int find_class(struct sl_ctx *ctx, const char *name, struct sl_class *cl)
 	return id;
 }
 
+/* ------------------------------------------------- one parse, many countries */
+
+struct sl_feed_cache_entry {
+	int nfiles;
+	char path[SL_MAX_SOURCES][SL_SOURCE_PATH_LEN];
+	__u64 hash[SL_MAX_SOURCES];
+	enum sl_format format;
+	bool strict;
+	int err;		/* the read failed: the same again */
+	struct sl_pfx_vec vec;	/* every country, tagged */
+	struct sl_feed_stats st;
+	struct sl_source src[SL_MAX_SOURCES];
+};
+
+static bool cache_match(const struct sl_feed_cache_entry *e, const struct sl_feed_args *a,
+			const struct sl_feed_input *in)
+{
+	int i;
+
+	if (e->nfiles != a->nfiles || e->format != a->fo.format || e->strict != a->fo.strict)
+		return false;
+	for (i = 0; i < a->nfiles; i++)
+		if (strcmp(e->path[i], in->src[i].path) || e->hash[i] != in->src[i].hash)
+			return false;
+	return true;
+}
+
+/* The tagged read of these sources: found, or made now. */
+static struct sl_feed_cache_entry *cache_get(struct sl_feed_cache *c, const struct sl_feed_args *a,
+					     struct sl_feed_input *in)
+{
+	struct sl_feed_args all = *a;
+	struct sl_feed_cache_entry *e;
+	size_t i;
+	int f;
+
+	for (i = 0; i < c->n; i++)
+		if (cache_match(&c->e[i], a, in))
+			return &c->e[i];
+	e = realloc(c->e, (c->n + 1) * sizeof(*c->e));
+	if (!e)
+		return NULL;
+	c->e = e;
+	e = &c->e[c->n++];
+	memset(e, 0, sizeof(*e));
+	e->nfiles = a->nfiles;
+	e->format = a->fo.format;
+	e->strict = a->fo.strict;
+	for (f = 0; f < a->nfiles; f++) {
+		snprintf(e->path[f], sizeof(e->path[f]), "%s", in->src[f].path);
+		e->hash[f] = in->src[f].hash;
+	}
+	all.fo.tag_cc = true;
+	e->err = stage_read(&all, in);
+	e->vec = in->vec;
+	in->vec = (struct sl_pfx_vec){ 0 };
+	e->st = in->st;
+	memcpy(e->src, in->src, sizeof(e->src));
+	return e;
+}
+
+/* A class's countries out of a cached read of its sources. */
+static int stage_read_cached(struct sl_feed_cache *c, const struct sl_feed_args *a,
+			     struct sl_feed_input *in)
+{
+	struct sl_feed_cache_entry *e = cache_get(c, a, in);
+	int i, err;
+
+	if (!e)
+		return -ENOMEM;
+	if (e->err)
+		return e->err;
+	close_sources(in);
+	err = sl_pfx_vec_append(&in->vec, e->vec.v, e->vec.n);
+	if (err)
+		return err;
+	in->st = e->st;
+	in->st.entries = sl_feed_select_cc(&in->vec, &a->fo);
+	for (i = 0; i < a->nfiles; i++) {
+		in->src[i].entries = e->src[i].entries;
+		in->src[i].invalid = e->src[i].invalid;
+	}
+	in->parsed = true;
+	return 0;
+}
+
+void sl_feed_cache_free(struct sl_feed_cache *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		sl_pfx_vec_free(&c->e[i].vec);
+	free(c->e);
+	c->e = NULL;
+	c->n = 0;
+}
+
 int sl_feed_prepare(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_feed_input *in)
+{
+	return sl_feed_prepare_cached(ctx, a, in, NULL);
+}
+
+int sl_feed_prepare_cached(struct sl_ctx *ctx, const struct sl_feed_args *a,
+			   struct sl_feed_input *in, struct sl_feed_cache *cache)
 {
 	struct sl_class cl;
 	int err;
 
 	memset(in, 0, sizeof(*in));
-	err = stage_hash(a, in);
+	err = stage_open(a, in);
 	if (err)
 		return err;
 	if (ctx) {
@@ -322,7 +390,11 @@ int sl_feed_prepare(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_
 		if (sources_unchanged(a, in, &cl))
 			return 0;
 	}
-	err = stage_read(a, in);
+	/* classes of countries of the same RIR file: one parse for all */
+	if (cache && a->fo.has_cc)
+		err = stage_read_cached(cache, a, in);
+	else
+		err = stage_read(a, in);
 	if (!err)
 		err = gate_invalid(a, &in->st);
 	if (!err)
@@ -411,6 +483,7 @@ int sl_feed_update(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_f
 	}
 	/* changed since sl_feed_prepare looked (another writer): read now */
 	if (!in->parsed) {
+		sl_feed_input_free(in);
 		err = sl_feed_prepare(NULL, a, in);
 		if (err)
 			return err;
@@ -439,5 +512,60 @@ int sl_feed_load(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_pla
 	if (!err)
 		err = sl_feed_update(ctx, a, &in, p);
 	sl_feed_input_free(&in);
+	return err;
+}
+
+/* A batch of one, now: the class's previous list and provenance. */
+static int stage_rollback(struct sl_ctx *ctx, __u32 id, const struct sl_class *cl,
+			  const struct sl_prev_src *ps, struct sl_pfx_vec *vec)
+{
+	struct sl_batch b = { 0 };
+	struct sl_batch_item *it = sl_batch_item(&b, id);
+	int err;
+
+	if (!it)
+		return -ENOMEM;
+	it->flags = (cl->flags & ~SL_CLASS_MERGE) | (ps->flags & SL_CLASS_MERGE);
+	it->list = *vec;
+	*vec = (struct sl_pfx_vec){ 0 };
+	it->sources = true;
+	it->src_hash = ps->src_hash;
+	it->nsrc = ps->nsrc < SL_MAX_SOURCES ? ps->nsrc : SL_MAX_SOURCES;
+	memcpy(it->src, ps->src, sizeof(it->src));
+	err = sl_batch_commit(ctx, &b);
+	sl_batch_free(&b);
+	return err;
+}
+
+int sl_feed_rollback(struct sl_ctx *ctx, const char *cls, struct sl_plan *p)
+{
+	struct sl_pfx_vec prev = { 0 }, live = { 0 };
+	struct sl_prev_src *ps = calloc(1, sizeof(*ps));
+	size_t kept[2] = { 0, 0 };
+	struct sl_class cl;
+	int id, err;
+
+	memset(p, 0, sizeof(*p));
+	if (!ps)
+		return -ENOMEM;
+	id = find_class(ctx, cls, &cl);
+	err = id < 0 ? id : sl_prev_read(ctx, id, ps);
+	if (err == -ENOENT && id >= 0)
+		sl_err("class %s has no previous list to go back to", cls);
+	if (!err)
+		err = sl_store_read_kind(ctx, "p", id, &prev);
+	if (!err)
+		err = sl_store_read(ctx, id, &live);
+	if (!err)
+		err = make_plan(&live, &prev, p, kept);
+	p->prefixes[0] = kept[0] + p->added[0];
+	p->prefixes[1] = kept[1] + p->added[1];
+	p->changes = true;
+	if (!err)
+		err = stage_rollback(ctx, id, &cl, ps, &prev);
+	p->applied = !err;
+	sl_pfx_vec_free(&prev);
+	sl_pfx_vec_free(&live);
+	free(ps);
 	return err;
 }

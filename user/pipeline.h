@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include "feed.h"
+#include "source.h"
 #include "state.h"
 #include "table.h"
 
@@ -35,6 +36,8 @@ void sl_feed_args_init(struct sl_feed_args *a);
 /* What a class's feeds hold, read and normalised (sl_feed_prepare). */
 struct sl_feed_input {
 	struct sl_source src[SL_MAX_SOURCES];
+	struct sl_src fd[SL_MAX_SOURCES]; /* open until parsed */
+	int nopen;
 	bool hashed;	      /* every source hashed (not standard input) */
 	__u64 hash;	      /* over the sources and options, when hashed */
 	bool parsed;	      /* vec and st hold the sources' prefixes */
@@ -62,12 +65,32 @@ struct sl_plan {
 int sl_feed_prepare(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_feed_input *in);
 
 /*
+ * The same, with the reads of RIR delegated files kept in cache for the
+ * next class that selects other countries of the same bytes (apply).
+ */
+struct sl_feed_cache_entry;
+struct sl_feed_cache {
+	size_t n;
+	struct sl_feed_cache_entry *e;
+};
+
+int sl_feed_prepare_cached(struct sl_ctx *ctx, const struct sl_feed_args *a,
+			   struct sl_feed_input *in, struct sl_feed_cache *cache);
+void sl_feed_cache_free(struct sl_feed_cache *c);
+
+/*
  * Plan the change against the class's live list, gate its churn, and with
  * a->dry_run stop there; else stage it in a->batch (or a batch of its own,
  * committed now). Takes in's prefixes. Needs the lock unless dry_run.
  */
 int sl_feed_update(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_feed_input *in,
 		   struct sl_plan *p);
+
+/*
+ * Put back the class's previous list and its provenance, as one more
+ * commit (the list it replaces becomes the previous one). Needs the lock.
+ */
+int sl_feed_rollback(struct sl_ctx *ctx, const char *cls, struct sl_plan *p);
 
 /* sl_feed_prepare and sl_feed_update in one. */
 int sl_feed_load(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_plan *p);

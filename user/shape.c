@@ -21,6 +21,7 @@
 #include <bpf/bpf.h>
 
 #include "diag.h"
+#include "netns.h"
 #include "shape.h"
 #include "state.h"
 #include "util.h"
@@ -154,8 +155,50 @@ static int leaf_add(struct nl_sock *sk, int ifindex, __u32 minor, const char *ki
 }
 
 /*
+ * The kind of the leaf queue of an HTB class, and its limit when it is a
+ * FIFO: 0, -ENOENT when it has none, -EIO.
+ */
+static int leaf_get(struct nl_sock *sk, int ifindex, __u32 minor, char *kind, size_t len,
+		    __u32 *limit)
+{
+	struct nl_cache *cache;
+	struct rtnl_qdisc *q;
+	int err = -ENOENT;
+
+	if (rtnl_qdisc_alloc_cache(sk, &cache))
+		return -EIO;
+	q = rtnl_qdisc_get_by_parent(cache, ifindex, TC_HANDLE(SL_HTB_MAJOR, minor));
+	if (q) {
+		snprintf(kind, len, "%s", rtnl_tc_get_kind(TC_CAST(q)));
+		*limit = strcmp(kind, "bfifo") ? 0 : (__u32)rtnl_qdisc_fifo_get_limit(q);
+		rtnl_qdisc_put(q);
+		err = 0;
+	}
+	nl_cache_free(cache);
+	return err;
+}
+
+/*
+ * A FIFO leaf follows the class's rate: changed in place (same kind: the
+ * kernel changes the limit and keeps the packets queued).
+ */
+static int leaf_follow(struct nl_sock *sk, int ifindex, __u32 minor, __u64 bps)
+{
+	char kind[16] = "";
+	__u32 limit = 0;
+	int err = leaf_get(sk, ifindex, minor, kind, sizeof(kind), &limit);
+
+	if (err == -ENOENT)
+		return leaf_add(sk, ifindex, minor, "bfifo", bps);
+	if (err || strcmp(kind, "bfifo") || limit == leaf_bytes(bps))
+		return err;
+	return leaf_add(sk, ifindex, minor, "bfifo", bps);
+}
+
+/*
  * Add or change an HTB class (rate = ceil); a new class gets a leaf queue,
- * an existing one keeps its queue and the packets in it.
+ * an existing one keeps its queue and the packets in it (a FIFO's size
+ * follows the rate).
  */
 static int htb_class(struct nl_sock *sk, struct nl_cache *classes, int ifindex, __u32 minor,
 		     __u64 bps, __u64 burst, bool *fq_codel_ok)
@@ -183,8 +226,10 @@ static int htb_class(struct nl_sock *sk, struct nl_cache *classes, int ifindex, 
 	rtnl_class_put(c);
 	if (old)
 		rtnl_class_put(old);
-	if (err || exists)
+	if (err)
 		return err;
+	if (exists)
+		return leaf_follow(sk, ifindex, minor, bps);
 
 	/* The leaf: fq_codel where the kernel has it, else a bounded FIFO. */
 	err = -EOPNOTSUPP;
@@ -452,12 +497,17 @@ int sl_shape_sync(struct sl_ctx *ctx)
 		bool force = vals[i].flags & SL_ATT_FORCE;
 		__u32 ifb = 0;
 
+		/* the netlink socket reaches this namespace's devices only */
+		if (keys[i].netns != sl_netns_cookie())
+			continue;
+
 		if (keys[i].hook == SL_HOOK_TC_OUT) {
 			err = sync_dev(sk, &cs, keys[i].ifindex, SL_DIR_OUT, force, &fq_codel_ok);
 		} else if (keys[i].hook == SL_HOOK_TC_IN && !shape_in) {
 			/* Nothing shaped inbound: no IFB device. */
 			if (vals[i].ifb_ifindex) {
 				vals[i].ifb_ifindex = 0;
+				bpf_map_delete_elem(ctx->ifb_fd, &keys[i].ifindex);
 				err = sl_attach_put(ctx, &keys[i], &vals[i]);
 				sl_shape_ifb_delete(keys[i].ifindex);
 			}
@@ -469,6 +519,8 @@ int sl_shape_sync(struct sl_ctx *ctx)
 				vals[i].ifb_ifindex = ifb;
 				err = sl_attach_put(ctx, &keys[i], &vals[i]);
 			}
+			if (!err && bpf_map_update_elem(ctx->ifb_fd, &keys[i].ifindex, &ifb, BPF_ANY))
+				err = -errno;
 		}
 	}
 	nl_socket_free(sk);

@@ -10,6 +10,11 @@
  * shaped classes on every TC attachment. Returns 0 or -errno (reported).
  */
 int sl_shape_sync(struct sl_ctx *ctx);
+/*
+ * HTB counts rates in whole bytes per second: the lowest shaping rate is
+ * 8 bit/s, and a rate is rounded down to a multiple of 8 bit/s.
+ */
+#define SL_SHAPE_MIN_RATE 8ull
 /* -EBUSY (reported) when dev has a root qdisc that is not sluice's, unless force. */
 int sl_shape_check_root(int ifindex, const char *dev, bool force);
 /* Is any class shaped in direction dir? */

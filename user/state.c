@@ -14,6 +14,8 @@
 #include <dirent.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/sysmacros.h>
+#include <time.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -22,6 +24,7 @@
 #include <bpf/libbpf.h>
 
 #include "diag.h"
+#include "netns.h"
 #include "state.h"
 #include "table_build.h"
 #include "util.h"
@@ -38,7 +41,7 @@ const char *const sl_prog_names[SL_PROG_MAX] = {
 
 static const char *const map_names[] = {
 	SL_MAP_CLASSES, SL_MAP_BUCKETS, SL_MAP_STATS, SL_MAP_MISC,
-	SL_MAP_V4,	SL_MAP_V6,	SL_MAP_STATE, SL_MAP_ATTACH, SL_MAP_SOURCES,
+	SL_MAP_V4,	SL_MAP_V6,	SL_MAP_STATE, SL_MAP_ATTACH, SL_MAP_SOURCES, SL_MAP_IFB,
 	SL_MAP_FLOWS,	SL_MAP_FLOWCNT,
 };
 
@@ -46,7 +49,7 @@ static int *map_fd_slot(struct sl_ctx *ctx, int i)
 {
 	int *slots[] = { &ctx->classes_fd, &ctx->buckets_fd, &ctx->stats_fd, &ctx->misc_fd,
 			 &ctx->v4_fd,	   &ctx->v6_fd,	     &ctx->state_fd, &ctx->attach_fd,
-			 &ctx->sources_fd, &ctx->flows_fd,  &ctx->flowcnt_fd };
+			 &ctx->sources_fd, &ctx->ifb_fd,   &ctx->flows_fd,  &ctx->flowcnt_fd };
 
 	return slots[i];
 }
@@ -103,15 +106,138 @@ static int ensure_bpffs(struct sl_ctx *ctx)
 	return 0;
 }
 
-static int take_lock(struct sl_ctx *ctx)
-{
-	ctx->lock_fd = open(ctx->bpffs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (ctx->lock_fd < 0 || flock(ctx->lock_fd, LOCK_EX)) {
-		int err = -errno;
+unsigned int sl_lock_wait = SL_LOCK_WAIT;
 
-		sl_err("cannot lock %s: %s", ctx->bpffs, strerror(-err));
+static void lock_path(char *buf, size_t len, const struct sl_ctx *ctx)
+{
+	snprintf(buf, len, "%s/sluice_lock", ctx->bpffs);
+}
+
+/*
+ * A directory sluice made: root's, and no one else may write to it (on a
+ * bpffs mounted mode 1777 another user could have made it first).
+ */
+static int check_owned(const char *path, const struct stat *sb)
+{
+	if (!S_ISDIR(sb->st_mode) || sb->st_uid != 0 || (sb->st_mode & 0022)) {
+		sl_err("%s is not sluice's (owner uid %u, mode %04o); remove it", path,
+		       (unsigned int)sb->st_uid, (unsigned int)(sb->st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* The pin directory, when there is one, must be sluice's. */
+static int check_state_dir(const struct sl_ctx *ctx)
+{
+	struct stat sb;
+
+	if (lstat(ctx->dir, &sb))
+		return errno == ENOENT ? 0 : -errno;
+	return check_owned(ctx->dir, &sb);
+}
+
+/* The pid holding a flock on the inode of fd, from /proc/locks (0: unknown). */
+static long lock_holder(int fd)
+{
+	unsigned int maj, min;
+	unsigned long ino;
+	struct stat sb;
+	char line[256];
+	long pid, found = 0;
+	FILE *f;
+
+	if (fstat(fd, &sb) || !(f = fopen("/proc/locks", "r")))
+		return 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s FLOCK %*s WRITE %ld %x:%x:%lu", &pid, &maj, &min, &ino) == 4 &&
+		    ino == sb.st_ino && maj == major(sb.st_dev) && min == minor(sb.st_dev))
+			found = pid;
+	}
+	fclose(f);
+	return found;
+}
+
+/* flock, waiting at most sl_lock_wait seconds. */
+static int flock_wait(int fd)
+{
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+	__u64 waited = 0, limit = (__u64)sl_lock_wait * 1000;
+
+	for (;;) {
+		if (!flock(fd, LOCK_EX | LOCK_NB))
+			return 0;
+		if (errno != EWOULDBLOCK)
+			return -errno;
+		if (waited >= limit)
+			return -ETIMEDOUT;
+		nanosleep(&pause, NULL);
+		waited += 20;
+	}
+}
+
+/* Open the lock directory, making it if need be, and check it is sluice's. */
+static int lock_open(const char *path)
+{
+	struct stat sb;
+	int fd, err;
+
+	if (mkdir(path, 0700) && errno != EEXIST)
+		return -errno;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	err = fstat(fd, &sb) ? -errno : check_owned(path, &sb);
+	if (err) {
+		close(fd);
 		return err;
 	}
+	return fd;
+}
+
+/* Still the lock directory at path? (detach --all removes it under the lock.) */
+static bool lock_current(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return !fstat(fd, &a) && !stat(path, &b) && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+int sl_state_lock(struct sl_ctx *ctx)
+{
+	char path[SL_DIR_LEN + 16];
+	int fd, err;
+
+	if (ctx->lock_fd >= 0)
+		return 0;
+	lock_path(path, sizeof(path), ctx);
+	for (;;) {
+		fd = lock_open(path);
+		if (fd < 0) {
+			if (fd != -EPERM)
+				sl_err("cannot lock %s: %s", path, strerror(-fd));
+			return fd;
+		}
+		err = flock_wait(fd);
+		if (!err && lock_current(fd, path))
+			break;
+		if (err == -ETIMEDOUT) {
+			long pid = lock_holder(fd);
+
+			if (pid)
+				sl_err("another sluice command holds the lock (pid %ld); waited %u s "
+				       "(--wait)", pid, sl_lock_wait);
+			else
+				sl_err("another sluice command holds the lock; waited %u s (--wait)",
+				       sl_lock_wait);
+		} else if (err) {
+			sl_err("cannot lock %s: %s", path, strerror(-err));
+		}
+		close(fd);
+		if (err)
+			return err;
+	}
+	ctx->lock_fd = fd;
 	return 0;
 }
 
@@ -311,7 +437,7 @@ broken:
 	return -EIO;
 }
 
-int sl_open(struct sl_ctx *ctx, unsigned int flags, const struct sl_sizes *sizes)
+int sl_state_open(struct sl_ctx *ctx, unsigned int flags, const struct sl_sizes *sizes)
 {
 	int err;
 
@@ -323,10 +449,13 @@ int sl_open(struct sl_ctx *ctx, unsigned int flags, const struct sl_sizes *sizes
 	if (err)
 		return err;
 	if (flags & SL_OPEN_LOCK) {
-		err = take_lock(ctx);
+		err = sl_state_lock(ctx);
 		if (err)
 			return err;
 	}
+	err = check_state_dir(ctx);
+	if (err)
+		return err;
 	if (!sl_loaded(ctx)) {
 		if (!(flags & SL_OPEN_CREATE))
 			return -ENOENT;
@@ -335,14 +464,6 @@ int sl_open(struct sl_ctx *ctx, unsigned int flags, const struct sl_sizes *sizes
 			return err;
 	}
 	return open_pins(ctx);
-}
-
-int sl_lock(struct sl_ctx *ctx)
-{
-	int err = ctx->lock_fd >= 0 ? 0 : take_lock(ctx);
-
-	/* what another writer changed meanwhile */
-	return err ? err : sl_state_read(ctx);
 }
 
 int sl_set_caps(struct sl_ctx *ctx, __u32 v4, __u32 v6, bool *changed)
@@ -360,17 +481,6 @@ int sl_set_caps(struct sl_ctx *ctx, __u32 v4, __u32 v6, bool *changed)
 	ctx->st.v6_entries = v6;
 	*changed = true;
 	return sl_state_write(ctx);
-}
-
-int sl_open_existing(struct sl_ctx *ctx, unsigned int flags)
-{
-	int err;
-
-	sl_ctx_init(ctx, NULL);
-	err = sl_open(ctx, flags, NULL);
-	if (err == -ENOENT)
-		sl_err("nothing attached: sluice is not loaded (see 'sluice attach')");
-	return err;
 }
 
 void sl_close(struct sl_ctx *ctx)
@@ -394,7 +504,13 @@ void sl_close(struct sl_ctx *ctx)
 
 int sl_unload(struct sl_ctx *ctx)
 {
-	return rm_tree(ctx->dir);
+	char path[SL_DIR_LEN + 16];
+	int err = rm_tree(ctx->dir);
+
+	/* the lock directory too; waiters see it gone and make a new one */
+	lock_path(path, sizeof(path), ctx);
+	rmdir(path);
+	return err;
 }
 
 int sl_state_read(struct sl_ctx *ctx)
@@ -592,7 +708,7 @@ int sl_counters_reset(struct sl_ctx *ctx, int fd, __u32 key)
 
 int sl_attach_get(struct sl_ctx *ctx, __u32 ifindex, enum sl_hook hook, struct sl_attach_val *v)
 {
-	struct sl_attach_key k = { .ifindex = ifindex, .hook = hook };
+	struct sl_attach_key k = { .netns = sl_netns_cookie(), .ifindex = ifindex, .hook = hook };
 
 	if (bpf_map_lookup_elem(ctx->attach_fd, &k, v))
 		return -errno;

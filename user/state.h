@@ -37,7 +37,7 @@ struct sl_ctx {
 	char dir[SL_DIR_LEN + 8]; /* <bpffs>/sluice */
 	int lock_fd;
 	int classes_fd, buckets_fd, stats_fd, misc_fd, v4_fd, v6_fd, state_fd, attach_fd;
-	int sources_fd, flows_fd, flowcnt_fd;
+	int sources_fd, ifb_fd, flows_fd, flowcnt_fd;
 	int prog_fd[SL_PROG_MAX];
 	struct sl_state st;
 	int ncpus;
@@ -53,13 +53,18 @@ void sl_ctx_init(struct sl_ctx *ctx, const char *bpffs);
 /*
  * Open the pinned state; with SL_OPEN_CREATE load and pin it first when
  * absent. Returns 0, -ENOENT when nothing is loaded, or another -errno
- * (with its reason recorded, diag.h).
+ * (with its reason recorded, diag.h). Commands use sl_open() (journal.h),
+ * which also completes what an interrupted command left.
  */
-int sl_open(struct sl_ctx *ctx, unsigned int flags, const struct sl_sizes *sizes);
-/* Take the lock of an open state (SL_OPEN_LOCK later) and read it afresh. */
-int sl_lock(struct sl_ctx *ctx);
-/* sl_ctx_init and sl_open for a command on a loaded state (-ENOENT said). */
-int sl_open_existing(struct sl_ctx *ctx, unsigned int flags);
+int sl_state_open(struct sl_ctx *ctx, unsigned int flags, const struct sl_sizes *sizes);
+/*
+ * Take the exclusive lock (once): a flock on <bpffs>/sluice_lock, a
+ * directory root owns with mode 0700, waiting at most sl_lock_wait seconds
+ * (--wait; default SL_LOCK_WAIT) before failing with -ETIMEDOUT.
+ */
+#define SL_LOCK_WAIT 60
+extern unsigned int sl_lock_wait;
+int sl_state_lock(struct sl_ctx *ctx);
 void sl_close(struct sl_ctx *ctx);
 bool sl_loaded(struct sl_ctx *ctx);
 /* Remove every pin (after the attachments are gone). */

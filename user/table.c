@@ -19,6 +19,7 @@
 #include "table.h"
 #include "table_build.h"
 #include "diag.h"
+#include "journal.h"
 #include "util.h"
 
 static size_t store_bytes(size_t n)
@@ -29,8 +30,9 @@ static size_t store_bytes(size_t n)
 	return (sz + page - 1) / page * page;
 }
 
-/* Map a class's stored list read-only; -ENOENT when it has none (empty). */
-static int store_map(struct sl_ctx *ctx, __u32 id, const struct sl_pfx **v, size_t *n)
+/* Map a stored list read-only ("c": live, "p": previous); -ENOENT: none (empty). */
+static int store_map(struct sl_ctx *ctx, const char *kind, __u32 id, const struct sl_pfx **v,
+		     size_t *n)
 {
 	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info);
@@ -38,7 +40,7 @@ static int store_map(struct sl_ctx *ctx, __u32 id, const struct sl_pfx **v, size
 	void *mem;
 	int fd, err = 0;
 
-	sl_pin_path(path, sizeof(path), ctx, "feeds/c%u", id);
+	sl_store_path(path, sizeof(path), ctx, kind, id);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return -errno;
@@ -59,13 +61,13 @@ out:
 	return err;
 }
 
-int sl_store_read(struct sl_ctx *ctx, __u32 id, struct sl_pfx_vec *out)
+int sl_store_read_kind(struct sl_ctx *ctx, const char *kind, __u32 id, struct sl_pfx_vec *out)
 {
 	const struct sl_pfx *v;
 	size_t n;
 	int err;
 
-	err = store_map(ctx, id, &v, &n);
+	err = store_map(ctx, kind, id, &v, &n);
 	if (err == -ENOENT)
 		return 0;
 	if (err) {
@@ -77,14 +79,19 @@ int sl_store_read(struct sl_ctx *ctx, __u32 id, struct sl_pfx_vec *out)
 	return err;
 }
 
-int sl_store_counts(struct sl_ctx *ctx, __u32 id, __u32 count[2])
+int sl_store_read(struct sl_ctx *ctx, __u32 id, struct sl_pfx_vec *out)
+{
+	return sl_store_read_kind(ctx, "c", id, out);
+}
+
+int sl_store_counts_kind(struct sl_ctx *ctx, const char *kind, __u32 id, __u32 count[2])
 {
 	const struct sl_pfx *v;
 	size_t n, split;
 	int err;
 
 	count[0] = count[1] = 0;
-	err = store_map(ctx, id, &v, &n);
+	err = store_map(ctx, kind, id, &v, &n);
 	if (err == -ENOENT)
 		return 0;
 	if (err)
@@ -94,6 +101,11 @@ int sl_store_counts(struct sl_ctx *ctx, __u32 id, __u32 count[2])
 	count[1] = n - split;
 	munmap((void *)v, store_bytes(n));
 	return 0;
+}
+
+int sl_store_counts(struct sl_ctx *ctx, __u32 id, __u32 count[2])
+{
+	return sl_store_counts_kind(ctx, "c", id, count);
 }
 
 /* Write list into a new pinned array feeds/c<ID>_new. */
@@ -116,30 +128,13 @@ static int store_write_new(struct sl_ctx *ctx, __u32 id, const struct sl_pfx *p,
 	if (n)
 		memcpy(mem, p, n * sizeof(*p));
 	munmap(mem, store_bytes(n));
-	sl_pin_path(path, sizeof(path), ctx, "feeds/c%u_new", id);
+	sl_store_path(path, sizeof(path), ctx, "c_new", id);
 	unlink(path);
 	if (bpf_obj_pin(fd, path))
 		err = -errno;
 cleanup:
 	close(fd);
 	return err;
-}
-
-static int store_commit(struct sl_ctx *ctx, __u32 id, size_t n)
-{
-	char from[PATH_MAX], to[PATH_MAX];
-
-	sl_pin_path(from, sizeof(from), ctx, "feeds/c%u_new", id);
-	sl_pin_path(to, sizeof(to), ctx, "feeds/c%u", id);
-	if (!n) {
-		unlink(from);
-		if (unlink(to) && errno != ENOENT)
-			return -errno;
-		return 0;
-	}
-	if (rename(from, to))
-		return -errno;
-	return 0;
 }
 
 /*
@@ -164,15 +159,6 @@ static int table_fill(struct sl_ctx *ctx, int family, const struct sl_pfx *p, si
 		return err;
 	*bytes = b.bytes;
 	return b.fd;
-}
-
-static int swap_in(struct sl_ctx *ctx, int family, int fd)
-{
-	__u32 zero = 0;
-
-	if (bpf_map_update_elem(family == 4 ? ctx->v4_fd : ctx->v6_fd, &zero, &fd, BPF_ANY))
-		return -errno;
-	return 0;
 }
 
 static struct sl_batch_item *batch_find(const struct sl_batch *b, __u32 id)
@@ -266,136 +252,116 @@ static int merge_classes(const struct sl_classes *cs, const struct sl_batch *b,
 	return 0;
 }
 
-static int write_sources(struct sl_ctx *ctx, __u32 id, __u32 old_n, const struct sl_source *src,
-			 __u32 n)
+/* Which families to rebuild: those a changed class had or will have prefixes in. */
+static int families(struct sl_ctx *ctx, const struct sl_batch *b, bool family[2])
 {
-	struct sl_source_key k = { .class_id = id };
-	int err = 0;
+	const struct sl_batch_item *it;
+	struct sl_class c;
+	__u32 old[2];
+	size_t i, n4;
+	int err;
 
-	for (k.index = 0; k.index < n; k.index++)
-		if (bpf_map_update_elem(ctx->sources_fd, &k, &src[k.index], BPF_ANY))
-			err = -errno;
-	for (; k.index < old_n; k.index++)
-		bpf_map_delete_elem(ctx->sources_fd, &k);
+	for (i = 0; i < b->n; i++) {
+		it = &b->items[i];
+		if (it->unchanged)
+			continue;
+		err = sl_class_get(ctx, it->id, &c);
+		if (!err)
+			err = sl_store_counts(ctx, it->id, old);
+		if (err)
+			return err;
+		n4 = sl_pfx_split(it->list.v, it->list.n);
+		family[0] |= old[0] || n4;
+		family[1] |= old[1] || it->list.n - n4;
+		/* toggling --merge changes the tables of unchanged prefixes */
+		if ((c.flags ^ it->flags) & SL_CLASS_MERGE)
+			family[0] = family[1] = true;
+	}
+	return 0;
+}
+
+/* Build the new tables of the families asked for, and pin them as staged. */
+static int stage_tables(struct sl_ctx *ctx, const struct sl_batch *b, const bool family[2],
+			struct sl_commit *cm)
+{
+	struct sl_pfx_vec all = { 0 };
+	struct sl_classes cs = { 0 };
+	size_t split;
+	int err, f, fd;
+
+	err = sl_classes_read(ctx, &cs);
+	if (!err)
+		err = gather(ctx, &cs, b, &all);
+	if (!err) {
+		sl_pfx_resolve(&all);
+		err = merge_classes(&cs, b, &all);
+	}
+	split = sl_pfx_split(all.v, all.n);
+	cm->n_v4 = split;
+	cm->n_v6 = all.n - split;
+	for (f = 0; f < 2 && !err; f++) {
+		if (!family[f])
+			continue;
+		fd = f ? table_fill(ctx, 6, all.v + split, all.n - split, &cm->bytes[f]) :
+			 table_fill(ctx, 4, all.v, split, &cm->bytes[f]);
+		err = fd < 0 ? fd : sl_journal_stage_table(ctx, f ? 6 : 4, fd);
+		if (fd >= 0)
+			close(fd);
+		cm->table[f] = !err;
+	}
+	sl_pfx_vec_free(&all);
+	sl_classes_free(&cs);
 	return err;
 }
 
-/* After the swap: the item's list, counts and provenance become the class's. */
-static int commit_item(struct sl_ctx *ctx, const struct sl_batch_item *it, __u64 now)
+/* The batch's items as journal items; their new lists staged as c<ID>_new. */
+static int stage_items(struct sl_ctx *ctx, const struct sl_batch *b, struct sl_commit *cm)
 {
-	struct sl_class c;
-	__u32 old_nsrc;
+	size_t i;
 	int err;
 
-	err = it->unchanged ? 0 : store_commit(ctx, it->id, it->list.n);
-	if (!err)
-		err = sl_class_get(ctx, it->id, &c);
-	if (err)
-		return err;
-	old_nsrc = c.n_sources;
-	c.load_time = now;
-	if (!it->unchanged)
-		c.flags = it->flags;
-	if (it->sources) {
-		c.src_hash = it->src_hash;
-		c.n_sources = it->nsrc;
+	cm->items = calloc(b->n + 1, sizeof(*cm->items));
+	if (!cm->items)
+		return -ENOMEM;
+	cm->n = b->n;
+	for (i = 0; i < b->n; i++) {
+		const struct sl_batch_item *it = &b->items[i];
+		struct sl_journal_item *j = &cm->items[i];
+
+		j->id = it->id;
+		j->flags = it->flags;
+		j->unchanged = it->unchanged;
+		j->sources = it->sources;
+		j->list_n = it->list.n;
+		j->nsrc = it->nsrc;
+		j->src_hash = it->src_hash;
+		memcpy(j->src, it->src, sizeof(j->src));
+		if (it->unchanged)
+			continue;
+		err = store_write_new(ctx, it->id, it->list.v, it->list.n);
+		if (err)
+			return err;
 	}
-	err = sl_class_put(ctx, it->id, &c);
-	if (!err && it->sources)
-		err = write_sources(ctx, it->id, old_nsrc, it->src, it->nsrc);
-	return err;
+	return 0;
 }
 
 int sl_batch_commit(struct sl_ctx *ctx, struct sl_batch *b)
 {
-	struct sl_pfx_vec all = { 0 };
-	struct sl_classes cs = { 0 };
+	struct sl_commit cm = { 0 };
 	bool family[2] = { false, false };
-	__u64 bytes[2] = { 0, 0 };
-	int fd[2] = { -1, -1 };
-	struct sl_class c;
-	size_t i, n4, split = 0;
-	__u32 old[2];
-	int err = 0, f;
-	__u64 now;
+	int err;
 
-	/* Rebuild whichever family a class had or will have prefixes in. */
-	for (i = 0; i < b->n; i++) {
-		if (b->items[i].unchanged)
-			continue;
-		err = sl_class_get(ctx, b->items[i].id, &c);
-		if (!err)
-			err = sl_store_counts(ctx, b->items[i].id, old);
-		if (err)
-			return err;
-		n4 = sl_pfx_split(b->items[i].list.v, b->items[i].list.n);
-		family[0] |= old[0] || n4;
-		family[1] |= old[1] || b->items[i].list.n - n4;
-		/* toggling --merge changes the tables of unchanged prefixes */
-		if ((c.flags ^ b->items[i].flags) & SL_CLASS_MERGE)
-			family[0] = family[1] = true;
-	}
-
-	if (!family[0] && !family[1])
-		goto commit; /* only provenance, or lists that stay empty */
-	err = sl_classes_read(ctx, &cs);
+	err = families(ctx, b, family);
+	/* only provenance, or lists that stay empty: no table to build */
+	if (!err && (family[0] || family[1]))
+		err = stage_tables(ctx, b, family, &cm);
 	if (!err)
-		err = gather(ctx, &cs, b, &all);
-	if (err)
-		goto cleanup;
-	sl_pfx_resolve(&all);
-	err = merge_classes(&cs, b, &all);
-	if (err)
-		goto cleanup;
-	split = sl_pfx_split(all.v, all.n);
-	for (f = 0; f < 2; f++) {
-		if (!family[f])
-			continue;
-		fd[f] = f ? table_fill(ctx, 6, all.v + split, all.n - split, &bytes[f]) :
-			    table_fill(ctx, 4, all.v, split, &bytes[f]);
-		if (fd[f] < 0) {
-			err = fd[f];
-			goto cleanup;
-		}
-	}
-	for (i = 0; i < b->n; i++) {
-		if (b->items[i].unchanged)
-			continue;
-		err = store_write_new(ctx, b->items[i].id, b->items[i].list.v, b->items[i].list.n);
-		if (err)
-			goto cleanup;
-	}
-
-	/* The point of no return: swap each family in with one update. */
-	for (f = 0; f < 2; f++) {
-		if (fd[f] < 0)
-			continue;
-		err = swap_in(ctx, f ? 6 : 4, fd[f]);
-		if (err) {
-			sl_err("cannot swap in the new IPv%d table: %s", f ? 6 : 4, strerror(-err));
-			goto cleanup;
-		}
-		if (f)
-			ctx->st.bytes_v6 = bytes[f];
-		else
-			ctx->st.bytes_v4 = bytes[f];
-	}
-	now = sl_now_realtime_ns();
-	ctx->st.generation++;
-	ctx->st.swap_time = now;
-	ctx->st.n_v4 = split;
-	ctx->st.n_v6 = all.n - split;
-	err = sl_state_write(ctx);
-commit:
-	now = sl_now_realtime_ns();
-	for (i = 0; i < b->n && !err; i++)
-		err = commit_item(ctx, &b->items[i], now);
-cleanup:
-	for (f = 0; f < 2; f++)
-		if (fd[f] >= 0)
-			close(fd[f]);
-	sl_pfx_vec_free(&all);
-	sl_classes_free(&cs);
+		err = stage_items(ctx, b, &cm);
+	if (!err)
+		err = sl_journal_commit(ctx, &cm);
+	else
+		sl_journal_recover(ctx); /* nothing committed: unstage */
+	free(cm.items);
 	return err;
 }
 

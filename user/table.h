@@ -9,6 +9,9 @@
 int sl_store_read(struct sl_ctx *ctx, __u32 id, struct sl_pfx_vec *out);
 /* The prefixes in the stored list of class id: [0] IPv4, [1] IPv6. */
 int sl_store_counts(struct sl_ctx *ctx, __u32 id, __u32 count[2]);
+/* The same for a kind of list: "c" (live) or "p" (the previous one, journal.h). */
+int sl_store_read_kind(struct sl_ctx *ctx, const char *kind, __u32 id, struct sl_pfx_vec *out);
+int sl_store_counts_kind(struct sl_ctx *ctx, const char *kind, __u32 id, __u32 count[2]);
 
 /*
  * A batch of new prefix lists for classes, built into one table generation
@@ -35,8 +38,9 @@ struct sl_batch {
 struct sl_batch_item *sl_batch_item(struct sl_batch *b, __u32 id);
 /*
  * Rebuild the live tables with the batch's lists in place of the classes'
- * stored ones, swap them in, then store the lists and update the class
- * records. On error before the swap nothing live has changed.
+ * stored ones and commit them with the class records (journal.h): on an
+ * error or a kill before the commit point nothing live has changed; after
+ * it, the change completes (now, or in the next sluice command).
  */
 int sl_batch_commit(struct sl_ctx *ctx, struct sl_batch *b);
 void sl_batch_free(struct sl_batch *b);

@@ -32,9 +32,10 @@
 #include <cmocka.h>
 
 #include "frame.h"
-#include "probe.h"
+#include "journal.h"
 #include "parse.h"
 #include "prefix.h"
+#include "probe.h"
 #include "state.h"
 #include "table.h"
 

@@ -28,12 +28,13 @@
 #include <cmocka.h>
 #include <zlib.h>
 
-#include "feed.h"
 #include "diag.h"
+#include "feed.h"
 #include "frame.h"
+#include "journal.h"
 #include "parse.h"
-#include "probe.h"
 #include "prefix.h"
+#include "probe.h"
 #include "state.h"
 #include "table.h"
 #include "util.h"

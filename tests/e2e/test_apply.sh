@@ -150,7 +150,7 @@ cp "$E2E_TMP/good.conf" "$CONF"
 
 # ---- the lock serialises: an apply waits for a holder of the lock
 rm -f "$E2E_TMP/locked"
-timeout 20 flock "$BPFFS" sh -c "touch '$E2E_TMP/locked'; sleep 2" &
+timeout 20 flock -o "$BPFFS/sluice_lock" sh -c "touch '$E2E_TMP/locked'; sleep 2" &
 holder=$!
 for _ in $(seq 1 100); do
 	[ -e "$E2E_TMP/locked" ] && break

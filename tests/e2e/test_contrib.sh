@@ -246,6 +246,19 @@ fetch
 result "a changed list (the ETag differs, the date does not move) goes live" $? \
 	"exit status $RC" "stdout: $OUT" "stderr: $ERR" "$(http_log)"
 
+# ---- the exporter shows each downloaded source's checks, changes and failures
+prom=$(sl stats --prometheus)
+src=$VAR/firehol_level1.netset
+got=$(grep -F "{class=\"blocklist\",source=\"$src\"}" <<<"$prom" | sed 's/{.*} / /')
+[ "$(awk '$1 == "sluice_feed_fetch_checked_timestamp_seconds" { print $2 }' <<<"$got")" = \
+	"$(state firehol_level1.netset checked)" ] &&
+	[ "$(awk '$1 == "sluice_feed_fetch_changed_timestamp_seconds" { print $2 }' <<<"$got")" = \
+		"$(state firehol_level1.netset changed)" ] &&
+	[ "$(awk '$1 == "sluice_feed_fetch_failures_total" { print $2 }' <<<"$got")" = \
+		"$(state firehol_level1.netset failures_total)" ]
+result "the exporter shows the fetch state of a downloaded feed (checked, changed, failures)" $? \
+	"series: $got" "state: $(cat "$VAR/firehol_level1.netset.state")"
+
 # ---- a publisher's truncated list: more churn than the example allows
 head -n 10 "$WWW/firehol_level1.netset" >"$WWW/firehol.tmp"
 mv "$WWW/firehol.tmp" "$WWW/firehol_level1.netset"

@@ -232,7 +232,7 @@ out=$(exact 'sluice_up' 1 \
 	'sluice_feed_invalid_lines{class="bad"}' 0 \
 	'sluice_table_prefixes{family="ipv4"}' 4 \
 	'sluice_table_prefixes{family="ipv6"}' 2 \
-	'sluice_attachments{dev="a0",hook="xdp",match="src"}' 1 \
+	'sluice_attachments{dev="a0",hook="xdp",match="src",state="present"}' 1 \
 	'sluice_classes' 4)
 result "exporter: class, rate (10mbit = 1250000 bytes/s), prefix, feed, table and attachment values" \
 	$? "$out"

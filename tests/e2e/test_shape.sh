@@ -112,6 +112,42 @@ sl_ok attach "$GW_CDEV" --hook tc-egress --force
 in_ns "$GW" tc qdisc show dev "$GW_CDEV" | grep -q "qdisc htb 51c: root" &&
 	ok "--force replaces it" || not_ok "--force replaces it" "$(in_ns "$GW" tc qdisc show dev "$GW_CDEV")"
 
+# ---- the lowest rate HTB can express, and a FIFO leaf that follows the rate
+if out=$(sl class set low --rate 7bit --mode shape 2>&1); then
+	not_ok "shaping below 8 bit/s is refused" "$out"
+else
+	grep -q "lowest shaping rate, 8 bit/s" <<<"$out" &&
+		ok "shaping below 8 bit/s is refused: $out" ||
+		not_ok "shaping below 8 bit/s is refused (message)" "$out"
+fi
+sl -j class list | jq -e '.classes[] | select(.name == "low")' >/dev/null &&
+	not_ok "a refused class is not created" || ok "a refused class is not created"
+sl_ok class set low --rate 8bit --mode shape
+sl_ok class del low
+# leaf_limit CLASS: "HANDLE LIMIT" of the FIFO under the class's HTB class
+leaf_limit() {
+	local lid
+	lid=$(sl -j class list | jq -r --arg n "$1" '.classes[] | select(.name == $n) | .id')
+	in_ns "$GW" tc -j qdisc show dev "$GW_SDEV" |
+		jq -r --arg p "51c:$(printf %x "$lid")" '.[] | select(.parent == $p) |
+			"\(.handle) \(.options.limit)"'
+}
+sl_ok class set lf --rate 10tbit --mode shape
+l0=$(leaf_limit lf)
+sl_ok class set lf --rate 10mbit --mode shape
+l1=$(leaf_limit lf)
+sl_ok class set lf --rate 10gbit --mode shape
+l2=$(leaf_limit lf)
+sl_ok class set lf --rate 10mbit --mode shape
+l3=$(leaf_limit lf)
+diag "leaf FIFO (handle, limit in bytes) at 10tbit: $l0; 10mbit: $l1; 10gbit: $l2; 10mbit: $l3"
+# 100 ms at the rate, between 192 KiB and 1 GiB; changed in place (same handle)
+h0=${l0%% *}
+[ "$l0" = "$h0 1073741824" ] && [ "$l1" = "$h0 196608" ] && [ "$l2" = "$h0 125000000" ] &&
+	[ "$l3" = "$h0 196608" ] && ok "the leaf FIFO follows the rate, in place" ||
+	not_ok "the leaf FIFO follows the rate, in place" "$l0 / $l1 / $l2 / $l3"
+sl_ok class del lf
+
 # ---- cleanup: class del removes the HTB classes, detach --all everything
 sl_ok class del sh
 left=$(in_ns "$GW" tc qdisc show | grep -c "51c:")

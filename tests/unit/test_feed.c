@@ -945,6 +945,93 @@ static void test_gzip_corrupt(void **state)
 	free(data);
 }
 
+/* Bytes after the gzip stream are refused, naming the file; more members are read. */
+static void test_gzip_trailing(void **state)
+{
+	static const char *const want[] = { "192.0.2.0/24", "10.0.0.0/8" };
+	size_t l1, l2, i;
+	char *a = slurp(tmp_gz("192.0.2.0/24\n", 13), &l1);
+	char *b = slurp(tmp_gz("10.0.0.0/8\n", 11), &l2);
+	char *buf = malloc(l1 + l2 + 16), *err;
+	struct sl_pfx_vec vec = { 0 };
+	const char *path;
+	const char *tails[] = { "garbage\n", "\0\0\0\0", "\x1f" , "x" };
+	const size_t tail_len[] = { 8, 4, 1, 1 };
+
+	(void)state;
+	memcpy(buf, a, l1);
+	memcpy(buf + l1, b, l2);
+	path = tmp_file(buf, l1 + l2); /* two members, as cat a.gz b.gz */
+	assert_int_equal(read_feed(path, &vec, &err), 0);
+	assert_string_equal(err, "");
+	free(err);
+	CHECK_VEC(&vec, want);
+	sl_pfx_vec_free(&vec);
+	for (i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+		memcpy(buf + l1, tails[i], tail_len[i]);
+		path = tmp_file(buf, l1 + tail_len[i]);
+		assert_int_equal(read_feed(path, &vec, &err), -EIO);
+		assert_non_null(strstr(err, path));
+		assert_null(strstr(err, "<fd:"));
+		if (i != 2)
+			assert_non_null(strstr(err, "trailing garbage after the gzip stream"));
+		free(err);
+		sl_pfx_vec_free(&vec);
+	}
+	free(a);
+	free(b);
+	free(buf);
+}
+
+/* A UTF-8 byte order mark before line 1 is not data, plain or gzip. */
+static void test_bom(void **state)
+{
+	static const char data[] = "\xef\xbb\xbf" "192.0.2.0/24\n10.0.0.0/8\n";
+	static const char *const want[] = { "192.0.2.0/24", "10.0.0.0/8" };
+	struct sl_pfx_vec vec = { 0 };
+	char *err;
+	int gz;
+
+	(void)state;
+	for (gz = 0; gz < 2; gz++) {
+		const char *path = gz ? tmp_gz(data, sizeof(data) - 1) :
+					tmp_file(data, sizeof(data) - 1);
+
+		assert_int_equal(read_feed(path, &vec, &err), 0);
+		assert_string_equal(err, "");
+		free(err);
+		CHECK_VEC(&vec, want);
+		sl_pfx_vec_free(&vec);
+	}
+	/* only at the start: a BOM later is a bad line */
+	{
+		static const char mid[] = "192.0.2.0/24\n\xef\xbb\xbf" "10.0.0.0/8\n";
+
+		assert_int_equal(read_feed(tmp_file(mid, sizeof(mid) - 1), &vec, &err), -EINVAL);
+		assert_non_null(strstr(err, ":2: "));
+		free(err);
+		sl_pfx_vec_free(&vec);
+	}
+}
+
+/* A file name with a newline and control characters is escaped in messages. */
+static void test_name_quoted(void **state)
+{
+	char dir[] = "/tmp/sl_feedq.XXXXXX", path[128], *err;
+	struct sl_pfx_vec vec = { 0 };
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/a\nb\x1b", dir);
+	assert_int_equal(read_feed(path, &vec, &err), -ENOENT);
+	assert_non_null(strstr(err, "/a\\nb\\x1b: No such file"));
+	assert_null(strchr(err, '\x1b'));
+	assert_int_equal(strchr(err, '\n') - err, strlen(err) - 1); /* one line */
+	free(err);
+	sl_pfx_vec_free(&vec);
+	rmdir(dir);
+}
+
 static void test_nonexistent(void **state)
 {
 	struct sl_pfx_vec vec = { 0 };
@@ -1096,6 +1183,9 @@ int main(void)
 		T(test_gzip_large),
 		T(test_gzip_truncated),
 		T(test_gzip_corrupt),
+		T(test_gzip_trailing),
+		T(test_bom),
+		T(test_name_quoted),
 		T(test_nonexistent),
 		T(test_directory),
 		T(test_stdin),

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "sluice.h"
+#include "diag.h"
 #include "parse.h"
 #include "prefix.h"
 
@@ -152,7 +153,7 @@ static void test_rate_limits(void **state)
 	RATE_ERR("11tbit", -ERANGE);
 	RATE_ERR("1.3tbps", -ERANGE);
 	RATE_ERR("10tibit", -ERANGE);
-	RATE_ERR("1e30", -ERANGE);
+	RATE_ERR("1e30", -EINVAL); /* no exponents: plain decimal as tc writes it */
 	/* zero, or less than one bit/s after rounding */
 	RATE_ERR("0", -ERANGE);
 	RATE_ERR("0mbit", -ERANGE);
@@ -185,6 +186,24 @@ static void test_rate_rejects(void **state)
 	RATE_ERR("infinity", -EINVAL);
 	RATE_ERR("1e400", -EINVAL);	/* strtod overflow */
 	RATE_ERR("1.5.2mbit", -EINVAL);
+}
+
+/* Plain decimal numbers, as tc(8) prints them; nothing strtod() adds. */
+static void test_rate_strict(void **state)
+{
+	(void)state;
+	RATE_OK("1.5mbit", 1500000);
+	RATE_OK("10", 10);
+	RATE_OK("007mbit", 7000000);
+	RATE_ERR("0x10mbit", -EINVAL);
+	RATE_ERR("0x10", -EINVAL);
+	RATE_ERR("1e3mbit", -EINVAL);
+	RATE_ERR("1E3", -EINVAL);
+	RATE_ERR("1.mbit", -EINVAL);
+	RATE_ERR(".5mbit", -EINVAL);
+	RATE_ERR("0.5bit", -ERANGE);
+	RATE_ERR("0.9", -ERANGE);
+	RATE_ERR("0bit", -ERANGE);
 }
 
 static void test_size(void **state)
@@ -379,6 +398,10 @@ static void test_prefix_rejects(void **state)
 	PFX_ERR("192.0.2.0/8 ", "bad prefix length");
 	PFX_ERR("192.0.2.0/+8", "bad prefix length");
 	PFX_ERR("192.0.2.0/0032", "bad prefix length");
+	PFX_ERR("192.0.2.0/024", "bad prefix length");
+	PFX_ERR("192.0.2.0/00", "bad prefix length");
+	PFX_ERR("192.0.2.0/08", "bad prefix length");
+	PFX_ERR("2001:db8::/032", "bad prefix length");
 	PFX_ERR("192.0.2.0/24/8", "bad prefix length");
 	PFX_ERR("192.0.2.0/0x10", "bad prefix length");
 	PFX_ERR("2001:db8::/", "bad prefix length");
@@ -573,6 +596,48 @@ static void test_class_name(void **state)
 	assert_false(sl_valid_class_name("caf\xc3\xa9"));
 	assert_false(sl_valid_class_name("a:b"));
 	assert_false(sl_valid_class_name("a,b"));
+	/* paths and the default class in another case */
+	assert_false(sl_valid_class_name("."));
+	assert_false(sl_valid_class_name(".."));
+	assert_false(sl_valid_class_name("DEFAULT"));
+	assert_false(sl_valid_class_name("Default"));
+	assert_true(sl_valid_class_name("..."));
+	assert_true(sl_valid_class_name("default2"));
+}
+
+/* Echoed input: escaped, cut with an ellipsis, several per message. */
+static void test_quote(void **state)
+{
+	char longname[5001], want[SL_QUOTE_MAX + 4];
+	const char *a, *b;
+
+	(void)state;
+	assert_string_equal(sl_q("eth0"), "eth0");
+	assert_string_equal(sl_q("a\nb"), "a\\nb");
+	assert_string_equal(sl_q("a\tb\r"), "a\\tb\\r");
+	assert_string_equal(sl_q("x\x1b[2J"), "x\\x1b[2J");
+	assert_string_equal(sl_q("it's"), "it\\'s");
+	assert_string_equal(sl_q("a\\b"), "a\\\\b");
+	assert_string_equal(sl_q("\x7f"), "\\x7f");
+	assert_string_equal(sl_q("caf\xc3\xa9"), "caf\xc3\xa9");
+	assert_string_equal(sl_q(""), "");
+	memset(longname, 'n', 5000);
+	longname[5000] = '\0';
+	memset(want, 'n', SL_QUOTE_MAX);
+	strcpy(want + SL_QUOTE_MAX, "...");
+	assert_string_equal(sl_q(longname), want);
+	/* an escape is never cut in half */
+	memset(longname, 'n', SL_QUOTE_MAX - 1);
+	strcpy(longname + SL_QUOTE_MAX - 1, "\n");
+	assert_int_equal(strlen(sl_q(longname)), SL_QUOTE_MAX - 1 + 3);
+	/* exactly SL_QUOTE_MAX characters are not cut */
+	longname[SL_QUOTE_MAX] = '\0';
+	memset(longname, 'n', SL_QUOTE_MAX);
+	assert_string_equal(sl_q(longname), longname);
+	a = sl_q("first");
+	b = sl_q("second");
+	assert_string_equal(a, "first");
+	assert_string_equal(b, "second");
 }
 
 /* Expect entry s to give exactly the prefixes listed (NULL-terminated). */
@@ -783,6 +848,7 @@ int main(void)
 		cmocka_unit_test(test_rate_case_and_fractions),
 		cmocka_unit_test(test_rate_limits),
 		cmocka_unit_test(test_rate_rejects),
+		cmocka_unit_test(test_rate_strict),
 		cmocka_unit_test(test_size),
 		cmocka_unit_test(test_size_rejects),
 		cmocka_unit_test(test_parse_addr),
@@ -796,6 +862,7 @@ int main(void)
 		cmocka_unit_test(test_pfx_mask),
 		cmocka_unit_test(test_feed_line),
 		cmocka_unit_test(test_class_name),
+		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_entry_ranges),
 		cmocka_unit_test(test_entry_ranges_random),
 		cmocka_unit_test(test_entry_ranges_random_v6),
