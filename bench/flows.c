@@ -26,6 +26,7 @@
 #include "classes.h"
 #include "flows.h"
 #include "frame.h"
+#include "journal.h"
 #include "parse.h"
 #include "state.h"
 #include "table.h"

@@ -38,6 +38,7 @@
 #include "classes.h"
 #include "flows.h"
 #include "frame.h"
+#include "journal.h"
 #include "parse.h"
 #include "prefix.h"
 #include "state.h"
