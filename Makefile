@@ -42,10 +42,11 @@ FEED_SRCS := user/util.c user/diag.c user/parse.c user/prefix.c user/feed.c
 # The core: no printing, errors returned with their messages (diag.c).
 CORE_SRCS := $(FEED_SRCS) user/names.c user/frame.c user/state.c user/table_build.c \
              user/journal.c user/table.c user/source.c user/pipeline.c user/classes.c user/shape.c user/attach.c \
-             user/probe.c user/metrics.c user/config.c user/netns.c
+             user/probe.c user/flows.c user/metrics.c user/config.c user/netns.c
 # The commands: arguments in, results out through the printer (print.c).
 CMD_SRCS  := user/print.c user/cmd_attach.c user/cmd_class.c user/cmd_feed.c \
-             user/cmd_lookup.c user/cmd_exporter.c user/cmd_top.c user/cmd_apply.c
+             user/cmd_lookup.c user/cmd_exporter.c user/cmd_top.c user/cmd_apply.c \
+             user/cmd_flows.c
 # The CLI minus main(): linked into the binary and into the tests.
 LIB_SRCS  := $(CORE_SRCS) $(CMD_SRCS)
 LIB_OBJS  := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(LIB_SRCS))
@@ -61,6 +62,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/%,$(wildcard tests/unit/
 DP_TEST    := $(OUTPUT)/tests/dp_test
 DIFF_TEST  := $(OUTPUT)/tests/diff_test
 FEED_TEST  := $(OUTPUT)/tests/feed_test
+FLOW_TEST  := $(OUTPUT)/tests/flow_test
 
 
 
@@ -125,8 +127,13 @@ $(OUTPUT)/bench/lookup: $(OUTPUT)/bench/lookup.o $(TESTLIB_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-bench: $(OUTPUT)/bench/lookup
+$(OUTPUT)/bench/flows: $(OUTPUT)/bench/flows.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+bench: $(OUTPUT)/bench/lookup $(OUTPUT)/bench/flows
 	$(Q)$(OUTPUT)/bench/lookup
+	$(Q)$(OUTPUT)/bench/flows
 
 $(OUTPUT)/bench/genfeed: bench/genfeed.c
 	@mkdir -p $(@D)
@@ -193,6 +200,11 @@ $(DIFF_TEST): tests/datapath/diff_test.c $(TESTLIB_ASAN) $(ASAN_OBJS) | $(OUTPUT
 	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) -Itests/lib $< \
 		$(TESTLIB_ASAN) $(ASAN_OBJS) $(LDLIBS) -lcmocka -o $@
 
+$(FLOW_TEST): tests/datapath/flow_test.c $(ASAN_OBJS) | $(OUTPUT)/tests
+	$(call msg,CC-TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) $< $(ASAN_OBJS) \
+		$(LDLIBS) -lcmocka -lpthread -o $@
+
 $(FEED_TEST): tests/datapath/feed_test.c $(ASAN_OBJS) | $(OUTPUT)/tests
 	$(call msg,CC-TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(ASAN) $(WARN) $(DEPFLAGS) $(CPPFLAGS) $< $(ASAN_OBJS) \
@@ -203,13 +215,13 @@ test:
 	$(Q)scripts/deps.sh
 	$(Q)$(MAKE) --no-print-directory test-all
 
-test-all: $(BIN) $(UNIT_TESTS) $(DP_TEST) $(DIFF_TEST) $(FEED_TEST) $(OUTPUT)/fuzz_feed
+test-all: $(BIN) $(UNIT_TESTS) $(DP_TEST) $(DIFF_TEST) $(FEED_TEST) $(FLOW_TEST) $(OUTPUT)/fuzz_feed
 	$(Q)tests/run.sh all
 
 test-unit: $(UNIT_TESTS)
 	$(Q)tests/run.sh unit
 
-test-datapath: $(BIN) $(DP_TEST) $(DIFF_TEST) $(FEED_TEST)
+test-datapath: $(BIN) $(DP_TEST) $(DIFF_TEST) $(FEED_TEST) $(FLOW_TEST)
 	$(Q)tests/run.sh datapath
 
 test-e2e: $(BIN)

@@ -184,7 +184,7 @@ int bm_xdp_trie(struct xdp_md *ctx)
 	}
 	if (v)
 		class_id = v->class_id;
-	if (sl_enforce(class_id, SL_DIR_IN, len) == SL_ACT_DROP)
+	if (sl_enforce(class_id, SL_DIR_IN, len, &a, 1) == SL_ACT_DROP)
 		return XDP_DROP;
 	return XDP_PASS;
 }

@@ -19,8 +19,11 @@
 #include "count.h"
 #include "police.h"
 
-/* Longest header sluice reads: Ethernet, two VLAN tags, IPv4 with options. */
-#define SL_HDR_MAX (14 + 2 * 4 + 60)
+/*
+ * Longest header sluice reads: Ethernet, two VLAN tags, IPv4 with options,
+ * the first 14 bytes of TCP (ports and flags).
+ */
+#define SL_HDR_MAX (14 + 2 * 4 + 60 + 14)
 
 /* Returns the action for the packet (*class_out set when classified). */
 static __always_inline enum sl_action sl_process(void *data, void *data_end, __u64 len, int dir,
@@ -38,7 +41,7 @@ static __always_inline enum sl_action sl_process(void *data, void *data_end, __u
 	if (class_id < 0)
 		class_id = SL_CLASS_DEFAULT;
 	*class_out = class_id;
-	return sl_enforce(class_id, dir, len);
+	return sl_enforce(class_id, dir, len, &a, match_dst);
 }
 
 /* ---- XDP ------------------------------------------------------------ */

@@ -50,6 +50,26 @@ struct {
 } sl_attach SEC(".maps");
 
 /*
+ * Per host and per flow state of police classes (struct sl_flow): bounded,
+ * the least recently used entries go when it is full. Sized by the CLI
+ * (--max-flows) when the state is made.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SL_DEF_MAX_FLOWS);
+	__type(key, struct sl_flow_key);
+	__type(value, struct sl_flow);
+} sl_flows SEC(".maps");
+
+/* Per class: entries created in sl_flows (evictions = created - present). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SL_DEF_MAX_CLASSES);
+	__type(key, __u32);
+	__type(value, struct sl_flow_counts);
+} sl_flowcnt SEC(".maps");
+
+/*
  * The IFB device that shapes a device's ingress, by ifindex: a packet with
  * no socket cannot tell the TC program its namespace (bpf_get_netns_cookie
  * then answers init_net's), so this one map is keyed by ifindex alone.

@@ -5,6 +5,7 @@
 
 #include "maps.h"
 #include "count.h"
+#include "flow.h"
 #include "sluice_bucket.h"
 
 /*
@@ -71,10 +72,12 @@ static __always_inline int sl_police(__u32 key, const struct sl_police_param *p,
 }
 
 /*
- * Apply the policy of class_id to a packet of len bytes going in dir.
- * Shaped packets count as passed here: the queue's drops are the qdisc's.
+ * Apply the policy of class_id to a packet of len bytes going in dir (a:
+ * its addresses and ports, for the host and flow scopes). Shaped packets
+ * count as passed here: the queue's drops are the qdisc's.
  */
-static __always_inline enum sl_action sl_enforce(__u32 class_id, int dir, __u64 len)
+static __always_inline enum sl_action sl_enforce(__u32 class_id, int dir, __u64 len,
+						 const struct sl_addr *a, int match_dst)
 {
 	__u32 key = class_id * SL_DIR_MAX + dir;
 	enum sl_action action = SL_ACT_PASS;
@@ -89,7 +92,11 @@ static __always_inline enum sl_action sl_enforce(__u32 class_id, int dir, __u64 
 			action = SL_ACT_DROP;
 			break;
 		case SL_POLICY_POLICE:
-			verdict = sl_police(key, &cls->police[dir & 1], len);
+			if (cls->scope == SL_SCOPE_CLASS && cls->initiator == SL_INIT_ANY)
+				verdict = sl_police(key, &cls->police[dir & 1], len);
+			else
+				verdict = sl_police_scoped(cls, class_id, key, dir, len, a,
+							   match_dst);
 			if (verdict == SL_DROP) {
 				slot = SL_CNT_DROP_POLICE; /* counted apart from a drop policy's */
 				action = SL_ACT_DROP;

@@ -22,6 +22,8 @@
 #define SL_MAP_STATE "sl_state"
 #define SL_MAP_ATTACH "sl_attach"
 #define SL_MAP_SOURCES "sl_sources"
+#define SL_MAP_FLOWS "sl_flows"
+#define SL_MAP_FLOWCNT "sl_flowcnt"
 #define SL_MAP_IFB "sl_ifb"
 
 /* Default sizes; each may be changed when the state is first created. */
@@ -29,6 +31,12 @@
 #define SL_DEF_V4_ENTRIES (2u * 1024 * 1024)
 #define SL_DEF_V6_ENTRIES (512u * 1024)
 #define SL_MAX_ATTACH 256
+/* Entries of the flow and host table (sl_flows), fixed when the state is made. */
+#define SL_DEF_MAX_FLOWS (1u << 20)
+#define SL_MIN_MAX_FLOWS 1024u
+#define SL_MAX_MAX_FLOWS (1u << 26)
+/* A flow or host idle this long starts again with a full bucket (10 min). */
+#define SL_DEF_IDLE_NS (600ull * 1000000000ull)
 
 #define SL_NAME_LEN 32
 
@@ -65,6 +73,24 @@ enum sl_verdict {
 	SL_VERDICT_MAX,
 };
 
+/*
+ * What one bucket of a police class covers: the whole class (one bucket per
+ * direction), each local address, or each connection (see sl_flow_key).
+ */
+enum sl_scope {
+	SL_SCOPE_CLASS = 0,
+	SL_SCOPE_HOST = 1,
+	SL_SCOPE_FLOW = 2,
+	SL_SCOPE_MAX,
+};
+
+/* Which flows a police class polices: all, or only those opened locally. */
+enum sl_initiator {
+	SL_INIT_ANY = 0,
+	SL_INIT_LOCAL = 1,
+	SL_INIT_MAX,
+};
+
 #define SL_CLASS_USED (1u << 0)
 #define SL_CLASS_MERGE (1u << 1) /* merge covered and adjacent prefixes */
 
@@ -99,7 +125,10 @@ struct sl_class {
 	__u64 load_time;	  /* CLOCK_REALTIME ns of the last feed load */
 	__u64 src_hash;		  /* hash over the loaded sources and options */
 	__u32 n_sources;	  /* records in sl_sources for this class */
-	__u32 pad;
+	__u8 scope;		  /* enum sl_scope (police only) */
+	__u8 initiator;		  /* enum sl_initiator (police only) */
+	__u16 pad;
+	__u64 idle_ns;		  /* per host / flow state expires after this */
 };
 
 /* Largest burst the bucket arithmetic handles without overflow (1 GiB). */
@@ -139,6 +168,59 @@ enum sl_count_slot {
 struct sl_counters {
 	__u64 packets[SL_CNT_MAX];
 	__u64 bytes[SL_CNT_MAX];
+};
+
+/*
+ * Flow and host state of police classes with a scope other than class or
+ * with --initiator local: a bounded LRU hash, one entry per (class,
+ * direction, key). The local address is the side the attachment does not
+ * match. A host key is the local address alone (proto, ports and remote
+ * zero); a flow key adds the protocol and the remote address, and for TCP
+ * and UDP the ports, for ICMP echo the identifier (as lport); other
+ * protocols, ICMP other than echo and IPv4 fragments (any fragment, so that
+ * all of a datagram's pieces share one key) have ports 0. Both directions
+ * of a connection have the same key but for dir. Addresses in network order,
+ * IPv4 in laddr[0] / raddr[0].
+ */
+struct sl_flow_key {
+	__u32 class_id;
+	__u8 dir;	/* enum sl_dir */
+	__u8 scope;	/* SL_SCOPE_HOST or SL_SCOPE_FLOW */
+	__u8 family;	/* 4 or 6 */
+	__u8 proto;	/* IP protocol (flow keys) */
+	__be16 lport;
+	__be16 rport;
+	__u32 laddr[4];
+	__u32 raddr[4];
+};
+
+/* Who opened a flow (sl_flow.origin), as far as the hook could see. */
+enum sl_origin {
+	SL_ORIGIN_UNKNOWN = 0,
+	SL_ORIGIN_LOCAL = 1,
+	SL_ORIGIN_REMOTE = 2,
+	SL_ORIGIN_MAX,
+};
+
+/*
+ * An entry of sl_flows. Its bucket is a class bucket's (the GCRA word of
+ * sluice_bucket.h, one compare-and-swap, no lock: an LRU hash cannot hold a
+ * bpf_spin_lock); 0, a new entry's, is full. Times are CLOCK_MONOTONIC ns.
+ */
+struct sl_flow {
+	struct sl_bucket bucket;
+	__u64 first_ns;		/* the entry's first packet */
+	__u64 seen_ns;		/* its last packet */
+	__u32 origin;		/* enum sl_origin */
+	__u32 pad;
+	__u64 packets[SL_VERDICT_MAX];
+	__u64 bytes[SL_VERDICT_MAX];
+};
+
+/* Per-CPU, per class (sl_flowcnt): entries the datapath created. */
+struct sl_flow_counts {
+	__u64 created;
+	__u64 reset;	/* entries that expired and started again */
 };
 
 /* sl_misc keys: frames the datapath did not classify, per direction. */
@@ -243,7 +325,7 @@ static inline __u32 sl_hash128(const __u32 w[4], __u32 bits)
  * it with any change to them: a CLI does not write into a state pinned by
  * programs that read another layout (0: every sluice before the field).
  */
-#define SL_LAYOUT 6
+#define SL_LAYOUT 7
 
 /* The global state record, key 0 of sl_state. Written by the CLI only. */
 struct sl_state {
@@ -257,6 +339,8 @@ struct sl_state {
 	__u32 layout;		/* SL_LAYOUT of the sluice that made the state */
 	__u64 bytes_v4;		/* kernel memory of the live IPv4 table */
 	__u64 bytes_v6;		/* kernel memory of the live IPv6 table */
+	__u32 max_flows;	/* entries of sl_flows */
+	__u32 pad;
 };
 
 enum sl_hook {

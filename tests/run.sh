@@ -93,6 +93,7 @@ run_datapath() {
 	run_cmocka "$OUT/tests/dp_test"
 	run_cmocka "$OUT/tests/diff_test"
 	run_cmocka "$OUT/tests/feed_test"
+	run_cmocka "$OUT/tests/flow_test"
 }
 
 run_e2e() {

@@ -10,6 +10,7 @@
 
 #include "classes.h"
 #include "diag.h"
+#include "flows.h"
 #include "journal.h"
 #include "parse.h"
 #include "shape.h"
@@ -29,7 +30,38 @@ static int reset_class_runtime(struct sl_ctx *ctx, __u32 id)
 		if (!err)
 			err = sl_counters_reset(ctx, ctx->stats_fd, key);
 	}
-	return err;
+	return err ? err : sl_flows_purge(ctx, id);
+}
+
+int sl_class_spec_check(const char *name, const struct sl_class_spec *spec)
+{
+	bool scoped = spec->scope != SL_SCOPE_CLASS || spec->initiator != SL_INIT_ANY;
+
+	if (scoped && spec->policy == SL_POLICY_SHAPE) {
+		sl_err("class %s: shape works per class only; per host, per flow and "
+		       "--initiator local need the police policy (shaping each flow needs EDT "
+		       "pacing with sch_fq, which this kernel does not have)", name);
+		return -EINVAL;
+	}
+	if ((scoped || spec->idle_ns) && spec->policy != SL_POLICY_POLICE) {
+		sl_err("class %s: per, initiator and idle apply to a police class (a rate)", name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int refill(struct sl_ctx *ctx, __u32 id)
+{
+	struct sl_bucket_line b = {};
+	__u32 key;
+	int d;
+
+	for (d = 0; d < SL_DIR_MAX; d++) {
+		key = id * SL_DIR_MAX + d;
+		if (bpf_map_update_elem(ctx->buckets_fd, &key, &b, BPF_ANY))
+			return -errno;
+	}
+	return sl_flows_refill(ctx, id);
 }
 
 /* The class record a spec gives, on top of the old one (prefixes kept). */
@@ -46,6 +78,10 @@ static void class_from_spec(struct sl_class *cl, const char *name,
 				  spec->rate[d] : 0;
 
 		cl->rate[d] = r;
+		cl->scope = spec->policy == SL_POLICY_POLICE ? spec->scope : SL_SCOPE_CLASS;
+		cl->initiator = spec->policy == SL_POLICY_POLICE ? spec->initiator : SL_INIT_ANY;
+		cl->idle_ns = spec->policy == SL_POLICY_POLICE && spec->idle_ns ? spec->idle_ns :
+			      spec->policy == SL_POLICY_POLICE ? SL_DEF_IDLE_NS : 0;
 		/* defaults derived from the rate: the bucket, or HTB's burst */
 		cl->burst[d] = !r ? 0 : spec->burst ? spec->burst :
 			       spec->policy == SL_POLICY_POLICE ? sl_default_burst(r) :
@@ -79,7 +115,9 @@ int sl_class_define(struct sl_ctx *ctx, const char *name, const struct sl_class_
 	int id, err;
 
 	*created = false;
-	err = check_shape_rate(name, spec);
+	err = sl_class_spec_check(name, spec);
+	if (!err)
+		err = check_shape_rate(name, spec);
 	if (err)
 		return err;
 	err = sl_classes_read(ctx, &cs);
@@ -119,8 +157,20 @@ int sl_class_define(struct sl_ctx *ctx, const char *name, const struct sl_class_
 		sl_err("cannot write class %s: %s", sl_q(name), strerror(-err));
 		return err;
 	}
+	/* A new scope starts from fresh state (the old entries would linger). */
+	if (!*created && (cl.scope != old.scope || cl.initiator != old.initiator))
+		err = sl_flows_purge(ctx, id);
+	/*
+	 * A bucket keeps the time at which it runs empty, reckoned at the old
+	 * rate: a new rate or burst starts the buckets full, so that it
+	 * applies at once (a debt at 8 bit/s would otherwise last for minutes).
+	 */
+	else if (!*created && (memcmp(cl.rate, old.rate, sizeof(cl.rate)) ||
+			       memcmp(cl.burst, old.burst, sizeof(cl.burst))))
+		err = refill(ctx, id);
 	sl_crash_point("class-set");
-	err = sl_shape_sync(ctx);
+	if (!err)
+		err = sl_shape_sync(ctx);
 	if (err) {
 		/* Leave things as they were. */
 		sl_class_put(ctx, id, *created ? &(struct sl_class){ 0 } : &old);

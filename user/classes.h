@@ -10,7 +10,13 @@ struct sl_class_spec {
 	int policy;		   /* enum sl_policy */
 	__u64 rate[SL_DIR_MAX];	   /* bit/s, 0: unlimited in that direction */
 	__u64 burst;		   /* bytes, 0: the default for the rate */
+	int scope;		   /* enum sl_scope: police per class, host or flow */
+	int initiator;		   /* enum sl_initiator */
+	__u64 idle_ns;		   /* host / flow state expiry, 0: SL_DEF_IDLE_NS */
 };
+
+/* Does spec add up (scopes and initiator are for police only)? -EINVAL said. */
+int sl_class_spec_check(const char *name, const struct sl_class_spec *spec);
 
 /*
  * Create or update class name (its shaping follows); returns its id, or

@@ -18,5 +18,6 @@ int cmd_lookup(int argc, char **argv);
 int cmd_exporter(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
+int cmd_flows(int argc, char **argv);
 
 #endif

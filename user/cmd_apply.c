@@ -477,6 +477,9 @@ static int apply_all(struct run *r, struct sl_cfg *cfg, const char *dir)
 		sl_warn("%s: max_classes %u applies when sluice is loaded; the live %u stay until "
 			"'sluice detach --all'", cfg->path, cfg->sizes.max_classes,
 			ctx->st.max_classes);
+	if (ctx && !r->fresh && ctx->st.max_flows != cfg->sizes.max_flows)
+		sl_warn("%s: max_flows %u applies when sluice is loaded; the live %u stay until "
+			"'sluice detach --all'", cfg->path, cfg->sizes.max_flows, ctx->st.max_flows);
 	if (ctx && !r->fresh)
 		err = apply_caps(r, cfg);
 	if (!err)

@@ -16,6 +16,7 @@
 #include "attach.h"
 #include "cmd.h"
 #include "diag.h"
+#include "flows.h"
 #include "journal.h"
 #include "names.h"
 #include "netns.h"
@@ -55,6 +56,9 @@ static int attach_sizes(struct sl_ctx *ctx, const struct sl_sizes *s)
 	if (s->max_classes && s->max_classes != ctx->st.max_classes)
 		sl_warn("--max-classes applies when sluice is loaded; the live %u stay until "
 			"'sluice detach --all'", ctx->st.max_classes);
+	if (s->max_flows && s->max_flows != ctx->st.max_flows)
+		sl_warn("--max-flows applies when sluice is loaded; the live %u stay until "
+			"'sluice detach --all'", ctx->st.max_flows);
 	if (!s->v4_entries && !s->v6_entries)
 		return 0;
 	return sl_set_caps(ctx, s->v4_entries ? s->v4_entries : ctx->st.v4_entries,
@@ -70,6 +74,7 @@ int cmd_attach(int argc, char **argv)
 		{ "max-classes", required_argument, NULL, 'c' },
 		{ "v4-size", required_argument, NULL, '4' },
 		{ "v6-size", required_argument, NULL, '6' },
+		{ "max-flows", required_argument, NULL, 'F' },
 		{ "force", no_argument, NULL, 'f' },
 		{}
 	};
@@ -116,6 +121,11 @@ int cmd_attach(int argc, char **argv)
 			if (parse_u32_opt("--v6-size", optarg, 1, 1u << 28, &sizes.v6_entries))
 				return -EINVAL;
 			break;
+		case 'F':
+			if (parse_u32_opt("--max-flows", optarg, SL_MIN_MAX_FLOWS, SL_MAX_MAX_FLOWS,
+					  &sizes.max_flows))
+				return -EINVAL;
+			break;
 		case 'f':
 			o.force = true;
 			break;
@@ -139,6 +149,7 @@ int cmd_attach(int argc, char **argv)
 	create.max_classes = sizes.max_classes ? sizes.max_classes : SL_DEF_MAX_CLASSES;
 	create.v4_entries = sizes.v4_entries ? sizes.v4_entries : SL_DEF_V4_ENTRIES;
 	create.v6_entries = sizes.v6_entries ? sizes.v6_entries : SL_DEF_V6_ENTRIES;
+	create.max_flows = sizes.max_flows ? sizes.max_flows : SL_DEF_MAX_FLOWS;
 	err = sl_open(&ctx, SL_OPEN_CREATE | SL_OPEN_LOCK, &create);
 	if (!err)
 		err = attach_sizes(&ctx, &sizes);
@@ -371,6 +382,10 @@ int cmd_status(int argc, char **argv)
 	print_uint(PRINT_ANY, "max_classes", " of %llu in use (including default)\n",
 		   ctx.st.max_classes);
 	print_tables(&ctx.st);
+	print_open_object("flows");
+	print_uint(PRINT_ANY, "capacity", "flow table:  %llu entries,", ctx.st.max_flows);
+	print_size(PRINT_ANY, "memory_bytes", " %s\n", sl_flows_memory(&ctx));
+	print_close_object();
 	print_text("attached:    %s\n", n ? "" : "nothing");
 	print_open_array("attachments");
 	for (i = 0; i < n; i++)

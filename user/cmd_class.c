@@ -9,6 +9,7 @@
 #include "classes.h"
 #include "cmd.h"
 #include "diag.h"
+#include "flows.h"
 #include "journal.h"
 #include "metrics.h"
 #include "names.h"
@@ -41,6 +42,18 @@ static void print_policy_text(const struct sl_class *cl)
 	}
 }
 
+/* ", idle 10m": the expiry of host and flow state. */
+static void print_time_ns(__u64 ns)
+{
+	print_uint(PRINT_JSON, "idle_ns", NULL, ns);
+	if (ns % 60000000000ull == 0)
+		print_uint(PRINT_TEXT, NULL, ", idle %llum", ns / 60000000000ull);
+	else if (ns % 1000000000ull == 0)
+		print_uint(PRINT_TEXT, NULL, ", idle %llus", ns / 1000000000ull);
+	else
+		print_uint(PRINT_TEXT, NULL, ", idle %llums", ns / 1000000);
+}
+
 /* The policy and rates: one text phrase, JSON fields in raw units. */
 static void print_policy(const struct sl_class *cl)
 {
@@ -58,6 +71,13 @@ static void print_policy(const struct sl_class *cl)
 		print_uint(PRINT_JSON, key, NULL, cl->burst[d]);
 	}
 	print_policy_text(cl);
+	if (cl->policy != SL_POLICY_POLICE)
+		return;
+	print_string(PRINT_ANY, "scope", " per %s",
+		     sl_scope_names[cl->scope < SL_SCOPE_MAX ? cl->scope : 0]);
+	print_string(PRINT_ANY, "initiator", ", initiator %s",
+		     sl_initiator_names[cl->initiator < SL_INIT_MAX ? cl->initiator : 0]);
+	print_time_ns(cl->idle_ns);
 }
 
 static int parse_rate_opt(const char *opt, const char *s, __u64 *out)
@@ -82,7 +102,35 @@ static int parse_burst_opt(const char *s, __u64 *out)
 
 static const char class_set_usage[] =
 	"usage: sluice class set NAME (--pass | --drop | --rate RATE [--rate-in RATE] "
-	"[--rate-out RATE] [--burst SIZE] [--mode police|shape])";
+	"[--rate-out RATE] [--burst SIZE] [--mode police|shape] [--per class|host|flow] "
+	"[--initiator any|local] [--idle DURATION])";
+
+/* --per, --initiator, --idle into spec; -EINVAL said. */
+static int parse_scope_opt(int c, const char *arg, struct sl_class_spec *spec)
+{
+	int i, err;
+
+	switch (c) {
+	case 'S':
+		i = sl_match_word(arg, sl_scope_names, SL_SCOPE_MAX);
+		if (i < 0)
+			sl_err("bad --per '%s' (expected class, host or flow)", arg);
+		spec->scope = i;
+		return i < 0 ? -EINVAL : 0;
+	case 'I':
+		i = sl_match_word(arg, sl_initiator_names, SL_INIT_MAX);
+		if (i < 0)
+			sl_err("bad --initiator '%s' (expected any or local)", arg);
+		spec->initiator = i;
+		return i < 0 ? -EINVAL : 0;
+	default:
+		err = sl_parse_duration(arg, &spec->idle_ns);
+		if (err)
+			sl_err("bad --idle '%s' (%s)", arg,
+			       err == -ERANGE ? "1ms to 30d" : "expected e.g. 10m, 30s, 500ms");
+		return err ? -EINVAL : 0;
+	}
+}
 
 /* The options of class set into spec; -EINVAL (said) when they do not add up. */
 static int parse_class_spec(int argc, char **argv, struct sl_class_spec *spec)
@@ -92,6 +140,8 @@ static int parse_class_spec(int argc, char **argv, struct sl_class_spec *spec)
 		{ "rate", required_argument, NULL, 'r' }, { "rate-in", required_argument, NULL, 'i' },
 		{ "rate-out", required_argument, NULL, 'o' },
 		{ "burst", required_argument, NULL, 'b' }, { "mode", required_argument, NULL, 'm' },
+		{ "per", required_argument, NULL, 'S' }, { "initiator", required_argument, NULL, 'I' },
+		{ "idle", required_argument, NULL, 'T' },
 		{}
 	};
 	int policy = -1, mode = -1, c;
@@ -132,6 +182,12 @@ static int parse_class_spec(int argc, char **argv, struct sl_class_spec *spec)
 				return -EINVAL;
 			}
 			break;
+		case 'S':
+		case 'I':
+		case 'T':
+			if (parse_scope_opt(c, optarg, spec))
+				return -EINVAL;
+			break;
 		default:
 			return -EINVAL;
 		}
@@ -145,7 +201,7 @@ static int parse_class_spec(int argc, char **argv, struct sl_class_spec *spec)
 		return -EINVAL;
 	}
 	spec->policy = !any_rate ? policy : mode == 1 ? SL_POLICY_SHAPE : SL_POLICY_POLICE;
-	return 0;
+	return sl_class_spec_check(argv[optind], spec);
 }
 
 static int check_class_name(const char *name)
@@ -245,8 +301,23 @@ static void print_counters(const char *dir, const struct sl_counters *c)
 	print_close_object();
 }
 
+/* stats of a per host or per flow class: "    flows 12 active, 0 evicted" */
+static void print_flow_counts(const struct sl_class *cl, const struct sl_flow_class *fc)
+{
+	const char *what = cl->scope == SL_SCOPE_HOST ? "hosts" : "flows";
+
+	print_uint(PRINT_JSON, "flows_active", NULL, fc->active);
+	print_uint(PRINT_JSON, "flow_evictions", NULL, fc->evictions);
+	if (cl->policy != SL_POLICY_POLICE ||
+	    (cl->scope == SL_SCOPE_CLASS && cl->initiator == SL_INIT_ANY))
+		return;
+	print_text("    %-4s", what);
+	print_count(PRINT_TEXT, NULL, " %8s active", fc->active);
+	print_count(PRINT_TEXT, NULL, ", %s evicted\n", fc->evictions);
+}
+
 static int print_class(struct sl_ctx *ctx, __u32 id, const struct sl_class *cl,
-		       const struct sl_counters *cnt)
+		       const struct sl_counters *cnt, const struct sl_flow_class *fc)
 {
 	__u32 n[2];
 	int d, err;
@@ -263,6 +334,8 @@ static int print_class(struct sl_ctx *ctx, __u32 id, const struct sl_class *cl,
 	print_time(PRINT_JSON, "loaded", NULL, cl->load_time);
 	for (d = 0; cnt && d < SL_DIR_MAX; d++)
 		print_counters(sl_dir_names[d], &cnt[id * SL_DIR_MAX + d]);
+	if (fc)
+		print_flow_counts(cl, &fc[id]);
 	print_close_object();
 	return 0;
 }
@@ -289,6 +362,7 @@ static int print_unclassified(struct sl_ctx *ctx)
 static int show_classes(bool with_counters)
 {
 	struct sl_counters *cnt = NULL;
+	struct sl_flow_class *fc = NULL;
 	struct sl_classes cs = { 0 };
 	struct sl_ctx ctx;
 	int id, err;
@@ -311,6 +385,8 @@ static int show_classes(bool with_counters)
 		cnt = calloc((size_t)cs.max * SL_DIR_MAX, sizeof(*cnt));
 		err = !cnt ? -ENOMEM :
 		      sl_counters_read_all(&ctx, ctx.stats_fd, cs.max * SL_DIR_MAX, cnt);
+		fc = err ? NULL : calloc(cs.max, sizeof(*fc));
+		err = err ? err : !fc ? -ENOMEM : sl_flows_per_class(&ctx, &cs, fc);
 	}
 	if (err)
 		goto out;
@@ -319,7 +395,7 @@ static int show_classes(bool with_counters)
 		print_text("%-20s %s\n", "CLASS", "POLICY; PREFIXES");
 	print_open_array("classes");
 	sl_for_each_class(&cs, id) {
-		err = print_class(&ctx, id, &cs.slot[id], cnt);
+		err = print_class(&ctx, id, &cs.slot[id], cnt, fc);
 		if (err)
 			break;
 	}
@@ -329,6 +405,7 @@ static int show_classes(bool with_counters)
 	print_uint(PRINT_JSON, "generation", NULL, ctx.st.generation);
 	print_close_object();
 out:
+	free(fc);
 	free(cnt);
 	sl_classes_free(&cs);
 	sl_close(&ctx);

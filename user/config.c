@@ -141,6 +141,30 @@ static struct sl_cfg_class *class_get(struct sl_cfg *c, const char *name)
 	return cl;
 }
 
+/* per, initiator, idle: the scope of a police class. */
+static int scope_key(struct sl_cfg *c, struct sl_cfg_class *cl, const char *k, const char *v)
+{
+	int i, err;
+
+	if (!strcmp(k, "per")) {
+		i = sl_match_word(v, sl_scope_names, SL_SCOPE_MAX);
+		if (i < 0)
+			return fail(c, "bad per '%s' (expected class, host or flow)", v);
+		cl->spec.scope = i;
+	} else if (!strcmp(k, "initiator")) {
+		i = sl_match_word(v, sl_initiator_names, SL_INIT_MAX);
+		if (i < 0)
+			return fail(c, "bad initiator '%s' (expected any or local)", v);
+		cl->spec.initiator = i;
+	} else {
+		err = sl_parse_duration(v, &cl->spec.idle_ns);
+		if (err)
+			return fail(c, "bad idle '%s' (%s)", v,
+				    err == -ERANGE ? "1ms to 30d" : "expected e.g. 10m, 30s");
+	}
+	return 1;
+}
+
 static int class_key(struct sl_cfg *c, const char *name, const char *k, const char *v)
 {
 	struct sl_cfg_class *cl = class_get(c, name);
@@ -166,6 +190,8 @@ static int class_key(struct sl_cfg *c, const char *name, const char *k, const ch
 	} else if (!strcmp(k, "burst")) {
 		if (sl_parse_size(v, &cl->spec.burst))
 			return fail(c, "bad burst '%s' (expected e.g. 1500, 64k, 1m)", v);
+	} else if (!strcmp(k, "per") || !strcmp(k, "initiator") || !strcmp(k, "idle")) {
+		return scope_key(c, cl, k, v);
 	} else if (!strcmp(k, "feed")) {
 		if (cl->nfeeds == SL_MAX_SOURCES)
 			return fail(c, "more than 16 feeds in [class %s]", name);
@@ -216,6 +242,10 @@ static int global_key(struct sl_cfg *c, const char *k, const char *v)
 	} else if (!strcmp(k, "v6_size")) {
 		if (sl_parse_u32(v, 1, 1u << 28, &c->sizes.v6_entries))
 			return fail(c, "bad v6_size '%s'", v);
+	} else if (!strcmp(k, "max_flows")) {
+		if (sl_parse_u32(v, SL_MIN_MAX_FLOWS, SL_MAX_MAX_FLOWS, &c->sizes.max_flows))
+			return fail(c, "bad max_flows '%s' (%u to %u)", v, SL_MIN_MAX_FLOWS,
+				    SL_MAX_MAX_FLOWS);
 	} else if (!strcmp(k, "exporter")) {
 		const char *port = strrchr(v, ':');
 		__u32 n;
@@ -425,6 +455,11 @@ static int check(struct sl_cfg *c)
 			why = "needs a rate (rate, rate_in or rate_out)";
 		else if (cl->spec.policy <= SL_POLICY_DROP && (rated || cl->spec.burst))
 			why = "has a rate or burst, which only police and shape use";
+		else if (sl_class_spec_check(cl->name, &cl->spec)) {
+			sl_err("%s:%d: [class %s] is refused (see above)", c->path, cl->line,
+			       cl->name);
+			return -EINVAL;
+		}
 		if (why) {
 			sl_err("%s:%d: class %s %s", c->path, cl->line, cl->name, why);
 			return -EINVAL;
@@ -451,6 +486,7 @@ int sl_config_load(const char *path, struct sl_cfg *cfg)
 	cfg->sizes.max_classes = SL_DEF_MAX_CLASSES;
 	cfg->sizes.v4_entries = SL_DEF_V4_ENTRIES;
 	cfg->sizes.v6_entries = SL_DEF_V6_ENTRIES;
+	cfg->sizes.max_flows = SL_DEF_MAX_FLOWS;
 	f = fopen(path, "r");
 	if (!f) {
 		err = -errno;

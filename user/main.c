@@ -33,10 +33,12 @@ static const char usage_text[] =
 	"\n"
 	"  sluice attach DEV [--hook xdp|tc-ingress|tc-egress] [--match src|dst]\n"
 	"                    [--xdp-mode native|generic] [--max-classes N]\n"
-	"                    [--v4-size N] [--v6-size N] [--force]\n"
+	"                    [--v4-size N] [--v6-size N] [--max-flows N] [--force]\n"
 	"  sluice detach DEV [--hook HOOK] | --all\n"
 	"  sluice class set NAME (--pass | --drop | --rate RATE [--rate-in RATE]\n"
-	"                   [--rate-out RATE] [--burst SIZE] [--mode police|shape])\n"
+	"                   [--rate-out RATE] [--burst SIZE] [--mode police|shape]\n"
+	"                   [--per class|host|flow] [--initiator any|local]\n"
+	"                   [--idle DURATION])\n"
 	"  sluice class del NAME\n"
 	"  sluice class list\n"
 	"  sluice feed load CLASS FILE... | - [--format auto|plain|ipset|csv|rir|json]\n"
@@ -49,6 +51,7 @@ static const char usage_text[] =
 	"  sluice feed list\n"
 	"  sluice lookup ADDR... | --stdin\n"
 	"  sluice stats [--prometheus]\n"
+	"  sluice flows [CLASS] [--top N] [--sort bytes|drops|packets]\n"
 	"  sluice status\n"
 	"  sluice top [--interval SECONDS] [--iterations N]\n"
 	"  sluice exporter [--listen ADDR:PORT] [-c FILE]\n"
@@ -68,6 +71,7 @@ static const char usage_text[] =
 	"\n"
 	"RATE as tc: 128kbit, 10mbit, 1gbit (bit/s; kbps = kilobytes/s).\n"
 	"SIZE as tc: 1500, 16k, 1m (bytes; k = 1024).\n"
+	"DURATION: 500ms, 30s, 10m, 1h (a bare number is seconds).\n"
 	"See sluice(8).\n";
 
 
@@ -148,7 +152,7 @@ static const struct cmd cmds[] = {
 	{ "attach", cmd_attach }, { "detach", cmd_detach }, { "class", cmd_class },
 	{ "feed", cmd_feed },	  { "lookup", cmd_lookup }, { "stats", cmd_stats },
 	{ "status", cmd_status }, { "exporter", cmd_exporter }, { "top", cmd_top },
-	{ "apply", cmd_apply },
+	{ "apply", cmd_apply }, { "flows", cmd_flows },
 	{ "help", NULL },
 };
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 
+#include "flows.h"
 #include "journal.h"
 #include "metrics.h"
 #include "names.h"
@@ -31,6 +32,7 @@ struct row {
 	__u64 queue_drops[SL_DIR_MAX]; /* packets the HTB queues dropped */
 	__u32 n[2];	/* prefixes, IPv4 and IPv6 */
 	__u64 invalid; /* invalid lines over the class's sources */
+	struct sl_flow_class fc; /* per host / flow state */
 	int nfetch;    /* sources with a fetch state file (sluice-fetch-feeds) */
 	struct fetch {
 		char path[SL_SOURCE_PATH_LEN];
@@ -154,6 +156,7 @@ static void write_up(FILE *f, bool up)
 static int read_rows(struct sl_ctx *ctx, struct row **out, int *n_out)
 {
 	struct sl_counters *cnt = NULL;
+	struct sl_flow_class *fc = NULL;
 	struct sl_classes cs = { 0 };
 	__u64 *qd = NULL;
 	struct sl_source_key k;
@@ -175,11 +178,14 @@ static int read_rows(struct sl_ctx *ctx, struct row **out, int *n_out)
 	/* the queues' drops are best effort: none when netlink cannot be read */
 	if (!err && sl_shape_drops(ctx, qd, cs.max))
 		memset(qd, 0, ((size_t)cs.max * SL_DIR_MAX + 1) * sizeof(*qd));
+	fc = err ? NULL : calloc(cs.max ? cs.max : 1, sizeof(*fc));
+	err = err ? err : !fc ? -ENOMEM : sl_flows_per_class(ctx, &cs, fc);
 	if (err)
 		goto cleanup;
 	sl_for_each_class(&cs, id) {
 		struct row *r = &rows[n++];
 
+		r->fc = fc[id];
 		r->c = cs.slot[id];
 		r->c.name[SL_NAME_LEN - 1] = '\0';
 		r->id = id;
@@ -206,6 +212,7 @@ cleanup:
 	free(rows);
 	free(cnt);
 	free(qd);
+	free(fc);
 	sl_classes_free(&cs);
 	return err;
 }
@@ -277,6 +284,20 @@ static void write_classes(FILE *f, const struct row *rows, int n)
 				put_u64(f, "sluice_class_burst_bytes",
 					L("class", rows[j].c.name, "direction", sl_dir_names[d]),
 					rows[j].c.burst[d]);
+
+	/* one series each per class, however many flows there are */
+	family(f, "sluice_class_flows", "gauge",
+	       "Active flows or hosts of a per host or per flow police class (0 otherwise).");
+	for (j = 0; j < n; j++)
+		put_u64(f, "sluice_class_flows",
+			L("class", rows[j].c.name, "scope",
+			  sl_scope_names[rows[j].c.scope < SL_SCOPE_MAX ? rows[j].c.scope : 0]),
+			rows[j].fc.active);
+	family(f, "sluice_class_flow_evictions_total", "counter",
+	       "Flow or host entries of the class evicted from the full flow table.");
+	for (j = 0; j < n; j++)
+		put_u64(f, "sluice_class_flow_evictions_total", L("class", rows[j].c.name),
+			rows[j].fc.evictions);
 
 	family(f, "sluice_class_prefixes", "gauge", "Prefixes loaded into the class.");
 	for (j = 0; j < n; j++) {
@@ -394,6 +415,9 @@ static void write_tables(FILE *f, const struct sl_state *st, int n_classes)
 	family(f, "sluice_table_bytes", "gauge", "Kernel memory of the live table, in bytes.");
 	put_u64(f, "sluice_table_bytes", L("family", "ipv4"), st->bytes_v4);
 	put_u64(f, "sluice_table_bytes", L("family", "ipv6"), st->bytes_v6);
+	family(f, "sluice_flow_table_capacity", "gauge",
+	       "Entries the flow and host table holds (--max-flows).");
+	put_u64(f, "sluice_flow_table_capacity", NULL, st->max_flows);
 	family(f, "sluice_table_generation", "gauge",
 	       "Generation of the live tables, bumped at every swap.");
 	put_u64(f, "sluice_table_generation", NULL, st->generation);

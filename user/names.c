@@ -36,6 +36,23 @@ const char *const sl_verdict_names[SL_VERDICT_MAX] = {
 	[SL_DROP] = "drop",
 };
 
+const char *const sl_scope_names[SL_SCOPE_MAX] = {
+	[SL_SCOPE_CLASS] = "class",
+	[SL_SCOPE_HOST] = "host",
+	[SL_SCOPE_FLOW] = "flow",
+};
+
+const char *const sl_initiator_names[SL_INIT_MAX] = {
+	[SL_INIT_ANY] = "any",
+	[SL_INIT_LOCAL] = "local",
+};
+
+const char *const sl_origin_names[SL_ORIGIN_MAX] = {
+	[SL_ORIGIN_UNKNOWN] = "unknown",
+	[SL_ORIGIN_LOCAL] = "local",
+	[SL_ORIGIN_REMOTE] = "remote",
+};
+
 const char *sl_policy_name(__u32 policy)
 {
 	return policy < SL_POLICY_NAMES ? sl_policy_names[policy] : "?";

@@ -30,6 +30,9 @@ extern const char *const sl_match_names[SL_MATCH_NAMES];
 extern const char *const sl_xdp_mode_names[SL_XDP_MODE_NAMES];
 extern const char *const sl_dir_names[SL_DIR_MAX];
 extern const char *const sl_verdict_names[SL_VERDICT_MAX];
+extern const char *const sl_scope_names[SL_SCOPE_MAX];
+extern const char *const sl_initiator_names[SL_INIT_MAX];
+extern const char *const sl_origin_names[SL_ORIGIN_MAX];
 
 /* The policy's name, "?" when out of range. */
 const char *sl_policy_name(__u32 policy);

@@ -302,6 +302,32 @@ __u64 sl_default_burst(__u64 rate_bps)
 	return b;
 }
 
+int sl_parse_duration(const char *s, __u64 *ns)
+{
+	static const struct {
+		const char *unit;
+		double ns;
+	} units[] = { { "", 1e9 }, { "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 },
+		      { "h", 3600e9 }, { "d", 86400e9 } };
+	char *end;
+	double v;
+	size_t i;
+
+	if (!isdigit((unsigned char)*s) && *s != '.')
+		return -EINVAL;
+	v = strtod(s, &end);
+	for (i = 0; i < ARRAY_SIZE(units); i++) {
+		if (strcmp(end, units[i].unit))
+			continue;
+		v *= units[i].ns;
+		if (v < 1e6 || v > 30 * 86400e9)
+			return -ERANGE;
+		*ns = (__u64)(v + 0.5);
+		return 0;
+	}
+	return -EINVAL;
+}
+
 int sl_parse_pct(const char *s, double *out)
 {
 	char *end;

@@ -45,6 +45,11 @@ int sl_parse_entry(const char *s, size_t len, struct sl_pfx_vec *vec, const char
 /* A plain decimal number from min to max. 0 or -EINVAL. */
 int sl_parse_u32(const char *s, __u32 min, __u32 max, __u32 *out);
 
+/*
+ * A duration: a number with a unit ms, s, m, h or d ("10m", "500ms",
+ * "1.5h"; a bare number is seconds), from 1 ms to 30 days, into ns.
+ */
+int sl_parse_duration(const char *s, __u64 *ns);
 /* "5", "2.5%": a percentage from 0 to 100. */
 int sl_parse_pct(const char *s, double *out);
 

@@ -43,13 +43,14 @@ const char *const sl_prog_names[SL_PROG_MAX] = {
 static const char *const map_names[] = {
 	SL_MAP_CLASSES, SL_MAP_BUCKETS, SL_MAP_STATS, SL_MAP_MISC,
 	SL_MAP_V4,	SL_MAP_V6,	SL_MAP_STATE, SL_MAP_ATTACH, SL_MAP_SOURCES, SL_MAP_IFB,
+	SL_MAP_FLOWS,	SL_MAP_FLOWCNT,
 };
 
 static int *map_fd_slot(struct sl_ctx *ctx, int i)
 {
 	int *slots[] = { &ctx->classes_fd, &ctx->buckets_fd, &ctx->stats_fd, &ctx->misc_fd,
 			 &ctx->v4_fd,	   &ctx->v6_fd,	     &ctx->state_fd, &ctx->attach_fd,
-			 &ctx->sources_fd, &ctx->ifb_fd };
+			 &ctx->sources_fd, &ctx->ifb_fd,   &ctx->flows_fd,  &ctx->flowcnt_fd };
 
 	return slots[i];
 }
@@ -339,7 +340,8 @@ static int init_tables(struct sl_ctx *ctx, struct sluice_bpf *skel)
 /* Load the object and pin it under a temporary name, then rename it live. */
 static int create_state(struct sl_ctx *ctx, const struct sl_sizes *sizes)
 {
-	struct sl_sizes def = { SL_DEF_MAX_CLASSES, SL_DEF_V4_ENTRIES, SL_DEF_V6_ENTRIES };
+	struct sl_sizes def = { SL_DEF_MAX_CLASSES, SL_DEF_V4_ENTRIES, SL_DEF_V6_ENTRIES,
+				SL_DEF_MAX_FLOWS };
 	struct sluice_bpf *skel;
 	char tmp[SL_DIR_LEN + 32];
 	int tmpl[2] = { -1, -1 };
@@ -351,6 +353,7 @@ static int create_state(struct sl_ctx *ctx, const struct sl_sizes *sizes)
 	ctx->st.max_classes = sizes->max_classes;
 	ctx->st.v4_entries = sizes->v4_entries;
 	ctx->st.v6_entries = sizes->v6_entries;
+	ctx->st.max_flows = sizes->max_flows ? sizes->max_flows : SL_DEF_MAX_FLOWS;
 
 	skel = sluice_bpf__open();
 	if (!skel) {
@@ -361,6 +364,8 @@ static int create_state(struct sl_ctx *ctx, const struct sl_sizes *sizes)
 	bpf_map__set_max_entries(skel->maps.sl_classes, sizes->max_classes);
 	bpf_map__set_max_entries(skel->maps.sl_buckets, sizes->max_classes * SL_DIR_MAX);
 	bpf_map__set_max_entries(skel->maps.sl_stats, sizes->max_classes * SL_DIR_MAX);
+	bpf_map__set_max_entries(skel->maps.sl_flowcnt, sizes->max_classes);
+	bpf_map__set_max_entries(skel->maps.sl_flows, ctx->st.max_flows);
 	/* Inner map templates (tables are sized to their content). */
 	tmpl[0] = sl_table_new(4);
 	tmpl[1] = sl_table_new(6);

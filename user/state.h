@@ -26,6 +26,7 @@ struct sl_sizes {
 	__u32 max_classes;
 	__u32 v4_entries;
 	__u32 v6_entries;
+	__u32 max_flows; /* entries of the flow and host table; 0: the default */
 };
 
 /* Longest bpffs path accepted (pins go below it). */
@@ -36,7 +37,7 @@ struct sl_ctx {
 	char dir[SL_DIR_LEN + 8]; /* <bpffs>/sluice */
 	int lock_fd;
 	int classes_fd, buckets_fd, stats_fd, misc_fd, v4_fd, v6_fd, state_fd, attach_fd;
-	int sources_fd, ifb_fd;
+	int sources_fd, ifb_fd, flows_fd, flowcnt_fd;
 	int prog_fd[SL_PROG_MAX];
 	struct sl_state st;
 	int ncpus;

@@ -52,6 +52,7 @@ static const struct sl_sizes sizes = {
 	.max_classes = 64,
 	.v4_entries = 4096,
 	.v6_entries = 4096,
+	.max_flows = SL_MIN_MAX_FLOWS,
 };
 
 static char bpffs_dir[] = "/tmp/sluice-dp.XXXXXX";

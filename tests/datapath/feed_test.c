@@ -68,7 +68,7 @@ static __u64 rng(void)
 
 static int setup(void **state)
 {
-	struct sl_sizes sizes = { 64, 1u << 20, 1u << 18 };
+	struct sl_sizes sizes = { 64, 1u << 20, 1u << 18, SL_MIN_MAX_FLOWS };
 	struct env *e = calloc(1, sizeof(*e));
 	__u32 id;
 
