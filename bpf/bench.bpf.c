@@ -171,7 +171,7 @@ int bm_xdp_trie(struct xdp_md *ctx)
 	__u32 class_id = SL_CLASS_DEFAULT;
 
 	if (sl_parse(data, data_end, 1, &a)) {
-		sl_count(&sl_misc, SL_MISC_NONIP(SL_DIR_IN), SL_PASS, len);
+		sl_count(&sl_misc, SL_MISC_NONIP(SL_DIR_IN), SL_PASS, len, 1);
 		return XDP_PASS;
 	}
 	if (a.family == 4) {
@@ -184,7 +184,7 @@ int bm_xdp_trie(struct xdp_md *ctx)
 	}
 	if (v)
 		class_id = v->class_id;
-	if (sl_enforce(class_id, SL_DIR_IN, len, &a, 1) == SL_ACT_DROP)
+	if (sl_enforce(class_id, SL_DIR_IN, len, 1, &a, 1) == SL_ACT_DROP)
 		return XDP_DROP;
 	return XDP_PASS;
 }

@@ -26,22 +26,22 @@
 #define SL_HDR_MAX (14 + 2 * 4 + 60 + 14)
 
 /* Returns the action for the packet (*class_out set when classified). */
-static __always_inline enum sl_action sl_process(void *data, void *data_end, __u64 len, int dir,
-						 int match_dst, __u32 *class_out)
+static __always_inline enum sl_action sl_process(void *data, void *data_end, __u64 len, __u32 segs,
+						 int dir, int match_dst, __u32 *class_out)
 {
 	struct sl_addr a = {};
 	__u32 plen = 0;
 	int class_id;
 
 	if (sl_parse(data, data_end, match_dst, &a)) {
-		sl_count(&sl_misc, SL_MISC_NONIP(dir), SL_PASS, len);
+		sl_count(&sl_misc, SL_MISC_NONIP(dir), SL_PASS, len, segs);
 		return SL_ACT_PASS;
 	}
 	class_id = sl_classify(&a, &plen);
 	if (class_id < 0)
 		class_id = SL_CLASS_DEFAULT;
 	*class_out = class_id;
-	return sl_enforce(class_id, dir, len, &a, match_dst);
+	return sl_enforce(class_id, dir, len, segs, &a, match_dst);
 }
 
 /* ---- XDP ------------------------------------------------------------ */
@@ -73,7 +73,7 @@ static __always_inline int sl_xdp(struct xdp_md *ctx, int match_dst)
 	enum sl_action action;
 
 	/* XDP cannot queue: shaped classes pass here, to TC ingress's IFB. */
-	action = sl_process(data, data_end, len, SL_DIR_IN, match_dst, &class_id);
+	action = sl_process(data, data_end, len, 1, SL_DIR_IN, match_dst, &class_id);
 	if (action == SL_ACT_DROP)
 		return XDP_DROP;
 	sl_xdp_mark(ctx, class_id, match_dst, action);
@@ -144,8 +144,10 @@ static __always_inline int sl_tc(struct __sk_buff *skb, int dir, int match_dst)
 		linear = skb->data_end - skb->data;
 		if (linear < SL_HDR_MAX && skb->len > linear)
 			bpf_skb_pull_data(skb, skb->len < SL_HDR_MAX ? skb->len : SL_HDR_MAX);
+		/* a GSO packet counts as the segments the wire will carry */
 		action = sl_process((void *)(long)skb->data, (void *)(long)skb->data_end,
-				    sl_wire_len(skb), dir, match_dst, &class_id);
+				    sl_wire_len(skb), skb->gso_segs > 1 ? skb->gso_segs : 1, dir,
+				    match_dst, &class_id);
 	}
 	if (action == SL_ACT_DROP)
 		return TC_ACT_SHOT;

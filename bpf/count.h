@@ -7,8 +7,11 @@
 
 #include "sluice.h"
 
-/* Count a packet of len bytes under key of map (sl_stats or sl_misc) in slot. */
-static __always_inline void sl_count(void *map, __u32 key, int slot, __u64 len)
+/*
+ * Count a packet of len bytes under key of map (sl_stats or sl_misc) in
+ * slot: segs packets, as the wire sees a GSO packet (1 at XDP).
+ */
+static __always_inline void sl_count(void *map, __u32 key, int slot, __u64 len, __u32 segs)
 {
 	struct sl_counters *c = bpf_map_lookup_elem(map, &key);
 
@@ -16,7 +19,7 @@ static __always_inline void sl_count(void *map, __u32 key, int slot, __u64 len)
 		return;
 	if (slot < 0 || slot >= SL_CNT_MAX)
 		slot = SL_CNT_DROP_POLICY;
-	c->packets[slot]++;
+	c->packets[slot] += segs;
 	c->bytes[slot] += len;
 }
 

@@ -76,7 +76,7 @@ static __always_inline int sl_police(__u32 key, const struct sl_police_param *p,
  * its addresses and ports, for the host and flow scopes). Shaped packets
  * count as passed here: the queue's drops are the qdisc's.
  */
-static __always_inline enum sl_action sl_enforce(__u32 class_id, int dir, __u64 len,
+static __always_inline enum sl_action sl_enforce(__u32 class_id, int dir, __u64 len, __u32 segs,
 						 const struct sl_addr *a, int match_dst)
 {
 	__u32 key = class_id * SL_DIR_MAX + dir;
@@ -108,7 +108,7 @@ static __always_inline enum sl_action sl_enforce(__u32 class_id, int dir, __u64 
 			break;
 		}
 	}
-	sl_count(&sl_stats, key, slot, len);
+	sl_count(&sl_stats, key, slot, len, segs);
 	return action;
 }
 

@@ -42,6 +42,12 @@ run feed_load feed load blk "$E2E_TMP/b2.txt"
 run feed_list feed list
 run feed_rollback feed rollback blk
 run lookup lookup "$SV4" "$SV6B"
+run class_set class set pf --rate 10mbit --per flow --initiator local --idle 5m
+printf '%s\n' "$SV6B" >"$E2E_TMP/f.txt" # blk's again after its rollback
+run feed_load feed load pf "$E2E_TMP/f.txt"
+in_ns "$CL" ping -n -q -c 2 -i 0.2 -W 1 "$SV6B" >/dev/null 2>&1
+run flows flows
+run flows flows pf --top 5 --sort bytes
 run class_list class list
 run stats stats
 run status status
@@ -116,7 +122,8 @@ bad=$(cat "$OUTS"/* | jq -c '[paths(numbers) as $p | select(getpath($p) != (getp
 [ -z "$bad" ]
 result "every number is an integer" $? "$bad"
 bad=$(cat "$OUTS"/* | jq -c '[paths(numbers) as $p | ($p[-1] | tostring) as $k
-	| select(($k | endswith("_ns")) and $k != "interval_ns" and $k != "duration_ns")
+	| select(($k | endswith("_ns")) and ([$k] | inside(["interval_ns", "duration_ns",
+		"age_ns", "idle_ns"]) | not))
 	| ($p[:-1] + [$k | rtrimstr("_ns")]) as $q | select((getpath($q) // "") as $v
 	| ($v | type) != "string" or ($v | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{9}Z$") | not))
 	| select(getpath($p) != 0) | $p] | select(length > 0)')

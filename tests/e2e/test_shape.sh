@@ -113,6 +113,24 @@ prom=$(sl stats --prometheus |
 result "queue drops: reason=\"queue\" is the HTB class's dropped count ($prom, tc: $tcq)" $? \
 	"exporter: '$prom', tc -s class: '$tcq'" "$(tail -3 "$E2E_TMP/udp.log")"
 
+# ---- packets at a TC hook count as the wire's segments: a TCP transfer's
+# GSO packets count as many as HTB's class (sent + dropped) counts
+htb_pkts() {
+	in_ns "$GW" tc -s class show dev "$GW_SDEV" classid "51c:$(printf %x "$id")" |
+		awk '/Sent/ { p = $4; d = $7; sub(",", "", d); print p + d; exit }'
+}
+sl_pkts() { sl -j stats | jq '.classes[] | select(.class == "sh") | .out.passed_packets'; }
+h0=$(htb_pkts)
+s0=$(sl_pkts)
+goodput "$SV4" 3 >/dev/null
+h1=$(htb_pkts)
+s1=$(sl_pkts)
+dh=$((${h1:-0} - ${h0:-0}))
+ds=$((${s1:-0} - ${s0:-0}))
+awk -v a="$ds" -v b="$dh" 'BEGIN { exit !(b > 1000 && a >= 0.97 * b && a <= 1.03 * b) }'
+result "TC counts segments as the wire does: sluice $ds packets, HTB $dh" $? \
+	"sluice out packets $s0 -> $s1, HTB class sent+dropped $h0 -> $h1"
+
 # ---- a foreign root qdisc is not clobbered without --force
 in_ns "$GW" tc qdisc add dev "$GW_CDEV" root handle 1: htb default 1 || bail "foreign qdisc"
 if out=$(sl attach "$GW_CDEV" --hook tc-egress 2>&1); then
