@@ -29,6 +29,7 @@
 
 #include "cmd.h"
 #include "diag.h"
+#include "flows.h"
 #include "journal.h"
 #include "names.h"
 #include "print.h"
@@ -56,6 +57,8 @@ struct top_row {
 	char name[SL_NAME_LEN];
 	double total_bps; /* both directions, passed and dropped */
 	struct top_rates r;
+	bool scoped;	  /* police per host or flow, or --initiator local */
+	struct sl_flow_class fc; /* its active entries and evictions */
 };
 
 /* One read of every class and counter. */
@@ -65,6 +68,7 @@ struct top_sample {
 	struct sl_class *cls;	 /* max_classes slots */
 	struct sl_counters *cnt; /* max_classes * SL_DIR_MAX, as in sl_stats */
 	struct sl_counters misc[SL_DIR_MAX];
+	struct sl_flow_class *fc; /* max_classes slots; read when a class is scoped */
 };
 
 struct top {
@@ -218,9 +222,25 @@ static int top_count_attachments(struct sl_ctx *ctx)
 	return n;
 }
 
+static bool scoped(const struct sl_class *c)
+{
+	return c->policy == SL_POLICY_POLICE &&
+	       (c->scope != SL_SCOPE_CLASS || c->initiator != SL_INIT_ANY);
+}
+
+static bool any_scoped(const struct sl_classes *cs)
+{
+	int id;
+
+	sl_for_each_class(cs, id)
+		if (scoped(&cs->slot[id]))
+			return true;
+	return false;
+}
+
 static int top_read(struct top *t, struct top_sample *s)
 {
-	struct sl_classes cs;
+	struct sl_classes cs = { 0 };
 	int d, err;
 
 	if (!sl_loaded(&t->ctx)) {
@@ -235,19 +255,22 @@ static int top_read(struct top *t, struct top_sample *s)
 	if (err)
 		goto fail;
 	memcpy(s->cls, cs.slot, t->max * sizeof(*s->cls));
-	sl_classes_free(&cs);
 	err = sl_counters_read_all(&t->ctx, t->ctx.stats_fd, t->max * SL_DIR_MAX, s->cnt);
 	if (err)
 		goto fail;
 	sl_counters_fold(s->cnt, t->max * SL_DIR_MAX);
+	if (!err && any_scoped(&cs))
+		err = sl_flows_per_class(&t->ctx, &cs, s->fc);
 	for (d = 0; d < SL_DIR_MAX; d++) {
 		err = sl_counters_read(&t->ctx, t->ctx.misc_fd, SL_MISC_NONIP(d), &s->misc[d]);
 		if (err)
 			goto fail;
 	}
 	t->attachments = top_count_attachments(&t->ctx);
+	sl_classes_free(&cs);
 	return 0;
 fail:
+	sl_classes_free(&cs);
 	sl_err("cannot read the counters: %s", strerror(-err));
 	return err;
 }
@@ -335,6 +358,8 @@ static void top_compute(struct top *t)
 				      ns);
 		}
 		row->total_bps = top_rates_bps(&row->r);
+		row->scoped = scoped(c);
+		row->fc = now->fc[id];
 		top_rates_add(&t->total, &row->r);
 	}
 	for (d = 0; d < SL_DIR_MAX; d++)
@@ -388,6 +413,10 @@ static void top_show_json(struct top *t)
 		print_string(PRINT_JSON, "class", NULL, row->name);
 		print_uint(PRINT_JSON, "class_id", NULL, row->id);
 		print_string(PRINT_JSON, "policy", NULL, sl_policy_name(row->policy));
+		if (row->scoped) {
+			print_uint(PRINT_JSON, "flows_active", NULL, row->fc.active);
+			print_uint(PRINT_JSON, "flow_evictions", NULL, row->fc.evictions);
+		}
 		top_rates_json(&row->r);
 		print_close_object();
 	}
@@ -432,7 +461,7 @@ static void top_line(struct top_screen *sc, const char *fmt, ...)
 }
 
 static void top_rates_text(struct top_screen *sc, int w, const char *name, const char *policy,
-			   const struct top_rates *r)
+			   const struct top_rates *r, const char *extra)
 {
 	char pp[16], pb[16], dp[16], db[16];
 	int d;
@@ -442,8 +471,8 @@ static void top_rates_text(struct top_screen *sc, int w, const char *name, const
 		sl_fmt_rate(pb, sizeof(pb), top_round(r->bps[d][SL_PASS]));
 		sl_fmt_count(dp, sizeof(dp), top_round(r->pps[d][SL_DROP]));
 		sl_fmt_rate(db, sizeof(db), top_round(r->bps[d][SL_DROP]));
-		top_line(sc, "%-*s %-6s %-3s %10s %11s %10s %11s", w, d ? "" : name,
-			 d ? "" : policy, sl_dir_names[d], pp, pb, dp, db);
+		top_line(sc, "%-*s %-6s %-3s %10s %11s %10s %11s  %s", w, d ? "" : name,
+			 d ? "" : policy, sl_dir_names[d], pp, pb, dp, db, d ? "" : extra);
 	}
 }
 
@@ -485,17 +514,24 @@ static void top_show_text(struct top *t)
 		 t->nrows, t->attachments, t->keys ? "  (q quits)" : "");
 	top_line(&sc, "%-*s %-6s %-3s %10s %11s %10s %11s", w, "CLASS", "POLICY", "DIR",
 		 "PASS pkt/s", "PASS bit/s", "DROP pkt/s", "DROP bit/s");
-	top_rates_text(&sc, w, "(total)", "", &t->total);
-	top_rates_text(&sc, w, "(not classified)", "", &t->misc);
+	top_rates_text(&sc, w, "(total)", "", &t->total, "");
+	top_rates_text(&sc, w, "(not classified)", "", &t->misc, "");
 	shown = t->nrows;
 	if (sc.lines >= 0 && shown * SL_DIR_MAX > sc.lines) {
 		/* Room for as many classes as fit and the "(N more)" line. */
 		room = sc.lines - 1;
 		shown = room > 0 ? room / SL_DIR_MAX : 0;
 	}
-	for (i = 0; i < shown; i++)
-		top_rates_text(&sc, w, t->rows[i].name, sl_policy_name(t->rows[i].policy),
-			       &t->rows[i].r);
+	for (i = 0; i < shown; i++) {
+		const struct top_row *row = &t->rows[i];
+		char extra[64] = "";
+
+		if (row->scoped)
+			snprintf(extra, sizeof(extra), "%llu flows, %llu evicted",
+				 (unsigned long long)row->fc.active,
+				 (unsigned long long)row->fc.evictions);
+		top_rates_text(&sc, w, row->name, sl_policy_name(row->policy), &row->r, extra);
+	}
 	if (shown < t->nrows)
 		top_line(&sc, "(%d more)", t->nrows - shown);
 }
@@ -633,7 +669,8 @@ static int top_alloc(struct top *t)
 	for (i = 0; i < 2; i++) {
 		t->s[i].cls = calloc(t->max, sizeof(*t->s[i].cls));
 		t->s[i].cnt = calloc((size_t)t->max * SL_DIR_MAX, sizeof(*t->s[i].cnt));
-		if (!t->s[i].cls || !t->s[i].cnt)
+		t->s[i].fc = calloc(t->max, sizeof(*t->s[i].fc));
+		if (!t->s[i].cls || !t->s[i].cnt || !t->s[i].fc)
 			goto nomem;
 	}
 	t->rows = calloc(t->max, sizeof(*t->rows));
@@ -651,6 +688,7 @@ static void top_free(struct top *t)
 	for (i = 0; i < 2; i++) {
 		free(t->s[i].cls);
 		free(t->s[i].cnt);
+		free(t->s[i].fc);
 	}
 	free(t->rows);
 }

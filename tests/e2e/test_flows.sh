@@ -64,6 +64,8 @@ rows=$(sl -j flows fl | jq '[.flows[] | select(.proto == "tcp" and .remote == "'
 check "flows -j lists the live connections (got $rows)" [ "${rows:-0}" -ge "$N" ]
 act=$(sl -j stats | jq '.classes[] | select(.class == "fl") | .flows_active')
 check "stats counts the active flows (got $act)" [ "${act:-0}" -ge "$N" ]
+topf=$(sl -j top --interval 0.2 --iterations 1 | jq '.classes[] | select(.class == "fl") | .flows_active')
+check "top shows the active flows (got $topf)" [ "${topf:-0}" -ge "$N" ]
 sl -j stats --prometheus | grep -q '^sluice_class_flows{class="fl",scope="flow"}'
 check "the exporter has one flows series for the class" [ $? = 0 ]
 
