@@ -309,13 +309,18 @@ int sl_parse_duration(const char *s, __u64 *ns)
 		double ns;
 	} units[] = { { "", 1e9 }, { "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 },
 		      { "h", 3600e9 }, { "d", 86400e9 } };
+	size_t n = strspn(s, "0123456789."), dots = 0, i;
 	char *end;
 	double v;
-	size_t i;
 
-	if (!isdigit((unsigned char)*s) && *s != '.')
+	/* plain decimal, as the rates: no sign, exponent or hex */
+	for (i = 0; i < n; i++)
+		dots += s[i] == '.';
+	if (!n || dots > 1 || dots == n)
 		return -EINVAL;
 	v = strtod(s, &end);
+	if (end != s + n)
+		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(units); i++) {
 		if (strcmp(end, units[i].unit))
 			continue;

@@ -16,6 +16,7 @@
 #include "sluice.h"
 #include "diag.h"
 #include "parse.h"
+#include "util.h"
 #include "prefix.h"
 
 /* Macros, so that a failure points at the line of the case. */
@@ -841,6 +842,38 @@ static void test_entry_ranges_random_v6(void **state)
 	}
 }
 
+/* --idle and the config key idle: plain decimal with a unit, 1 ms to 30 days. */
+static void test_duration(void **state)
+{
+	static const struct {
+		const char *s;
+		int err;
+		__u64 ns;
+	} cases[] = {
+		{ "10m", 0, 600000000000ull },	  { "500ms", 0, 500000000ull },
+		{ "1.5h", 0, 5400000000000ull }, { "30", 0, 30000000000ull },
+		{ "1ms", 0, 1000000ull },	  { "30d", 0, 2592000000000000ull },
+		{ "0.5s", 0, 500000000ull },	  { "0.1ms", -ERANGE, 0 },
+		{ "31d", -ERANGE, 0 },		  { "0", -ERANGE, 0 },
+		{ "", -EINVAL, 0 },		  { "m", -EINVAL, 0 },
+		{ "-1s", -EINVAL, 0 },		  { "1e3s", -EINVAL, 0 },
+		{ "0x10m", -EINVAL, 0 },	  { "1.2.3s", -EINVAL, 0 },
+		{ "10 m", -EINVAL, 0 },		  { "10min", -EINVAL, 0 },
+		{ "inf", -EINVAL, 0 },		  { "+5s", -EINVAL, 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		__u64 ns = 0;
+		int err = sl_parse_duration(cases[i].s, &ns);
+
+		if (err != cases[i].err || (!err && ns != cases[i].ns))
+			fail_msg("'%s': got %d, %llu; want %d, %llu", cases[i].s, err,
+				 (unsigned long long)ns, cases[i].err, (unsigned long long)cases[i].ns);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -862,6 +895,7 @@ int main(void)
 		cmocka_unit_test(test_pfx_mask),
 		cmocka_unit_test(test_feed_line),
 		cmocka_unit_test(test_class_name),
+		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_entry_ranges),
 		cmocka_unit_test(test_entry_ranges_random),
