@@ -312,3 +312,54 @@ int sl_xdp_live_mode(__u32 ifindex)
 		return -1;
 	return q.attach_mode == XDP_ATTACHED_DRV ? 0 : q.attach_mode == XDP_ATTACHED_SKB ? 1 : -1;
 }
+
+/* A broken or older state: undo what its attachment records name, as far as they can be read. */
+static int detach_broken(struct sl_ctx *ctx, int *count)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	char path[PATH_MAX];
+	int fd;
+
+	sl_pin_path(path, sizeof(path), ctx, "%s", SL_MAP_ATTACH);
+	fd = bpf_obj_get(path);
+	if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+	    info.key_size == sizeof(struct sl_attach_key) &&
+	    info.value_size == sizeof(struct sl_attach_val)) {
+		if (ctx->attach_fd >= 0)
+			close(ctx->attach_fd);
+		ctx->attach_fd = fd;
+		fd = -1;
+		sl_detach(ctx, 0, -1, count);
+	}
+	if (fd >= 0)
+		close(fd);
+	sl_warn("the pinned state was incomplete or from another version; removed it and %d "
+		"attachment%s", *count, *count == 1 ? "" : "s");
+	return sl_unload(ctx);
+}
+
+int sl_detach_all(struct sl_ctx *ctx, int open_err, int *count)
+{
+	int err;
+
+	*count = 0;
+	if (open_err == -ENOENT) {
+		sl_unload(ctx); /* nothing loaded: still clear a half-made state */
+		return 1;
+	}
+	if (open_err == -EIO)
+		err = detach_broken(ctx, count);
+	else if (open_err)
+		err = open_err;
+	else
+		err = sl_detach(ctx, 0, -1, count);
+	/* the pins go under the lock, which sl_close gives up */
+	if (!err && !open_err)
+		err = sl_unload(ctx);
+	if (err && err != open_err)
+		sl_err("cannot remove the pins under %s: %s", ctx->dir, strerror(-err));
+	else if (err && open_err != -EIO)
+		sl_err("cannot open the pinned state under %s: %s", ctx->dir, strerror(-err));
+	return err;
+}

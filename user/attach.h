@@ -22,4 +22,11 @@ int sl_attach(struct sl_ctx *ctx, const char *dev, const struct sl_attach_opts *
 /* Detach what matches (ifindex 0: any device; hook -1: any hook). */
 int sl_detach(struct sl_ctx *ctx, __u32 ifindex, int hook, int *count);
 
+/*
+ * detach --all: every attachment, then every pin, under the lock; also a
+ * broken or older state (open_err -EIO, from sl_open). Returns 0, 1 when
+ * nothing was loaded, or -errno.
+ */
+int sl_detach_all(struct sl_ctx *ctx, int open_err, int *count);
+
 #endif

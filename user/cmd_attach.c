@@ -168,119 +168,89 @@ int cmd_attach(int argc, char **argv)
 	return err;
 }
 
-int cmd_detach(int argc, char **argv)
+static int parse_detach(int argc, char **argv, bool *all, int *hook, __u32 *ifindex)
 {
 	static const struct option opts[] = {
 		{ "hook", required_argument, NULL, 'H' },
 		{ "all", no_argument, NULL, 'a' },
 		{}
 	};
-	bool all = false;
-	int c, hook = -1, count = 0, err;
-	__u32 ifindex = 0;
-	struct sl_ctx ctx;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'H':
-			if (parse_hook(optarg, &hook))
+			if (parse_hook(optarg, hook))
 				return -EINVAL;
 			break;
 		case 'a':
-			all = true;
+			*all = true;
 			break;
 		default:
 			return -EINVAL;
 		}
 	}
-	if (all == (optind < argc) || optind + 1 < argc || (all && hook >= 0)) {
+	if (*all == (optind < argc) || optind + 1 < argc || (*all && *hook >= 0)) {
 		sl_err("usage: sluice detach DEV [--hook HOOK] | sluice detach --all");
 		return -EINVAL;
 	}
-	if (!all) {
-		ifindex = if_nametoindex(argv[optind]);
-		if (!ifindex) {
-			sl_err("unknown device %s", sl_q(argv[optind]));
-			return -ENODEV;
-		}
+	if (*all)
+		return 0;
+	*ifindex = if_nametoindex(argv[optind]);
+	if (!*ifindex) {
+		sl_err("unknown device %s", sl_q(argv[optind]));
+		return -ENODEV;
 	}
+	return 0;
+}
 
+static void print_detached(int count, bool unloaded, bool loaded)
+{
+	print_open_object(NULL);
+	if (loaded)
+		print_uint(PRINT_ANY, "detached", "detached %llu", count);
+	else
+		print_uint(PRINT_ANY, "detached", "nothing attached\n", 0);
+	print_bool(PRINT_JSON, "unloaded", NULL, unloaded && loaded);
+	print_bool(PRINT_JSON, "changed", NULL, loaded);
+	if (loaded)
+		print_text(" attachment%s%s\n", count == 1 ? "" : "s",
+			   unloaded ? "; sluice unloaded" : "");
+	print_close_object();
+}
+
+int cmd_detach(int argc, char **argv)
+{
+	int hook = -1, count = 0, err;
+	__u32 ifindex = 0;
+	bool all = false;
+	struct sl_ctx ctx;
+
+	err = parse_detach(argc, argv, &all, &hook, &ifindex);
+	if (err)
+		return err;
 	sl_ctx_init(&ctx, NULL);
 	err = sl_open(&ctx, SL_OPEN_LOCK, NULL);
-	/* detach --all also clears a broken state: no "incomplete" report */
-	if (all && geteuid() == 0)
-		sl_diag_clear();
-	if (err && err != -ENOENT && err != -EIO && all) {
-		sl_err("cannot open the pinned state under %s: %s", ctx.dir, strerror(-err));
-		goto out;
-	}
-	if (err == -ENOENT) {
-		sl_close(&ctx);
-		if (all) {
-			/* Nothing loaded: still clear a half-created state. */
-			sl_unload(&ctx);
-			print_open_object(NULL);
-			print_text("nothing attached\n");
-			print_uint(PRINT_JSON, "detached", NULL, 0);
-			print_bool(PRINT_JSON, "unloaded", NULL, false);
-			print_bool(PRINT_JSON, "changed", NULL, false);
-			print_close_object();
-			return 0;
-		}
+	if (all) {
+		/* --all also clears a broken state: no "incomplete" report */
+		if (geteuid() == 0)
+			sl_diag_clear();
+		err = sl_detach_all(&ctx, err, &count);
+		if (err >= 0)
+			print_detached(count, true, err == 0);
+		err = err < 0 ? err : 0;
+	} else if (err == -ENOENT) {
 		sl_err("nothing attached to %s", sl_q(argv[optind]));
-		return -ENOENT;
-	}
-	if (err) {
-		if (all && err == -EIO) {
-			/*
-			 * A broken or older state: undo what its attachment
-			 * records name, as far as they can be read, then remove
-			 * the pins all the same.
-			 */
-			char path[PATH_MAX];
-
-			sl_close(&ctx);
-			sl_pin_path(path, sizeof(path), &ctx, "%s", SL_MAP_ATTACH);
-			ctx.attach_fd = bpf_obj_get(path);
-			if (ctx.attach_fd >= 0) {
-				struct bpf_map_info info = {};
-				__u32 len = sizeof(info);
-
-				if (!bpf_obj_get_info_by_fd(ctx.attach_fd, &info, &len) &&
-				    info.key_size == sizeof(struct sl_attach_key) &&
-				    info.value_size == sizeof(struct sl_attach_val))
-					sl_detach(&ctx, 0, -1, &count);
-				close(ctx.attach_fd);
-				ctx.attach_fd = -1;
-			}
-			sl_warn("the pinned state was incomplete or from another version; "
-				"removed it and %d attachment%s", count, count == 1 ? "" : "s");
-			return sl_unload(&ctx);
+	} else if (!err) {
+		err = sl_detach(&ctx, ifindex, hook, &count);
+		if (!err && !count) {
+			sl_err("nothing attached to %s%s%s", sl_q(argv[optind]),
+			       hook >= 0 ? " at " : "", hook >= 0 ? sl_hook_names[hook] : "");
+			err = -ENOENT;
 		}
-		goto out;
+		if (!err)
+			print_detached(count, false, true);
 	}
-	err = sl_detach(&ctx, ifindex, hook, &count);
-	if (!err && !all && !count) {
-		sl_err("nothing attached to %s%s%s", sl_q(argv[optind]), hook >= 0 ? " at " : "",
-		       hook >= 0 ? sl_hook_names[hook] : "");
-		err = -ENOENT;
-		goto out;
-	}
-	if (!err && all) {
-		sl_close(&ctx);
-		err = sl_unload(&ctx);
-		if (err)
-			sl_err("cannot remove the pins under %s: %s", ctx.dir, strerror(-err));
-	}
-	if (!err) {
-		print_open_object(NULL);
-		print_uint(PRINT_ANY, "detached", "detached %llu", count);
-		print_bool(PRINT_JSON, "unloaded", NULL, all);
-		print_bool(PRINT_JSON, "changed", NULL, true);
-		print_text(" attachment%s%s\n", count == 1 ? "" : "s", all ? "; sluice unloaded" : "");
-		print_close_object();
-	}
-out:
 	sl_close(&ctx);
 	return err;
 }
