@@ -237,34 +237,27 @@ static void fmt_addr(char *buf, size_t len, const struct sockaddr_storage *ss)
 	}
 }
 
-int cmd_exporter(int argc, char **argv)
+/* The listen address: --listen, else the config file's [global] exporter, else the default. */
+static int exporter_args(int argc, char **argv, char *listen, size_t len)
 {
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "config", required_argument, NULL, 'c' },
 		{}
 	};
-	const char *listen_spec = SL_EXPORTER_LISTEN, *config = NULL;
-	char listen_buf[sizeof(((struct sl_cfg *)0)->exporter)];
+	const char *config = NULL;
 	bool listen_set = false;
-	struct MHD_Daemon *d = NULL;
-	struct sockaddr_storage ss;
-	struct server srv = { 0 };
-	struct sl_ctx ctx;
-	char addr[INET6_ADDRSTRLEN + 16];
-	sigset_t sigs, old;
-	int c, sig, fd = -1, err;
+	struct sl_cfg cfg;
+	int c;
 
+	snprintf(listen, len, "%s", SL_EXPORTER_LISTEN);
 	while ((c = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'l':
-			listen_spec = optarg;
+		if (c == 'l') {
+			snprintf(listen, len, "%s", optarg);
 			listen_set = true;
-			break;
-		case 'c':
+		} else if (c == 'c') {
 			config = optarg;
-			break;
-		default:
+		} else {
 			return -EINVAL;
 		}
 	}
@@ -272,27 +265,72 @@ int cmd_exporter(int argc, char **argv)
 		sl_err("usage: sluice exporter [--listen ADDR:PORT] [-c FILE]");
 		return -EINVAL;
 	}
-	/* Without --listen: [global] exporter of the config file, if any. */
 	if (!config && access(sl_default_config(), R_OK) == 0)
 		config = sl_default_config();
-	if (!listen_set && config) {
-		struct sl_cfg cfg;
+	if (!config || listen_set)
+		return 0;
+	if (sl_config_load(config, &cfg))
+		return -EINVAL;
+	if (cfg.exporter[0])
+		snprintf(listen, len, "%s", cfg.exporter);
+	sl_config_free(&cfg);
+	return 0;
+}
 
-		if (sl_config_load(config, &cfg))
-			return -EINVAL;
-		if (cfg.exporter[0]) {
-			snprintf(listen_buf, sizeof(listen_buf), "%s", cfg.exporter);
-			listen_spec = listen_buf;
-		}
-		sl_config_free(&cfg);
+/* Serve until SIGINT or SIGTERM (sigs, blocked in every thread). */
+static int serve(const char *listen_spec, struct server *srv, const sigset_t *sigs)
+{
+	char addr[INET6_ADDRSTRLEN + 16];
+	struct MHD_Daemon *d;
+	struct sockaddr_storage ss;
+	int fd = -1, sig, err;
+
+	err = listen_on(listen_spec, &ss, &fd);
+	if (err)
+		return err;
+	fmt_addr(addr, sizeof(addr), &ss);
+	raise_nofile(SL_EXPORTER_CONNS + 64);
+	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD |
+				     (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+			     0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, fd,
+			     MHD_OPTION_CONNECTION_LIMIT, SL_EXPORTER_CONNS,
+			     MHD_OPTION_CONNECTION_TIMEOUT, SL_EXPORTER_IDLE, MHD_OPTION_END);
+	if (!d) {
+		close(fd);
+		sl_err("cannot start the HTTP server on %s", addr);
+		return -EIO;
 	}
+	print_open_object(NULL);
+	print_string(PRINT_ANY, "listen", "sluice exporter: serving http://%s/metrics", addr);
+	print_string(PRINT_TEXT, NULL, " (state under %s)\n", srv->dir);
+	print_close_object();
+	fflush(stdout);
+	print_diags();
+	do {
+		if (sigwait(sigs, &sig))
+			sig = 0;
+	} while (sig != SIGINT && sig != SIGTERM);
+	MHD_stop_daemon(d); /* it owned fd */
+	return 0;
+}
+
+int cmd_exporter(int argc, char **argv)
+{
+	char listen[sizeof(((struct sl_cfg *)0)->exporter) + 256];
+	struct server srv = { 0 };
+	sigset_t sigs, old;
+	struct sl_ctx ctx;
+	int err;
+
+	err = exporter_args(argc, argv, listen, sizeof(listen));
+	if (err)
+		return err;
 	if (geteuid() != 0) {
 		sl_err("the exporter needs root (CAP_BPF and CAP_NET_ADMIN)");
 		return -EPERM;
 	}
 	sl_ctx_init(&ctx, NULL);
 	snprintf(srv.dir, sizeof(srv.dir), "%s", ctx.dir);
-
 	/*
 	 * The HTTP thread inherits the mask: the signals come to sigwait().
 	 * An ignored signal would be discarded (a shell ignores SIGINT in its
@@ -305,40 +343,7 @@ int cmd_exporter(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, &old);
 	signal(SIGPIPE, SIG_IGN);
-
-	err = listen_on(listen_spec, &ss, &fd);
-	if (err)
-		goto cleanup;
-	fmt_addr(addr, sizeof(addr), &ss);
-	raise_nofile(SL_EXPORTER_CONNS + 64);
-	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD |
-				     (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-			     0, NULL, NULL, on_request, &srv, MHD_OPTION_LISTEN_SOCKET, fd,
-			     MHD_OPTION_CONNECTION_LIMIT, SL_EXPORTER_CONNS,
-			     MHD_OPTION_CONNECTION_TIMEOUT, SL_EXPORTER_IDLE, MHD_OPTION_END);
-	if (!d) {
-		sl_err("cannot start the HTTP server on %s", addr);
-		err = -EIO;
-		goto cleanup;
-	}
-	fd = -1; /* the daemon's now */
-	print_open_object(NULL);
-	print_string(PRINT_ANY, "listen", "sluice exporter: serving http://%s/metrics", addr);
-	print_string(PRINT_TEXT, NULL, " (state under %s)\n", srv.dir);
-	print_close_object();
-	fflush(stdout);
-	print_diags();
-
-	do {
-		if (sigwait(&sigs, &sig))
-			sig = 0;
-	} while (sig != SIGINT && sig != SIGTERM);
-	err = 0;
-cleanup:
-	if (d)
-		MHD_stop_daemon(d);
-	if (fd >= 0)
-		close(fd);
+	err = serve(listen, &srv, &sigs);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return err;
 }
