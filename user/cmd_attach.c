@@ -65,7 +65,23 @@ static int attach_sizes(struct sl_ctx *ctx, const struct sl_sizes *s)
 			   s->v6_entries ? s->v6_entries : ctx->st.v6_entries, &changed);
 }
 
-int cmd_attach(int argc, char **argv)
+/* One of attach's size options into sizes (0: not given). */
+static int parse_size_opt(int c, const char *arg, struct sl_sizes *s)
+{
+	switch (c) {
+	case 'c':
+		return parse_u32_opt("--max-classes", arg, 2, 65536, &s->max_classes);
+	case '4':
+		return parse_u32_opt("--v4-size", arg, 1, 1u << 28, &s->v4_entries);
+	case '6':
+		return parse_u32_opt("--v6-size", arg, 1, 1u << 28, &s->v6_entries);
+	default:
+		return parse_u32_opt("--max-flows", arg, SL_MIN_MAX_FLOWS, SL_MAX_MAX_FLOWS,
+				     &s->max_flows);
+	}
+}
+
+static int parse_attach(int argc, char **argv, struct sl_attach_opts *o, struct sl_sizes *s)
 {
 	static const struct option opts[] = {
 		{ "hook", required_argument, NULL, 'H' },
@@ -78,18 +94,15 @@ int cmd_attach(int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{}
 	};
-	struct sl_sizes sizes = { 0 }, create;
-	struct sl_attach_opts o = { .hook = SL_HOOK_XDP };
-	bool match_set = false, noop;
-	struct sl_ctx ctx;
-	int c, hook, i, err;
+	bool match_set = false;
+	int c, i, hook;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'H':
 			if (parse_hook(optarg, &hook))
 				return -EINVAL;
-			o.hook = hook;
+			o->hook = hook;
 			break;
 		case 'm':
 			i = sl_match_word(optarg, sl_match_names, SL_MATCH_NAMES);
@@ -97,7 +110,7 @@ int cmd_attach(int argc, char **argv)
 				sl_err("bad match '%s' (expected src or dst)", sl_q(optarg));
 				return -EINVAL;
 			}
-			o.match = i;
+			o->match = i;
 			match_set = true;
 			break;
 		case 'x':
@@ -106,28 +119,18 @@ int cmd_attach(int argc, char **argv)
 				sl_err("bad XDP mode '%s' (expected native or generic)", sl_q(optarg));
 				return -EINVAL;
 			}
-			o.xdp_native = i == 0;
-			o.xdp_generic = i == 1;
+			o->xdp_native = i == 0;
+			o->xdp_generic = i == 1;
 			break;
 		case 'c':
-			if (parse_u32_opt("--max-classes", optarg, 2, 65536, &sizes.max_classes))
-				return -EINVAL;
-			break;
 		case '4':
-			if (parse_u32_opt("--v4-size", optarg, 1, 1u << 28, &sizes.v4_entries))
-				return -EINVAL;
-			break;
 		case '6':
-			if (parse_u32_opt("--v6-size", optarg, 1, 1u << 28, &sizes.v6_entries))
-				return -EINVAL;
-			break;
 		case 'F':
-			if (parse_u32_opt("--max-flows", optarg, SL_MIN_MAX_FLOWS, SL_MAX_MAX_FLOWS,
-					  &sizes.max_flows))
+			if (parse_size_opt(c, optarg, s))
 				return -EINVAL;
 			break;
 		case 'f':
-			o.force = true;
+			o->force = true;
 			break;
 		default:
 			return -EINVAL;
@@ -137,14 +140,27 @@ int cmd_attach(int argc, char **argv)
 		sl_err("usage: sluice attach DEV [--hook xdp|tc-ingress|tc-egress] [--match src|dst]");
 		return -EINVAL;
 	}
-	if ((o.xdp_native || o.xdp_generic) && o.hook != SL_HOOK_XDP) {
+	if ((o->xdp_native || o->xdp_generic) && o->hook != SL_HOOK_XDP) {
 		sl_err("--xdp-mode applies to --hook xdp only");
 		return -EINVAL;
 	}
 	/* The remote address: the source on ingress, the destination on egress. */
 	if (!match_set)
-		o.match = o.hook == SL_HOOK_TC_OUT ? SL_MATCH_DST : SL_MATCH_SRC;
+		o->match = o->hook == SL_HOOK_TC_OUT ? SL_MATCH_DST : SL_MATCH_SRC;
+	return 0;
+}
 
+int cmd_attach(int argc, char **argv)
+{
+	struct sl_attach_opts o = { .hook = SL_HOOK_XDP };
+	struct sl_sizes sizes = { 0 }, create;
+	struct sl_ctx ctx;
+	bool noop;
+	int err;
+
+	err = parse_attach(argc, argv, &o, &sizes);
+	if (err)
+		return err;
 	sl_ctx_init(&ctx, NULL);
 	create.max_classes = sizes.max_classes ? sizes.max_classes : SL_DEF_MAX_CLASSES;
 	create.v4_entries = sizes.v4_entries ? sizes.v4_entries : SL_DEF_V4_ENTRIES;
