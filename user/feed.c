@@ -840,108 +840,140 @@ int sl_feed_read_opts(const char *path, const struct sl_feed_opts *opts, struct 
 	return err;
 }
 
+/* One read of a source, line by line. */
+struct feed_run {
+	char name[SL_QUOTE_MAX + 8]; /* the source, quoted once for every message */
+	const struct sl_feed_opts *opts;
+	struct sl_pfx_vec *out;
+	struct sl_feed_stats *st;
+	struct line_reader *r;
+	struct line_buf line;
+	enum sl_format fmt;
+	unsigned long lineno, invalid;
+	unsigned int max_report;
+};
+
+/* The next line's entries into out: > 0 entries, 0 none, < 0 invalid or an error. */
+static int read_entry(struct feed_run *f, const char **why, bool *masked)
+{
+	int rc = 0;
+
+	*masked = false;
+	if (f->fmt == SL_FMT_AUTO) {
+		rc = detect_next(f->r, &f->fmt);
+		if (!rc && f->fmt != SL_FMT_AUTO && f->opts->has_cc && f->fmt != SL_FMT_RIR) {
+			sl_err("%s:%lu: a country selection (cc) needs RIR delegated stats, "
+			       "and this is %s", f->name, f->lineno, sl_format_names[f->fmt]);
+			return -ECANCELED;
+		}
+	}
+	if (rc)
+		return rc;
+	if (f->fmt == SL_FMT_CSV)
+		return csv_line(f->r, f->lineno, f->out, why, masked);
+	rc = read_line(f->r, &f->line, SL_FEED_MAX_LINE);
+	if (rc > 0)
+		return parse_line(f->fmt == SL_FMT_AUTO ? SL_FMT_PLAIN : f->fmt, f->line.s, f->opts,
+				  f->out, why, masked);
+	if (rc == -EILSEQ)
+		*why = "NUL byte in line";
+	return rc;
+}
+
+/* What stops the read: an error of the source, not of the line. 0: go on. */
+static int read_fatal(struct feed_run *f, int rc)
+{
+	switch (rc) {
+	case -ECANCELED:
+		return -EINVAL;
+	case -EIO:
+		sl_err("%s:%lu: cannot read: %s", f->name, f->lineno, f->r->src.msg);
+		return -EIO;
+	case -E2BIG:
+		sl_err("%s:%lu: line longer than %d bytes; the file is refused", f->name, f->lineno,
+		       SL_FEED_MAX_LINE - 1);
+		return rc;
+	case -ENOMEM:
+		return rc;
+	default:
+		return 0;
+	}
+}
+
+/* Count and report the line's outcome; -EINVAL when --strict stops the read. */
+static int judge(struct feed_run *f, int rc, const char *why, bool masked)
+{
+	if (rc >= 0 && masked) {
+		f->st->masked++;
+		if (f->opts->strict) {
+			why = "host bits set (--strict)";
+			rc = -EINVAL;
+		} else if (f->st->masked <= f->max_report) {
+			sl_warn("%s:%lu: host bits set, masked", f->name, f->lineno);
+		}
+	}
+	if (rc < 0) {
+		f->invalid++;
+		if (f->opts->strict || f->invalid <= f->max_report)
+			sl_err("%s:%lu: %s", f->name, f->lineno, why);
+		return f->opts->strict ? -EINVAL : 0;
+	}
+	f->st->entries += rc > 0;
+	return 0;
+}
+
+static int read_lines(struct feed_run *f)
+{
+	const char *why;
+	bool masked;
+	int rc, err = 0;
+
+	while (!err && (rc = at_end(f->r)) != 1) {
+		f->lineno++;
+		why = "unreadable line";
+		masked = false;
+		if (!rc)
+			rc = read_entry(f, &why, &masked);
+		err = read_fatal(f, rc);
+		if (!err)
+			err = judge(f, rc, why, masked);
+	}
+	if (f->invalid > f->max_report && !f->opts->strict)
+		sl_err("%s: %lu more invalid lines not shown", f->name, f->invalid - f->max_report);
+	return err;
+}
+
 int sl_feed_read_fd(int src_fd, const char *src_name, const struct sl_feed_opts *opts,
 		    struct sl_pfx_vec *out, struct sl_feed_stats *st)
 {
-	char name[SL_QUOTE_MAX + 8];
-	unsigned int max_report = opts->max_report ? opts->max_report : 10;
-	enum sl_format fmt = opts->format;
-	struct line_buf line = { 0 };
-	struct line_reader *r;
-	unsigned long lineno = 0, invalid = 0;
-	const char *why;
-	bool masked;
-	int fd, rc, err = 0;
+	struct feed_run f = { .opts = opts, .out = out, .st = st, .fmt = opts->format };
+	int fd, err;
 
-	/* every message names the source, quoted once */
-	snprintf(name, sizeof(name), "%s", strcmp(src_name, "<stdin>") ? sl_q(src_name) : src_name);
+	f.max_report = opts->max_report ? opts->max_report : 10;
+	snprintf(f.name, sizeof(f.name), "%s",
+		 strcmp(src_name, "<stdin>") ? sl_q(src_name) : src_name);
 	/* zsrc_close closes the descriptor it reads: give it its own */
 	fd = dup(src_fd);
 	if (fd < 0)
 		return -errno;
-	r = calloc(1, sizeof(*r));
-	if (!r) {
+	f.r = calloc(1, sizeof(*f.r));
+	if (!f.r) {
 		close(fd);
 		return -ENOMEM;
 	}
-	err = zsrc_open(&r->src, fd);
+	err = zsrc_open(&f.r->src, fd);
 	if (!err)
-		err = skip_bom(r);
-	if (err) {
-		sl_err("%s: cannot read: %s", name, err == -EIO ? r->src.msg : strerror(-err));
-		zsrc_close(&r->src);
-		goto out;
-	}
-	for (;;) {
-		rc = at_end(r);
-		if (rc == 1)
-			break;
-		lineno++;
-		if (!rc && fmt == SL_FMT_AUTO) {
-			rc = detect_next(r, &fmt);
-			if (!rc && fmt != SL_FMT_AUTO && opts->has_cc && fmt != SL_FMT_RIR) {
-				sl_err("%s:%lu: a country selection (cc) needs RIR delegated stats, "
-				       "and this is %s", name, lineno, sl_format_names[fmt]);
-				err = -EINVAL;
-				break;
-			}
-		}
-		if (!rc) {
-			masked = false;
-			if (fmt == SL_FMT_CSV)
-				rc = csv_line(r, lineno, out, &why, &masked);
-			else if ((rc = read_line(r, &line, SL_FEED_MAX_LINE)) > 0)
-				rc = parse_line(fmt == SL_FMT_AUTO ? SL_FMT_PLAIN : fmt, line.s, opts,
-						out, &why, &masked);
-			else if (rc == -EILSEQ)
-				why = "NUL byte in line";
-		}
-		if (rc == -EIO) {
-			sl_err("%s:%lu: cannot read: %s", name, lineno, r->src.msg);
-			err = -EIO;
-			break;
-		}
-		if (rc == -E2BIG) {
-			sl_err("%s:%lu: line longer than %d bytes; the file is refused", name, lineno,
-			       SL_FEED_MAX_LINE - 1);
-			err = rc;
-			break;
-		}
-		if (rc == -ENOMEM) {
-			err = rc;
-			break;
-		}
-		if (rc >= 0 && masked) {
-			st->masked++;
-			if (opts->strict) {
-				why = "host bits set (--strict)";
-				rc = -EINVAL;
-			} else if (st->masked <= max_report) {
-				sl_warn("%s:%lu: host bits set, masked", name, lineno);
-			}
-		}
-		if (rc < 0) {
-			invalid++;
-			if (opts->strict || invalid <= max_report)
-				sl_err("%s:%lu: %s", name, lineno, why);
-			if (opts->strict) {
-				err = -EINVAL;
-				break;
-			}
-			continue;
-		}
-		if (rc > 0)
-			st->entries++;
-	}
-	if (invalid > max_report && !opts->strict)
-		sl_err("%s: %lu more invalid lines not shown", name, invalid - max_report);
-	zsrc_close(&r->src);
-out:
-	st->lines += lineno;
-	st->invalid += invalid;
-	st->format = fmt == SL_FMT_AUTO ? SL_FMT_PLAIN : fmt;
-	free(r);
-	free(line.s);
+		err = skip_bom(f.r);
+	if (err)
+		sl_err("%s: cannot read: %s", f.name, err == -EIO ? f.r->src.msg : strerror(-err));
+	else
+		err = read_lines(&f);
+	zsrc_close(&f.r->src);
+	st->lines += f.lineno;
+	st->invalid += f.invalid;
+	st->format = f.fmt == SL_FMT_AUTO ? SL_FMT_PLAIN : f.fmt;
+	free(f.r);
+	free(f.line.s);
 	return err;
 }
 
