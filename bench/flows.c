@@ -24,6 +24,7 @@
 #include <bpf/bpf.h>
 
 #include "classes.h"
+#include "util.h"
 #include "flows.h"
 #include "frame.h"
 #include "journal.h"

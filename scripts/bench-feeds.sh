@@ -50,9 +50,10 @@ sl_times=() rss=()
 for i in $(seq "$RUNS"); do
 	f=$DIR/a.gz; [ $((i % 2)) = 0 ] && f=$DIR/b.gz
 	t0=$(now)
-	/usr/bin/time -f %M -o "$DIR/rss" "$S" feed load bench "$f" --force >/dev/null
+	/usr/bin/time -f %M -o "$DIR/rss" "$S" -j feed load bench "$f" --force >"$DIR/load.$i.json"
 	t1=$(now)
 	sl_times+=("$(echo "$t1 - $t0" | bc -l)")
+	echo "$(echo "$t1 - $t0" | bc -l) $i" >>"$DIR/runs"
 	rss+=("$(cat "$DIR/rss")")
 done
 # A cron-style `apply` with nothing changed, 1M prefixes loaded.
@@ -85,5 +86,9 @@ printf '%-44s %8.3f\n' "sluice feed load (1M entries, gzip, swap)" "$sl"
 printf '%-44s %8.3f\n' "ipset restore + swap (IPv4 entries only)" "$ip"
 printf 'speed-up over ipset: %.1fx\n' "$(echo "$ip / $sl" | bc -l)"
 printf 'sluice apply with nothing changed (1M prefixes loaded): %.3f s\n' "$noop"
+# where the best run's time went, stage by stage (feed load -j: stages)
+bestrun=$(sort -g "$DIR/runs" | head -1 | cut -d' ' -f2)
+jq -r '.stages | to_entries[] | "  \(.key | rtrimstr("_ns")) \(.value / 1e6) ms"' \
+	"$DIR/load.$bestrun.json" | awk '{ printf "stage %-10s %9.1f ms\n", $1, $2 }'
 printf 'sluice peak RSS: %d MiB; kernel table memory: %d MiB, %.0f bytes per prefix (%d prefixes)\n' \
 	$((peak / 1024)) $((bytes / 1048576)) "$(echo "$bytes / $prefixes" | bc -l)" "$prefixes"

@@ -135,6 +135,19 @@ static __u64 addr_count(double n, int v6)
 	return n >= 18446744073709551615.0 ? ~0ull : (__u64)(n + 0.5);
 }
 
+/* What each stage took (make bench-feeds reads it): read, parse, normalise, plan, build, swap. */
+static void print_stages(const struct sl_stage_ns *ns)
+{
+	print_open_object("stages");
+	print_uint(PRINT_JSON, "read_ns", NULL, ns->read);
+	print_uint(PRINT_JSON, "parse_ns", NULL, ns->parse);
+	print_uint(PRINT_JSON, "normalise_ns", NULL, ns->normalise);
+	print_uint(PRINT_JSON, "plan_ns", NULL, ns->plan);
+	print_uint(PRINT_JSON, "build_ns", NULL, ns->build);
+	print_uint(PRINT_JSON, "swap_ns", NULL, ns->swap);
+	print_close_object();
+}
+
 static void print_plan(const char *cls, const struct sl_plan *p)
 {
 	static const char *const fam[2] = { "v4", "v6" };
@@ -148,6 +161,7 @@ static void print_plan(const char *cls, const struct sl_plan *p)
 	print_bool(PRINT_JSON, "changed", NULL, p->applied && changes);
 	print_bool(PRINT_JSON, "applied", NULL, p->applied);
 	print_bool(PRINT_JSON, "sources_unchanged", NULL, p->unchanged_sources);
+	print_stages(&p->ns);
 	for (f = 0; f < 2; f++) {
 		snprintf(key, sizeof(key), "prefixes_%s", fam[f]);
 		print_uint(PRINT_JSON, key, NULL, p->prefixes[f]);

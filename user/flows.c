@@ -14,17 +14,10 @@
 #include <bpf/bpf.h>
 
 #include "diag.h"
+#include "util.h"
 #include "flows.h"
 
 #define BATCH 4096
-
-__u64 sl_now_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
 
 static int grow(struct sl_flow_vec *v, size_t *cap, size_t need)
 {

@@ -78,7 +78,5 @@ int sl_flows_refill(struct sl_ctx *ctx, __u32 id);
 /* Kernel memory of the flow table (its fdinfo memlock), or 0. */
 __u64 sl_flows_memory(struct sl_ctx *ctx);
 
-/* CLOCK_MONOTONIC in ns, the clock of the datapath's times. */
-__u64 sl_now_mono_ns(void);
 
 #endif

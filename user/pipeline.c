@@ -21,6 +21,7 @@
 #include "journal.h"
 #include "pipeline.h"
 #include "source.h"
+#include "util.h"
 
 void sl_feed_args_init(struct sl_feed_args *a)
 {
@@ -381,8 +382,11 @@ int sl_feed_prepare_cached(struct sl_ctx *ctx, const struct sl_feed_args *a,
 	struct sl_class cl;
 	int err;
 
+	__u64 t0 = sl_now_mono_ns(), t1;
+
 	memset(in, 0, sizeof(*in));
 	err = stage_open(a, in);
+	in->read_ns = sl_now_mono_ns() - t0;
 	if (err)
 		return err;
 	if (ctx) {
@@ -393,14 +397,18 @@ int sl_feed_prepare_cached(struct sl_ctx *ctx, const struct sl_feed_args *a,
 			return 0;
 	}
 	/* classes of countries of the same RIR file: one parse for all */
+	t0 = sl_now_mono_ns();
 	if (cache && a->fo.has_cc)
 		err = stage_read_cached(cache, a, in);
 	else
 		err = stage_read(a, in);
 	if (!err)
 		err = gate_invalid(a, &in->st);
+	t1 = sl_now_mono_ns();
+	in->parse_ns = t1 - t0;
 	if (!err)
 		err = stage_normalise(a, in);
+	in->normalise_ns = sl_now_mono_ns() - t1;
 	return err;
 }
 
@@ -467,6 +475,7 @@ static int stage_batch(struct sl_batch *b, __u32 id, const struct sl_class *cl,
 int sl_feed_update(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_feed_input *in,
 		   struct sl_plan *p)
 {
+	__u64 t0;
 	struct sl_batch one = { 0 };
 	struct sl_class cl;
 	int id, err;
@@ -492,12 +501,19 @@ int sl_feed_update(struct sl_ctx *ctx, const struct sl_feed_args *a, struct sl_f
 			return err;
 	}
 	p->st = in->st;
+	p->ns.read = in->read_ns;
+	p->ns.parse = in->parse_ns;
+	p->ns.normalise = in->normalise_ns;
+	t0 = sl_now_mono_ns();
 	err = plan_churn(ctx, a, id, &cl, &in->vec, p);
+	p->ns.plan = sl_now_mono_ns() - t0;
 	if (err || a->dry_run)
 		return err;
 	err = stage_batch(a->batch ? a->batch : &one, id, &cl, a, in, p);
 	if (!err && !a->batch) {
 		err = sl_batch_commit(ctx, &one);
+		p->ns.build = one.build_ns;
+		p->ns.swap = one.swap_ns;
 		if (err && err != -E2BIG && err != -ENOSPC)
 			sl_err("cannot load the prefixes of class %s: %s", a->cls, strerror(-err));
 	}

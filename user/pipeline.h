@@ -42,6 +42,7 @@ struct sl_feed_input {
 	bool hashed;	      /* every source hashed (not standard input) */
 	__u64 hash;	      /* over the sources and options, when hashed */
 	bool parsed;	      /* vec and st hold the sources' prefixes */
+	__u64 read_ns, parse_ns, normalise_ns; /* what each stage took */
 	struct sl_pfx_vec vec; /* normalised */
 	struct sl_feed_stats st;
 };
@@ -56,6 +57,9 @@ struct sl_plan {
 	size_t prefixes[2], added[2], removed[2]; /* [0] IPv4, [1] IPv6 */
 	double addr_added[2], addr_removed[2];
 	struct sl_feed_stats st;
+	struct sl_stage_ns {
+		__u64 read, parse, normalise, plan, build, swap; /* make bench-feeds */
+	} ns;
 };
 
 /*

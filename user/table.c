@@ -349,6 +349,7 @@ int sl_batch_commit(struct sl_ctx *ctx, struct sl_batch *b)
 {
 	struct sl_commit cm = { 0 };
 	bool family[2] = { false, false };
+	__u64 t0 = sl_now_mono_ns(), t1;
 	int err;
 
 	err = families(ctx, b, family);
@@ -357,10 +358,13 @@ int sl_batch_commit(struct sl_ctx *ctx, struct sl_batch *b)
 		err = stage_tables(ctx, b, family, &cm);
 	if (!err)
 		err = stage_items(ctx, b, &cm);
+	t1 = sl_now_mono_ns();
+	b->build_ns = t1 - t0;
 	if (!err)
 		err = sl_journal_commit(ctx, &cm);
 	else
 		sl_journal_recover(ctx); /* nothing committed: unstage */
+	b->swap_ns = sl_now_mono_ns() - t1;
 	free(cm.items);
 	return err;
 }

@@ -32,6 +32,7 @@ struct sl_batch_item {
 struct sl_batch {
 	struct sl_batch_item *items;
 	size_t n, cap;
+	__u64 build_ns, swap_ns; /* what sl_batch_commit took: the tables, the commit */
 };
 
 /* The (zeroed) item of class id, added if new; NULL when out of memory. */

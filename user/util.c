@@ -43,6 +43,14 @@ void sl_fmt_count(char *buf, size_t len, __u64 n)
 	fmt_scaled(buf, len, (double)n, u, ARRAY_SIZE(u), 1000.0);
 }
 
+__u64 sl_now_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
 __u64 sl_now_realtime_ns(void)
 {
 	struct timespec ts;

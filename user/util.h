@@ -15,6 +15,8 @@ void sl_fmt_size(char *buf, size_t len, __u64 bytes);
 void sl_fmt_count(char *buf, size_t len, __u64 n);
 
 __u64 sl_now_realtime_ns(void);
+/* CLOCK_MONOTONIC in ns, the clock of the datapath's times. */
+__u64 sl_now_mono_ns(void);
 /* "2026-11-28T17:00:00Z" (UTC), or "never" for 0. */
 void sl_fmt_time(char *buf, size_t len, __u64 ns);
 

@@ -36,6 +36,7 @@
 #include <cmocka.h>
 
 #include "classes.h"
+#include "util.h"
 #include "flows.h"
 #include "frame.h"
 #include "journal.h"
