@@ -52,7 +52,10 @@ if ! printf '192.0.2.0/24\n' >"$T/feed" ||
 	not_ok "exporter slow clients: a class loaded" "$(cat "$T/err")"
 	exit 1
 fi
-na env SLUICE_BPFFS="$B" "$S" exporter --listen "127.0.0.1:$EPORT" >"$T/exp.out" 2>&1 &
+# not through na(): $! must be the exporter itself (ip netns exec execs it),
+# or the cleanup would kill a subshell and leave the exporter running
+ip netns exec "$NA" env SLUICE_BPFFS="$B" "$S" exporter --listen "127.0.0.1:$EPORT" \
+	>"$T/exp.out" 2>&1 &
 EPID=$!
 for _ in $(seq 1 50); do
 	grep -q serving "$T/exp.out" && break
@@ -62,7 +65,7 @@ done
 t=$(scrape_time "$T/m0")
 check "exporter slow clients: a scrape before (${t}s)" grep -q '^sluice_up 1$' "$T/m0"
 
-na python3 tests/e2e/trickle.py "$EPORT" "$CLIENTS" 20 3 >"$T/trickle.out" 2>&1 &
+ip netns exec "$NA" python3 tests/e2e/trickle.py "$EPORT" "$CLIENTS" 20 3 >"$T/trickle.out" 2>&1 &
 TPID=$!
 for _ in $(seq 1 100); do
 	grep -q '^open' "$T/trickle.out" && break
@@ -94,7 +97,7 @@ check "exporter slow clients: trickling clients are not cut off while they send"
 	grep -qx "closed 0" "$T/trickle.out"
 
 # Idle connections: closed by the exporter after its idle time-out (10 s).
-na python3 - "$EPORT" >"$T/idle.out" 2>&1 <<'PY' &
+ip netns exec "$NA" python3 - "$EPORT" >"$T/idle.out" 2>&1 <<'PY' &
 import socket, sys, time
 socks = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(50)]
 time.sleep(14)
