@@ -114,13 +114,13 @@ static int parse_scope_opt(int c, const char *arg, struct sl_class_spec *spec)
 	case 'S':
 		i = sl_match_word(arg, sl_scope_names, SL_SCOPE_MAX);
 		if (i < 0)
-			sl_err("bad --per '%s' (expected class, host or flow)", arg);
+			sl_err("bad --per '%s' (expected class, host or flow)", sl_q(arg));
 		spec->scope = i;
 		return i < 0 ? -EINVAL : 0;
 	case 'I':
 		i = sl_match_word(arg, sl_initiator_names, SL_INIT_MAX);
 		if (i < 0)
-			sl_err("bad --initiator '%s' (expected any or local)", arg);
+			sl_err("bad --initiator '%s' (expected any or local)", sl_q(arg));
 		spec->initiator = i;
 		return i < 0 ? -EINVAL : 0;
 	default:

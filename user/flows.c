@@ -232,19 +232,7 @@ int sl_flows_refill(struct sl_ctx *ctx, __u32 id)
 
 __u64 sl_flows_memory(struct sl_ctx *ctx)
 {
-	char path[64], line[128];
-	unsigned long long v = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", ctx->flows_fd);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "memlock: %llu", &v) == 1)
-			break;
-	fclose(f);
-	return v;
+	return sl_map_memory(ctx->flows_fd);
 }
 
 static int key_cmp(const void *a, const void *b)

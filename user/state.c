@@ -714,6 +714,23 @@ int sl_counters_reset(struct sl_ctx *ctx, int fd, __u32 key)
 	return err;
 }
 
+__u64 sl_map_memory(int fd)
+{
+	char path[64], line[256];
+	unsigned long long v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "memlock: %llu", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
 int sl_attach_get(struct sl_ctx *ctx, __u32 ifindex, enum sl_hook hook, struct sl_attach_val *v)
 {
 	struct sl_attach_key k = { .netns = sl_netns_cookie(), .ifindex = ifindex, .hook = hook };

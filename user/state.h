@@ -128,6 +128,9 @@ static inline void sl_counters_fold(struct sl_counters *c, size_t n)
 	}
 }
 
+/* The kernel memory of a map (its fdinfo's memlock), in bytes; 0 when unknown. */
+__u64 sl_map_memory(int fd);
+
 /* The attach registry: one record per attachment (sl_attach). */
 int sl_attach_get(struct sl_ctx *ctx, __u32 ifindex, enum sl_hook hook, struct sl_attach_val *v);
 int sl_attach_put(struct sl_ctx *ctx, const struct sl_attach_key *k,

@@ -11,6 +11,7 @@
 #include "bm.h"
 #include "frame.h"
 #include "probe.h"
+#include "state.h"
 #include "sluice_bucket.h"
 #include "table_build.h"
 #include "bench.skel.h"
@@ -332,27 +333,10 @@ __u64 bm_mismatches(struct bm *b, __u32 *first, __u32 *ours, __u32 *ref)
 	return b->skel->bss->mismatches;
 }
 
-static __u64 fd_memlock(int fd)
-{
-	char path[64], line[256];
-	unsigned long long v = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "memlock: %llu", &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
-
 void bm_memory(struct bm *b, __u64 *sluice4, __u64 *sluice6, __u64 *trie4, __u64 *trie6)
 {
 	*sluice4 = b->bytes[0];
 	*sluice6 = b->bytes[1];
-	*trie4 = fd_memlock(bpf_map__fd(b->skel->maps.bm_trie4));
-	*trie6 = fd_memlock(bpf_map__fd(b->skel->maps.bm_trie6));
+	*trie4 = sl_map_memory(bpf_map__fd(b->skel->maps.bm_trie4));
+	*trie6 = sl_map_memory(bpf_map__fd(b->skel->maps.bm_trie6));
 }
