@@ -2,9 +2,10 @@
 /*
  * sluice: classify a remote address into a class (longest prefix wins).
  *
- * IPv4: one look at the /24 directory; a /24 flagged as holding hosts also
- * probes the host hash, and one flagged as holding /25-/31 prefixes reads
- * its 256-entry chunk. IPv6: a directory on the top bits says which prefix
+ * IPv4: one look at the /16 directory; a /16 holding longer prefixes or
+ * hosts leads to a compressed node for the next 8 bits, and a /24 holding
+ * /25-/31 prefixes to one for the last 8; a /24 flagged as holding hosts
+ * also probes the host hash. IPv6: a directory on the top bits says which prefix
  * lengths occur in that block; their hashes are probed, longest first, until
  * one matches. The tables are built by user/table_build.c.
  */
@@ -49,13 +50,52 @@ static __always_inline void sl_word_pair(void *tab, __u32 idx, __u32 *first, __u
 #endif
 }
 
+/* Element key of a table (8 bytes: two words), 0 when out of range. */
+static __always_inline __u64 sl_elem(void *tab, __u32 key)
+{
+	__u64 *w = bpf_map_lookup_elem(tab, &key);
+
+	return w ? *w : 0;
+}
+
+/* Bits set in x (BPF has no popcount instruction). */
+static __always_inline __u32 sl_popcount64(__u64 x)
+{
+	x = x - ((x >> 1) & 0x5555555555555555ull);
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (x * 0x0101010101010101ull) >> 56;
+}
+
+/*
+ * Slot i (0-255) of the IPv4 node that e points to: the leaf of rank
+ * (bits set at positions <= i) in the node's run bitmap. No branches: the
+ * slot's bitmap word is selected by index and masked by a shift.
+ */
+static __always_inline __u32 sl_node4(void *tab, __u32 e, __u32 i)
+{
+	__u32 node = SL_T4_NODE_OFF + SL_E_NODE_IDX(e) * SL_T4_NODE_WORDS, leaves, bases;
+	__u64 bm;
+
+	sl_word_pair(tab, node + SL_T4_N_LEAVES, &leaves, &bases);
+	bm = sl_elem(tab, (node + SL_T4_N_BITMAP) / 2 + (i >> 6));
+	bm &= ~0ull >> (63 - (i & 63));
+	return sl_word(tab, leaves + ((bases >> ((i >> 6) * 8)) & 0xff) + sl_popcount64(bm) - 1);
+}
+
 /* Host-order address; returns an entry word (0: no match). */
 static __always_inline __u32 sl_lookup4(void *tab, __u32 a)
 {
-	__u32 e = sl_word(tab, SL_T4_DIR_OFF + (a >> 8));
+	__u32 e = sl_word(tab, SL_T4_DIR_OFF + (a >> 16)), hosts = 0;
 	int i;
 
-	if (e & SL_E_HOSTS) {
+	if (e & SL_E_NODE) {
+		e = sl_node4(tab, e, (a >> 8) & 0xff);
+		hosts = e & SL_E_HOSTS;
+		if (e & SL_E_NODE)
+			e = sl_node4(tab, e, a & 0xff);
+	}
+	if (hosts) {
 		__u32 off = sl_word(tab, SL_T4_W_HASH_OFF), bits, probes, h, k, v;
 
 		sl_word_pair(tab, SL_T4_W_HASH_BITS, &bits, &probes);
@@ -73,9 +113,7 @@ static __always_inline __u32 sl_lookup4(void *tab, __u32 a)
 				return v;
 		}
 	}
-	if (e & SL_E_CHUNK)
-		e = sl_word(tab, SL_T4_CHUNK_OFF + SL_E_CHUNK_IDX(e) * 256 + (a & 0xff));
-	return e & SL_E_VALID ? e : 0;
+	return (e & (SL_E_VALID | SL_E_NODE)) == SL_E_VALID ? e : 0;
 }
 
 /* Mask the address words to len bits (words are in network byte order). */

@@ -238,19 +238,27 @@ struct sl_flow_counts {
 #define SL_E_PLEN(e) (((e) >> 16) & 0xffu)
 #define SL_E_VALID (1u << 24)
 #define SL_E_MAKE(class_id, plen) (SL_E_VALID | ((__u32)(plen) << 16) | (class_id))
-/* In the IPv4 /24 directory only: */
+/* In the IPv4 tables only: */
 #define SL_E_HOSTS (1u << 30) /* this /24 has /32 entries in the host hash */
-#define SL_E_CHUNK (1u << 31) /* this /24 has /25-/31 prefixes: see chunk */
-#define SL_E_CHUNK_IDX(e) ((e) & 0x3fffffffu)
+#define SL_E_NODE (1u << 31)  /* not an entry: node SL_E_NODE_IDX(e) resolves 8 more bits */
+#define SL_E_NODE_IDX(e) ((e) & 0x3fffffffu)
 
 /*
- * IPv4 table: a header, a directory of 2^24 entries indexed by the top 24
- * bits of the address (DIR-24-8), 256-entry chunks for /24s that hold longer
- * prefixes, and an open-addressing hash of /32 hosts (slots of two words:
- * address in host order, entry; at an even word offset, so that a slot is
- * one 8-byte array element).
+ * IPv4 table: a header, a directory of 2^16 words indexed by the top 16 bits
+ * of the address, compressed 256-slot nodes for the next 8 bits and the last
+ * 8, and an open-addressing hash of /32 hosts (slots of two words: address
+ * in host order, entry; at an even word offset, so that a slot is one 8-byte
+ * array element). A directory word or a node slot is an entry, or a node
+ * (SL_E_NODE), and may carry SL_E_HOSTS at the /24 level.
+ *
+ * A node is 16 words (64 bytes, one cache line): the word index of its first
+ * leaf, the bases (byte q: the bits set in bitmap words before q), a bitmap
+ * of 256 bits (4 elements) with bit i set where slot i differs from slot
+ * i - 1 (bit 0 always), and room for 6 leaves: slot i is leaf number
+ * (bits set at positions <= i) - 1. Nodes with more runs keep their leaves
+ * in the leaf area after the nodes.
  */
-#define SL_T4_MAGIC 0x5c740001u
+#define SL_T4_MAGIC 0x5c740002u
 enum {
 	SL_T4_W_MAGIC = 0,
 	SL_T4_W_HASH_OFF,
@@ -259,8 +267,17 @@ enum {
 	SL_T4_HDR = 16,
 };
 #define SL_T4_DIR_OFF SL_T4_HDR
-#define SL_T4_DIR_SIZE (1u << 24)
-#define SL_T4_CHUNK_OFF (SL_T4_DIR_OFF + SL_T4_DIR_SIZE)
+#define SL_T4_DIR_BITS 16
+#define SL_T4_DIR_SIZE (1u << SL_T4_DIR_BITS)
+#define SL_T4_NODE_OFF (SL_T4_DIR_OFF + SL_T4_DIR_SIZE)
+#define SL_T4_NODE_WORDS 16
+enum {
+	SL_T4_N_LEAVES = 0, /* with N_BASES: one element */
+	SL_T4_N_BASES,
+	SL_T4_N_BITMAP = 2, /* 8 words, read as 4 elements */
+	SL_T4_N_INLINE = 10,
+	SL_T4_N_INLINE_MAX = SL_T4_NODE_WORDS - SL_T4_N_INLINE,
+};
 
 /*
  * IPv6 table: an array of 24-byte elements (a separate inner map type from
@@ -325,7 +342,7 @@ static inline __u32 sl_hash128(const __u32 w[4], __u32 bits)
  * it with any change to them: a CLI does not write into a state pinned by
  * programs that read another layout (0: every sluice before the field).
  */
-#define SL_LAYOUT 7
+#define SL_LAYOUT 8
 
 /* The global state record, key 0 of sl_state. Written by the CLI only. */
 struct sl_state {

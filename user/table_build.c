@@ -88,63 +88,161 @@ static int plan_hash4(const struct sl_pfx *v, size_t n, __u32 bits, __u8 *used)
 }
 
 /*
- * Paint the /24 directory from the prefixes of length <= 24, sorted by
- * address then length (so a prefix comes before those nested in it): one
- * sweep with a stack of open prefixes writes each of the 2^24 entries once.
+ * IPv4 levels: the directory resolves lengths 0-16 on bits 31-16, nodes of
+ * the second level 17-24 on bits 15-8, of the third 25-31 on bits 7-0.
+ * Prefixes come sorted by address then length, so a prefix is painted
+ * before the ones nested in it and each later one overwrites its share.
  */
-static void fill_dir(__u32 *dir, const struct sl_pfx *v, size_t n)
+static void paint4(__u32 *slots, const struct sl_pfx *p, int level_end)
 {
-	struct open {
-		__u32 end, entry;
-	} stack[33];
-	__u32 pos = 0, s, e;
-	int top = 0;
-	size_t i;
+	__u32 first = addr4(p) >> (32 - level_end) & ((1u << (level_end == 16 ? 16 : 8)) - 1);
+	__u32 count = 1u << (level_end - p->plen), j;
 
-	for (i = 0; i < n; i++) {
-		if (v[i].plen > 24)
+	for (j = 0; j < count; j++)
+		slots[first + j] = SL_E_MAKE(p->class_id, p->plen);
+}
+
+struct v4_nodes {
+	__u32 *w;	/* SL_T4_NODE_WORDS a node */
+	size_t n, cap;
+	__u32 *leaves;	/* leaves of nodes with more than SL_T4_N_INLINE_MAX runs */
+	size_t nleaves, leaves_cap;
+};
+
+/* Out-of-line leaf indexes are relative to the leaf area until it is placed. */
+#define LEAF_REL (1u << 31)
+
+static int grow(void **v, size_t *cap, size_t need, size_t size)
+{
+	size_t ncap = *cap ? *cap : 1024;
+	void *nv;
+
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	nv = realloc(*v, ncap * size);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = ncap;
+	return 0;
+}
+
+/* Compress 256 slots into a new node; returns SL_E_NODE | index, or 0. */
+static __u32 node_add(struct v4_nodes *nd, const __u32 slots[256])
+{
+	__u64 bm[4] = { 0 };
+	__u32 runs[256], *w, bases = 0, nruns = 0, i, idx;
+
+	for (i = 0; i < 256; i++) {
+		if (i && slots[i] == slots[i - 1])
 			continue;
-		s = addr4(&v[i]) >> 8;
-		e = s + ((1u << (24 - v[i].plen)) - 1);
-		while (top && stack[top - 1].end < s) {
-			top--;
-			for (; pos <= stack[top].end; pos++)
-				dir[pos] = stack[top].entry;
+		bm[i / 64] |= 1ull << (i % 64);
+		runs[nruns++] = slots[i];
+	}
+	for (i = 1; i < 4; i++)
+		bases |= ((bases >> (8 * (i - 1)) & 0xff) + __builtin_popcountll(bm[i - 1])) << (8 * i);
+	if (nd->n >= SL_E_NODE_IDX(~0u) ||
+	    grow((void **)&nd->w, &nd->cap, (nd->n + 1) * SL_T4_NODE_WORDS, sizeof(__u32)))
+		return 0;
+	idx = nd->n++;
+	w = nd->w + (size_t)idx * SL_T4_NODE_WORDS;
+	memset(w, 0, SL_T4_NODE_WORDS * sizeof(*w));
+	w[SL_T4_N_BASES] = bases;
+	memcpy(w + SL_T4_N_BITMAP, bm, sizeof(bm));
+	if (nruns <= SL_T4_N_INLINE_MAX) {
+		w[SL_T4_N_LEAVES] = SL_T4_NODE_OFF + idx * SL_T4_NODE_WORDS + SL_T4_N_INLINE;
+		memcpy(w + SL_T4_N_INLINE, runs, nruns * sizeof(*runs));
+	} else {
+		if (grow((void **)&nd->leaves, &nd->leaves_cap, nd->nleaves + nruns,
+			 sizeof(__u32)))
+			return 0;
+		w[SL_T4_N_LEAVES] = LEAF_REL | nd->nleaves;
+		memcpy(nd->leaves + nd->nleaves, runs, nruns * sizeof(*runs));
+		nd->nleaves += nruns;
+	}
+	return SL_E_NODE | idx;
+}
+
+/*
+ * The node of one /16's longer prefixes, v[0..n) (all of length 17-32):
+ * /17-/24 painted over the /16's own entry, a third-level node for each /24
+ * with /25-/31 prefixes, and the host flag on each /24 with hosts.
+ */
+static __u32 node16(struct v4_nodes *nd, __u32 base, const struct sl_pfx *v, size_t n)
+{
+	__u32 l2[256], l3[256], j;
+	size_t i, k;
+	int longer;
+
+	for (j = 0; j < 256; j++)
+		l2[j] = base;
+	for (i = 0; i < n; i++)
+		if (v[i].plen <= 24)
+			paint4(l2, &v[i], 24);
+	/* a /24's prefixes are contiguous (sorted by address) */
+	for (i = 0; i < n; i = k) {
+		__u32 s24 = addr4(&v[i]) >> 8 & 0xff;
+
+		longer = 0;
+		for (j = 0; j < 256; j++)
+			l3[j] = l2[s24];
+		for (k = i; k < n && (addr4(&v[k]) >> 8 & 0xff) == s24; k++) {
+			if (v[k].plen > 24 && v[k].plen < 32) {
+				paint4(l3, &v[k], 32);
+				longer = 1;
+			}
 		}
-		for (; pos < s; pos++)
-			dir[pos] = top ? stack[top - 1].entry : 0;
-		stack[top].end = e;
-		stack[top].entry = SL_E_MAKE(v[i].class_id, v[i].plen);
-		top++;
+		if (longer) {
+			l2[s24] = node_add(nd, l3);
+			if (!l2[s24])
+				return 0;
+		}
 	}
-	while (top) {
-		top--;
-		for (; pos <= stack[top].end && pos < SL_T4_DIR_SIZE; pos++)
-			dir[pos] = stack[top].entry;
-		if (stack[top].end == SL_T4_DIR_SIZE - 1)
-			pos = SL_T4_DIR_SIZE;
+	for (i = 0; i < n; i++)
+		if (v[i].plen == 32)
+			l2[addr4(&v[i]) >> 8 & 0xff] |= SL_E_HOSTS;
+	return node_add(nd, l2);
+}
+
+/* The directory, and the nodes of every /16 with longer prefixes or hosts. */
+static int build_nodes4(__u32 *dir, struct v4_nodes *nd, const struct sl_pfx *v, size_t n)
+{
+	size_t i, k;
+
+	memset(dir, 0, SL_T4_DIR_SIZE * sizeof(*dir));
+	for (i = 0; i < n; i++)
+		if (v[i].plen <= 16)
+			paint4(dir, &v[i], 16);
+	for (i = 0; i < n; i = k) {
+		__u32 s16 = addr4(&v[i]) >> 16;
+
+		if (v[i].plen <= 16) {
+			k = i + 1;
+			continue;
+		}
+		/* a /16's longer prefixes are contiguous: shorter ones sort first */
+		for (k = i; k < n && addr4(&v[k]) >> 16 == s16; k++)
+			;
+		dir[s16] = node16(nd, dir[s16], v + i, k - i);
+		if (!dir[s16])
+			return -ENOMEM;
 	}
-	for (; pos < SL_T4_DIR_SIZE; pos++)
-		dir[pos] = 0;
+	return 0;
 }
 
 int sl_build_v4(const struct sl_pfx *v, size_t n, struct sl_built *out)
 {
-	size_t i, nhosts = 0, nchunks = 0;
-	__u32 bits = 0, words, hash_off, last24 = ~0u;
-	__u32 *t, *dir;
+	struct v4_nodes nd = { 0 };
+	size_t i, nhosts = 0;
+	__u32 bits = 0, words, leaf_off, hash_off, *t, *dir = NULL;
 	__u8 *used = NULL;
-	int probes = 0, fd;
+	int probes = 0, fd, err;
 
 	memset(out, 0, sizeof(*out));
-	for (i = 0; i < n; i++) {
-		if (v[i].plen == 32)
-			nhosts++;
-		else if (v[i].plen > 24 && addr4(&v[i]) >> 8 != last24) {
-			last24 = addr4(&v[i]) >> 8;
-			nchunks++;
-		}
-	}
+	for (i = 0; i < n; i++)
+		nhosts += v[i].plen == 32;
 	if (nhosts) {
 		for (bits = bits_for(nhosts);; bits++) {
 			free(used);
@@ -161,49 +259,46 @@ int sl_build_v4(const struct sl_pfx *v, size_t n, struct sl_built *out)
 		}
 		free(used);
 	}
-	/* even, so a hash slot is one array element (bpf/classify.h) */
-	_Static_assert(SL_T4_CHUNK_OFF % 2 == 0, "chunks start on an element");
-	hash_off = SL_T4_CHUNK_OFF + nchunks * 256;
-	words = n ? hash_off + (nhosts ? 2u << bits : 0) : SL_T4_HDR;
+	words = SL_T4_HDR;
+	if (n) {
+		dir = malloc(SL_T4_DIR_SIZE * sizeof(*dir));
+		err = dir ? build_nodes4(dir, &nd, v, n) : -ENOMEM;
+		if (err)
+			goto out;
+		_Static_assert(SL_T4_NODE_OFF % 16 == 0, "nodes are cache lines");
+		if (SL_T4_NODE_OFF + nd.n * SL_T4_NODE_WORDS + nd.nleaves + ((size_t)2 << bits) >
+		    1u << 30) {
+			err = -E2BIG;
+			goto out;
+		}
+		leaf_off = SL_T4_NODE_OFF + nd.n * SL_T4_NODE_WORDS;
+		/* even, so a hash slot is one array element (bpf/classify.h) */
+		hash_off = (leaf_off + nd.nleaves + 1) & ~1u;
+		words = hash_off + (nhosts ? 2u << bits : 0);
+	}
 
 	/* Two words per 8-byte element: the stride of mmap-able arrays. */
 	fd = sl_table_map_create(sizeof(__u64), words / 2 + 1, (void **)&t);
-	if (fd < 0)
-		return fd;
-	t[SL_T4_W_MAGIC] = SL_T4_MAGIC;
-	t[SL_T4_W_HASH_OFF] = hash_off;
-	t[SL_T4_W_HASH_BITS] = nhosts ? bits : 0;
-	t[SL_T4_W_HASH_PROBES] = probes;
-	if (!n)
-		goto done;
-
-	dir = t + SL_T4_DIR_OFF;
-	fill_dir(dir, v, n);
-
-	/* /25-/31: a chunk per /24, starting from that /24's directory entry. */
-	last24 = ~0u;
-	nchunks = 0;
-	for (i = 0; i < n; i++) {
-		__u32 a = addr4(&v[i]), *chunk, j, len;
-
-		if (v[i].plen <= 24 || v[i].plen == 32)
-			continue;
-		chunk = t + SL_T4_CHUNK_OFF + (nchunks - (a >> 8 != last24 ? 0 : 1)) * 256;
-		if (a >> 8 != last24) {
-			__u32 base = dir[a >> 8];
-
-			for (j = 0; j < 256; j++)
-				chunk[j] = base;
-			dir[a >> 8] = SL_E_CHUNK | nchunks;
-			last24 = a >> 8;
-			nchunks++;
-		}
-		len = 1u << (32 - v[i].plen);
-		for (j = 0; j < len; j++)
-			chunk[(a & 0xff) + j] = SL_E_MAKE(v[i].class_id, v[i].plen);
+	if (fd < 0) {
+		err = fd;
+		goto out;
 	}
+	t[SL_T4_W_MAGIC] = SL_T4_MAGIC;
+	if (n) {
+		t[SL_T4_W_HASH_OFF] = hash_off;
+		t[SL_T4_W_HASH_BITS] = nhosts ? bits : 0;
+		t[SL_T4_W_HASH_PROBES] = probes;
+		memcpy(t + SL_T4_DIR_OFF, dir, SL_T4_DIR_SIZE * sizeof(*dir));
+		for (i = 0; i < nd.n; i++) {
+			__u32 *w = nd.w + i * SL_T4_NODE_WORDS;
 
-	/* Hosts: into the hash, and flag their /24 so lookups probe it. */
+			if (w[SL_T4_N_LEAVES] & LEAF_REL)
+				w[SL_T4_N_LEAVES] = leaf_off + (w[SL_T4_N_LEAVES] & ~LEAF_REL);
+		}
+		memcpy(t + SL_T4_NODE_OFF, nd.w, nd.n * SL_T4_NODE_WORDS * sizeof(__u32));
+		memcpy(t + leaf_off, nd.leaves, nd.nleaves * sizeof(__u32));
+	}
+	/* Hosts: into the hash (their /24s are flagged in the nodes). */
 	for (i = 0; i < n; i++) {
 		__u32 a = addr4(&v[i]), h, mask = (1u << bits) - 1, *slot;
 
@@ -217,13 +312,16 @@ int sl_build_v4(const struct sl_pfx *v, size_t n, struct sl_built *out)
 		}
 		slot[0] = a;
 		slot[1] = SL_E_MAKE(v[i].class_id, 32);
-		dir[a >> 8] |= SL_E_HOSTS;
 	}
-done:
 	munmap(t, map_bytes(sizeof(__u64), words / 2 + 1));
 	out->fd = fd;
 	out->bytes = ((__u64)words / 2 + 1) * sizeof(__u64);
-	return 0;
+	err = 0;
+out:
+	free(dir);
+	free(nd.w);
+	free(nd.leaves);
+	return err;
 }
 
 static __u32 *block_word(struct sl_t6_elem *t, __u32 block, int word)

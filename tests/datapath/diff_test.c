@@ -229,6 +229,74 @@ static void test_worst_mix(void **state)
 	sl_pfx_vec_free(&pfx);
 }
 
+/*
+ * Dense IPv4: every length from /17 to /32 packed into two /16s (nodes with
+ * many runs, leaves outside the node, /24s with both /25-/31 prefixes and
+ * hosts), beside a few short prefixes over them.
+ */
+static void gen_dense4(unsigned long long *s, size_t n, struct sl_pfx_vec *out)
+{
+	struct sl_pfx p = { .family = 4 };
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		p.plen = 17 + rng(s) % 16;
+		set_bits(&p, (0x0a010000ull | (rng(s) & 1) << 17 | (rng(s) & 0xffff)) << 32, 0);
+		p.class_id = 1 + rng(s) % 20;
+		sl_pfx_mask(&p);
+		assert_int_equal(sl_pfx_vec_push(out, &p), 0);
+	}
+	p.plen = 8;
+	p.class_id = 21;
+	set_bits(&p, 0x0a000000ull << 32, 0);
+	assert_int_equal(sl_pfx_vec_push(out, &p), 0);
+	p.plen = 16;
+	p.class_id = 22;
+	set_bits(&p, 0x0a010000ull << 32, 0);
+	assert_int_equal(sl_pfx_vec_push(out, &p), 0);
+}
+
+static void test_dense(void **state)
+{
+	struct sl_pfx_vec pfx = { 0 };
+	unsigned long long s = 31;
+
+	(void)state;
+	gen_dense4(&s, 20000, &pfx);
+	run_set(&pfx, 31);
+	sl_pfx_vec_free(&pfx);
+}
+
+/*
+ * Swaps between sizes: each set's tables are swapped out for sets of other
+ * sizes and back in the same loaded object, then checked against the trie.
+ */
+static void test_swaps_between_sizes(void **state)
+{
+	struct sl_pfx_vec set[3] = { { 0 } };
+	unsigned long long s = 41;
+	int i, j;
+
+	(void)state;
+	assert_int_equal(bm_gen(BM_MIX_REALISTIC, 1000, 50, 41, &set[0]), 0);
+	assert_int_equal(bm_gen(BM_MIX_WORST, 100000, 50, 42, &set[1]), 0);
+	gen_dense4(&s, 5000, &set[2]);
+	sl_pfx_resolve(&set[2]);
+	for (i = 0; i < 3; i++) {
+		struct bm *b = bm_open(&set[i]);
+
+		assert_non_null(b);
+		for (j = 0; j < 3; j++)
+			assert_int_equal(bm_swap_tables(b, &set[(i + j + 1) % 3]), 0);
+		/* the last swap put set i back */
+		check_family(b, &set[i], 4, &s);
+		check_family(b, &set[i], 6, &s);
+		bm_close(b);
+	}
+	for (i = 0; i < 3; i++)
+		sl_pfx_vec_free(&set[i]);
+}
+
 static void test_empty_and_default_route(void **state)
 {
 	struct sl_pfx_vec pfx = { 0 };
@@ -251,6 +319,8 @@ int main(void)
 		cmocka_unit_test(test_structured),
 		cmocka_unit_test(test_realistic_mix),
 		cmocka_unit_test(test_worst_mix),
+		cmocka_unit_test(test_dense),
+		cmocka_unit_test(test_swaps_between_sizes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -116,12 +116,12 @@ cleanup:
 	return err;
 }
 
-static int load_tables(struct bm *b, const struct sl_pfx_vec *pfx)
+static int swap_tables(struct bm *b, const struct sl_pfx_vec *pfx, size_t *split_out)
 {
 	struct sl_built built[2] = { { -1, 0 }, { -1, 0 } };
 	size_t split = 0;
 	__u32 zero = 0;
-	int f, err = 0, trie;
+	int f, err = 0;
 
 	while (split < pfx->n && pfx->v[split].family == 4)
 		split++;
@@ -138,6 +138,23 @@ static int load_tables(struct bm *b, const struct sl_pfx_vec *pfx)
 	for (f = 0; f < 2; f++)
 		if (built[f].fd >= 0)
 			close(built[f].fd);
+	*split_out = split;
+	return err;
+}
+
+int bm_swap_tables(struct bm *b, const struct sl_pfx_vec *pfx)
+{
+	size_t split;
+
+	return swap_tables(b, pfx, &split);
+}
+
+static int load_tables(struct bm *b, const struct sl_pfx_vec *pfx)
+{
+	size_t split;
+	int f, err, trie;
+
+	err = swap_tables(b, pfx, &split);
 	if (err)
 		return err;
 

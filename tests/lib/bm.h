@@ -25,6 +25,8 @@ int bm_gen(enum bm_mix mix, size_t n, unsigned int nclasses, unsigned int seed,
 /* Load the benchmark object with these prefixes in sluice's tables and in tries. */
 struct bm *bm_open(const struct sl_pfx_vec *pfx);
 void bm_close(struct bm *b);
+/* Swap in sluice's tables of another set (the tries stay as they are). */
+int bm_swap_tables(struct bm *b, const struct sl_pfx_vec *pfx);
 /* Put addresses (struct sl_pfx, family 4 or 6) in the address array. */
 int bm_set_addrs(struct bm *b, const struct sl_pfx *a, size_t n);
 /* Run mode over count addresses from start; *ns: mean ns per run. */
