@@ -169,6 +169,7 @@ int bm_xdp_trie(struct xdp_md *ctx)
 	struct sl_lpm_val *v;
 	struct sl_addr a = {};
 	__u32 class_id = SL_CLASS_DEFAULT;
+	enum sl_action action;
 
 	if (sl_parse(data, data_end, 1, &a)) {
 		sl_count(&sl_misc, SL_MISC_NONIP(SL_DIR_IN), SL_PASS, len, 1);
@@ -184,8 +185,11 @@ int bm_xdp_trie(struct xdp_md *ctx)
 	}
 	if (v)
 		class_id = v->class_id;
-	if (sl_enforce(class_id, SL_DIR_IN, len, 1, &a, 1) == SL_ACT_DROP)
+	action = sl_enforce(class_id, SL_DIR_IN, len, 1, &a, 1);
+	if (action == SL_ACT_DROP)
 		return XDP_DROP;
+	/* what sl_xdp() does after classifying, so that only that differs */
+	sl_xdp_mark(ctx, class_id, 1, action);
 	return XDP_PASS;
 }
 
