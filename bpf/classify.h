@@ -5,9 +5,9 @@
  * IPv4: one look at the /16 directory; a /16 holding longer prefixes or
  * hosts leads to a compressed node for the next 8 bits, and a /24 holding
  * /25-/31 prefixes to one for the last 8; a /24 flagged as holding hosts
- * also probes the host hash. IPv6: a directory on the top bits says which prefix
- * lengths occur in that block; their hashes are probed, longest first, until
- * one matches. The tables are built by user/table_build.c.
+ * also probes the host hash. IPv6: a directory on the top 16 bits gives an entry, or
+ * a block that says which longer prefix lengths occur in it; their hashes
+ * are probed, longest first, until one matches. The tables are built by user/table_build.c.
  */
 #ifndef SLUICE_BPF_CLASSIFY_H
 #define SLUICE_BPF_CLASSIFY_H
@@ -231,35 +231,35 @@ static long sl_probe_group6(__u32 i, void *data)
 static __always_inline __u32 sl_lookup6(void *tab, const void *addr)
 {
 	struct sl_l6_ctx c = { .tab = tab };
-	struct sl_t6_elem *hdr, *de;
-	__u32 zero = 0, dir_bits, block, idx, shrt, half;
+	struct sl_t6_elem *de;
+	__u32 top, idx, e;
 
-	hdr = bpf_map_lookup_elem(tab, &zero);
-	if (!hdr)
+	__builtin_memcpy(&top, addr, sizeof(top));
+	top = bpf_ntohl(top) >> (32 - SL_T6_DIR_BITS);
+	idx = SL_T6_DIR_ELEM(top);
+	top -= idx * SL_T6_DIR_PER_ELEM;
+	idx += SL_T6_DIR;
+	de = bpf_map_lookup_elem(tab, &idx);
+	if (!de || top >= SL_T6_DIR_PER_ELEM)
 		return 0;
-	c.nlens = hdr->w[SL_T6_W_NLENS];
-	dir_bits = hdr->w[SL_T6_W_DIR_BITS];
-	if (dir_bits < SL_T6_DIR_MIN_BITS || dir_bits > SL_T6_DIR_MAX_BITS ||
-	    c.nlens > SL_T6_MAX_LENS)
-		return 0;
-	__builtin_memcpy(c.w, addr, sizeof(c.w));
-	block = bpf_ntohl(c.w[0]) >> (32 - dir_bits);
-	idx = SL_T6_DIR + block / 2;
+	e = de->w[top];
+	if (!(e & SL_E_NODE))
+		return e & SL_E_VALID ? e : 0;
+	/* a block with longer prefixes: probe the lengths it has, longest first */
+	idx = SL_T6_BLOCKS + SL_E_NODE_IDX(e);
 	de = bpf_map_lookup_elem(tab, &idx);
 	if (!de)
 		return 0;
-	/* Block b is at word 3 * (b % 2): an index, not a branch that random
-	 * addresses would mispredict half the time. */
-	half = (block & 1) * 3;
-	c.mask = de->w[half + SL_T6_B_MASK_LO] | (__u64)de->w[half + SL_T6_B_MASK_HI] << 32;
-	shrt = de->w[half + SL_T6_B_SHORT];
-	/* Groups of longer lengths, longest first: the first hit wins. */
-	if (c.mask) {
-		bpf_loop(SL_T6_GROUPS, sl_probe_group6, &c, 0);
-		if (c.result)
-			return c.result;
-	}
-	return shrt & SL_E_VALID ? shrt : 0;
+	c.mask = de->w[SL_T6_B_MASK_LO] | (__u64)de->w[SL_T6_B_MASK_HI] << 32;
+	c.nlens = de->w[SL_T6_B_NLENS];
+	e = de->w[SL_T6_B_SHORT];
+	if (c.nlens > SL_T6_MAX_LENS)
+		return 0;
+	__builtin_memcpy(c.w, addr, sizeof(c.w));
+	bpf_loop(SL_T6_GROUPS, sl_probe_group6, &c, 0);
+	if (c.result)
+		return c.result;
+	return e & SL_E_VALID ? e : 0;
 }
 
 /*

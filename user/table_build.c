@@ -324,53 +324,24 @@ out:
 	return err;
 }
 
-static __u32 *block_word(struct sl_t6_elem *t, __u32 block, int word)
-{
-	return &t[SL_T6_DIR + block / 2].w[3 * (block % 2) + word];
-}
-
-static void dir_mark(struct sl_t6_elem *t, __u32 block, int group)
-{
-	if (group < 32)
-		*block_word(t, block, SL_T6_B_MASK_LO) |= 1u << group;
-	else
-		*block_word(t, block, SL_T6_B_MASK_HI) |= 1u << (group - 32);
-}
-
 /*
- * Paint each directory block with the longest prefix shorter than dir_bits
- * that covers it: the sweep of fill_dir(), over 2^dir_bits blocks.
+ * Paint the 2^16 directory words with the longest prefix shorter than /16
+ * that covers each: prefixes sorted by address then length, so each later
+ * one overwrites its share of the one it is nested in.
  */
-static void fill_short6(struct sl_t6_elem *t, const struct sl_pfx *v, size_t n, __u32 dir_bits)
+static void fill_short6(__u32 *dir, const struct sl_pfx *v, size_t n)
 {
-	struct open {
-		__u32 end, entry;
-	} stack[SL_T6_DIR_MAX_BITS + 1];
-	__u32 nblocks = 1u << dir_bits, pos = 0, s, e, w0;
-	int top = 0;
+	__u32 s, count, j, w0;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (v[i].plen >= dir_bits)
+		if (v[i].plen >= SL_T6_DIR_BITS)
 			continue;
 		memcpy(&w0, v[i].addr, 4);
-		s = ntohl(w0) >> (32 - dir_bits);
-		e = s + ((1u << (dir_bits - v[i].plen)) - 1);
-		while (top && stack[top - 1].end < s) {
-			top--;
-			for (; pos <= stack[top].end; pos++)
-				*block_word(t, pos, SL_T6_B_SHORT) = stack[top].entry;
-		}
-		for (; pos < s; pos++)
-			*block_word(t, pos, SL_T6_B_SHORT) = top ? stack[top - 1].entry : 0;
-		stack[top].end = e;
-		stack[top].entry = SL_E_MAKE(v[i].class_id, v[i].plen);
-		top++;
-	}
-	while (top) {
-		top--;
-		for (; pos <= stack[top].end && pos < nblocks; pos++)
-			*block_word(t, pos, SL_T6_B_SHORT) = stack[top].entry;
+		s = ntohl(w0) >> (32 - SL_T6_DIR_BITS);
+		count = 1u << (SL_T6_DIR_BITS - v[i].plen);
+		for (j = 0; j < count; j++)
+			dir[s + j] = SL_E_MAKE(v[i].class_id, v[i].plen);
 	}
 }
 
@@ -402,31 +373,58 @@ static int plan_hash6(const struct sl_pfx *v, size_t n, int len, __u32 bits)
 	return worst;
 }
 
+/* The group of the mask that descriptor d belongs to. */
+static int group6(int d, __u32 nlens)
+{
+	return nlens > SL_T6_GROUPS ? d * SL_T6_GROUPS / (int)nlens : d;
+}
+
 int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out)
 {
 	size_t count[129] = { 0 }, i;
-	__u32 bits[129] = { 0 }, off[129] = { 0 }, nelem, nlens = 0, dir_bits = SL_T6_DIR_MIN_BITS;
-	int probes[129] = { 0 }, desc[129], len, fd;
+	__u32 bits[129] = { 0 }, off[129] = { 0 }, nelem, nlens = 0, nblocks = 0, w0, top;
+	__u32 *dir = NULL, *block = NULL;
+	__u64 *mask = NULL;
+	int probes[129] = { 0 }, desc[129], len, fd, err;
 	struct sl_t6_elem *t;
 
 	memset(out, 0, sizeof(*out));
-	while (dir_bits < SL_T6_DIR_MAX_BITS && ((size_t)1 << (dir_bits - 6)) < n)
-		dir_bits++;
 	for (i = 0; i < n; i++)
 		count[v[i].plen]++;
-	nelem = SL_T6_DIR + ((1u << dir_bits) + 1) / 2;
+	nelem = SL_T6_DIR;
+	if (n) {
+		/* block[top]: 1 + the block element of that /16, 0 when it has none */
+		dir = calloc(1u << SL_T6_DIR_BITS, sizeof(*dir));
+		block = calloc(1u << SL_T6_DIR_BITS, sizeof(*block));
+		mask = calloc(1u << SL_T6_DIR_BITS, sizeof(*mask));
+		err = -ENOMEM;
+		if (!dir || !block || !mask)
+			goto out;
+		fill_short6(dir, v, n);
+		for (i = 0; i < n; i++) {
+			if (v[i].plen < SL_T6_DIR_BITS)
+				continue;
+			memcpy(&w0, v[i].addr, 4);
+			top = ntohl(w0) >> (32 - SL_T6_DIR_BITS);
+			if (!block[top])
+				block[top] = ++nblocks;
+		}
+		nelem = SL_T6_BLOCKS + nblocks;
+	}
 	for (len = 128; len >= 0; len--) {
 		desc[len] = -1;
-		if (!count[len] || len < (int)dir_bits)
+		if (!count[len] || len < SL_T6_DIR_BITS)
 			continue;
 		for (bits[len] = bits_for(count[len]);; bits[len]++) {
 			probes[len] = plan_hash6(v, n, len, bits[len]);
+			err = -ENOMEM;
 			if (probes[len] == -ENOMEM)
-				return -ENOMEM;
+				goto out;
 			if (probes[len] > 0)
 				break;
+			err = -E2BIG;
 			if (bits[len] >= 30)
-				return -E2BIG;
+				goto out;
 		}
 		desc[len] = nlens++;
 		off[len] = nelem;
@@ -434,11 +432,12 @@ int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out)
 	}
 
 	fd = sl_table_map_create(sizeof(*t), nelem, (void **)&t);
+	err = fd;
 	if (fd < 0)
-		return fd;
+		goto out;
 	t[0].w[SL_T6_W_MAGIC] = SL_T6_MAGIC;
 	t[0].w[SL_T6_W_NLENS] = nlens;
-	t[0].w[SL_T6_W_DIR_BITS] = dir_bits;
+	t[0].w[SL_T6_W_BLOCKS] = nblocks;
 	for (len = 128; len >= 0; len--) {
 		struct sl_t6_elem *d;
 
@@ -450,28 +449,44 @@ int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out)
 		d->w[SL_T6_D_BITS] = bits[len];
 		d->w[SL_T6_D_PROBES] = probes[len];
 	}
-	fill_short6(t, v, n, dir_bits);
 	for (i = 0; i < n; i++) {
-		__u32 l = v[i].plen, mask, h, w[4];
+		__u32 l = v[i].plen, m, h, w[4];
 		struct sl_t6_elem *slot;
-		int group;
 
 		if (desc[l] < 0)
 			continue;
-		mask = (1u << bits[l]) - 1;
+		m = (1u << bits[l]) - 1;
 		memcpy(w, v[i].addr, 16);
 		for (h = sl_hash128(w, bits[l]);; h++) {
-			slot = &t[off[l] + (h & mask)];
+			slot = &t[off[l] + (h & m)];
 			if (!(slot->w[SL_T6_S_ENTRY] & SL_E_VALID))
 				break;
 		}
 		memcpy(slot->w, w, sizeof(w));
 		slot->w[SL_T6_S_ENTRY] = SL_E_MAKE(v[i].class_id, l);
-		group = nlens > SL_T6_GROUPS ? desc[l] * SL_T6_GROUPS / (int)nlens : desc[l];
-		dir_mark(t, ntohl(w[0]) >> (32 - dir_bits), group);
+		mask[ntohl(w[0]) >> (32 - SL_T6_DIR_BITS)] |= 1ull << group6(desc[l], nlens);
+	}
+	for (top = 0; n && top < 1u << SL_T6_DIR_BITS; top++) {
+		struct sl_t6_elem *d = &t[SL_T6_DIR + SL_T6_DIR_ELEM(top)], *b;
+
+		if (!block[top]) {
+			d->w[top % SL_T6_DIR_PER_ELEM] = dir[top];
+			continue;
+		}
+		d->w[top % SL_T6_DIR_PER_ELEM] = SL_E_NODE | (block[top] - 1);
+		b = &t[SL_T6_BLOCKS + block[top] - 1];
+		b->w[SL_T6_B_MASK_LO] = (__u32)mask[top];
+		b->w[SL_T6_B_MASK_HI] = mask[top] >> 32;
+		b->w[SL_T6_B_SHORT] = dir[top];
+		b->w[SL_T6_B_NLENS] = nlens;
 	}
 	munmap(t, map_bytes(sizeof(*t), nelem));
 	out->fd = fd;
 	out->bytes = (__u64)nelem * sizeof(*t);
-	return 0;
+	err = 0;
+out:
+	free(dir);
+	free(block);
+	free(mask);
+	return err;
 }
