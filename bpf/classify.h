@@ -5,7 +5,7 @@
  * IPv4: one look at the /16 directory; a /16 holding longer prefixes or
  * hosts leads to a compressed node for the next 8 bits, and a /24 holding
  * /25-/31 prefixes to one for the last 8; a /24 flagged as holding hosts
- * also probes the host hash. IPv6: a directory on the top 16 bits gives an entry, or
+ * also probes the host hash. IPv6: a directory on the top 16-20 bits gives an entry, or
  * a block that says which longer prefix lengths occur in it; their hashes
  * are probed, longest first, until one matches. The tables are built by user/table_build.c.
  */
@@ -232,10 +232,17 @@ static __always_inline __u32 sl_lookup6(void *tab, const void *addr)
 {
 	struct sl_l6_ctx c = { .tab = tab };
 	struct sl_t6_elem *de;
-	__u32 top, idx, e;
+	__u32 top, idx, e, zero = 0, dir_bits, blocks;
 
+	de = bpf_map_lookup_elem(tab, &zero);
+	if (!de)
+		return 0;
+	dir_bits = de->w[SL_T6_W_DIR_BITS];
+	blocks = de->w[SL_T6_W_BLOCKS];
+	if (dir_bits < SL_T6_DIR_MIN_BITS || dir_bits > SL_T6_DIR_MAX_BITS)
+		return 0;
 	__builtin_memcpy(&top, addr, sizeof(top));
-	top = bpf_ntohl(top) >> (32 - SL_T6_DIR_BITS);
+	top = bpf_ntohl(top) >> (32 - dir_bits);
 	idx = SL_T6_DIR_ELEM(top);
 	top -= idx * SL_T6_DIR_PER_ELEM;
 	idx += SL_T6_DIR;
@@ -246,7 +253,7 @@ static __always_inline __u32 sl_lookup6(void *tab, const void *addr)
 	if (!(e & SL_E_NODE))
 		return e & SL_E_VALID ? e : 0;
 	/* a block with longer prefixes: probe the lengths it has, longest first */
-	idx = SL_T6_BLOCKS + SL_E_NODE_IDX(e);
+	idx = blocks + SL_E_NODE_IDX(e);
 	de = bpf_map_lookup_elem(tab, &idx);
 	if (!de)
 		return 0;

@@ -296,14 +296,14 @@ enum {
 #define SL_T6_MAX_LENS 129
 #define SL_T6_DESC 1 /* first descriptor element */
 #define SL_T6_DIR (SL_T6_DESC + SL_T6_MAX_LENS)
-#define SL_T6_DIR_BITS 16
+#define SL_T6_DIR_MIN_BITS 16
+#define SL_T6_DIR_MAX_BITS 20
 #define SL_T6_DIR_PER_ELEM 6
-#define SL_T6_DIR_ELEMS ((1u << SL_T6_DIR_BITS) / SL_T6_DIR_PER_ELEM + 1)
-#define SL_T6_BLOCKS (SL_T6_DIR + SL_T6_DIR_ELEMS) /* first block element */
+#define SL_T6_DIR_ELEMS(bits) ((1u << (bits)) / SL_T6_DIR_PER_ELEM + 1)
 #define SL_T6_GROUPS 64
 
-/* Element of directory word i < 2^16: i / 6, as a multiply (exact there). */
-#define SL_T6_DIR_ELEM(i) (((i) * 0xaaabu) >> 18)
+/* Element of directory word i < 2^20: i / 6, as a multiply (exact there). */
+#define SL_T6_DIR_ELEM(i) (__u32)(((__u64)(i) * 2796203u) >> 24)
 
 struct sl_t6_elem {
 	__u32 w[6];
@@ -312,8 +312,9 @@ struct sl_t6_elem {
 enum {
 	/* header words */
 	SL_T6_W_MAGIC = 0,
-	SL_T6_W_NLENS, /* descriptors: lengths >= /16 present */
-	SL_T6_W_BLOCKS, /* block elements */
+	SL_T6_W_NLENS, /* descriptors: lengths >= dir_bits present */
+	SL_T6_W_DIR_BITS,
+	SL_T6_W_BLOCKS, /* element of the first block */
 	/* block words */
 	SL_T6_B_MASK_LO = 0,
 	SL_T6_B_MASK_HI,

@@ -244,7 +244,8 @@ int sl_build_v4(const struct sl_pfx *v, size_t n, struct sl_built *out)
 	for (i = 0; i < n; i++)
 		nhosts += v[i].plen == 32;
 	if (nhosts) {
-		for (bits = bits_for(nhosts);; bits++) {
+		/* 1/8 to 1/4 full: a miss in a /24 with hosts probes 1.3 slots */
+		for (bits = bits_for(2 * nhosts);; bits++) {
 			free(used);
 			used = malloc((size_t)1 << bits);
 			if (!used)
@@ -325,21 +326,21 @@ out:
 }
 
 /*
- * Paint the 2^16 directory words with the longest prefix shorter than /16
- * that covers each: prefixes sorted by address then length, so each later
+ * Paint the 2^dir_bits directory words with the longest prefix shorter than
+ * dir_bits that covers each: prefixes sorted by address then length, so each later
  * one overwrites its share of the one it is nested in.
  */
-static void fill_short6(__u32 *dir, const struct sl_pfx *v, size_t n)
+static void fill_short6(__u32 *dir, const struct sl_pfx *v, size_t n, __u32 dir_bits)
 {
 	__u32 s, count, j, w0;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		if (v[i].plen >= SL_T6_DIR_BITS)
+		if (v[i].plen >= dir_bits)
 			continue;
 		memcpy(&w0, v[i].addr, 4);
-		s = ntohl(w0) >> (32 - SL_T6_DIR_BITS);
-		count = 1u << (SL_T6_DIR_BITS - v[i].plen);
+		s = ntohl(w0) >> (32 - dir_bits);
+		count = 1u << (dir_bits - v[i].plen);
 		for (j = 0; j < count; j++)
 			dir[s + j] = SL_E_MAKE(v[i].class_id, v[i].plen);
 	}
@@ -383,6 +384,7 @@ int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out)
 {
 	size_t count[129] = { 0 }, i;
 	__u32 bits[129] = { 0 }, off[129] = { 0 }, nelem, nlens = 0, nblocks = 0, w0, top;
+	__u32 dir_bits = SL_T6_DIR_MIN_BITS, blocks = 0;
 	__u32 *dir = NULL, *block = NULL;
 	__u64 *mask = NULL;
 	int probes[129] = { 0 }, desc[129], len, fd, err;
@@ -391,29 +393,33 @@ int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out)
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < n; i++)
 		count[v[i].plen]++;
+	/* at least four blocks a prefix: most addresses meet no longer prefix */
+	while (dir_bits < SL_T6_DIR_MAX_BITS && ((size_t)1 << (dir_bits - 2)) < n)
+		dir_bits++;
 	nelem = SL_T6_DIR;
 	if (n) {
-		/* block[top]: 1 + the block element of that /16, 0 when it has none */
-		dir = calloc(1u << SL_T6_DIR_BITS, sizeof(*dir));
-		block = calloc(1u << SL_T6_DIR_BITS, sizeof(*block));
-		mask = calloc(1u << SL_T6_DIR_BITS, sizeof(*mask));
+		/* block[top]: 1 + the block of that directory word, 0 when none */
+		dir = calloc(1u << dir_bits, sizeof(*dir));
+		block = calloc(1u << dir_bits, sizeof(*block));
+		mask = calloc(1u << dir_bits, sizeof(*mask));
 		err = -ENOMEM;
 		if (!dir || !block || !mask)
 			goto out;
-		fill_short6(dir, v, n);
+		fill_short6(dir, v, n, dir_bits);
 		for (i = 0; i < n; i++) {
-			if (v[i].plen < SL_T6_DIR_BITS)
+			if (v[i].plen < dir_bits)
 				continue;
 			memcpy(&w0, v[i].addr, 4);
-			top = ntohl(w0) >> (32 - SL_T6_DIR_BITS);
+			top = ntohl(w0) >> (32 - dir_bits);
 			if (!block[top])
 				block[top] = ++nblocks;
 		}
-		nelem = SL_T6_BLOCKS + nblocks;
+		blocks = SL_T6_DIR + SL_T6_DIR_ELEMS(dir_bits);
+		nelem = blocks + nblocks;
 	}
 	for (len = 128; len >= 0; len--) {
 		desc[len] = -1;
-		if (!count[len] || len < SL_T6_DIR_BITS)
+		if (!count[len] || len < (int)dir_bits)
 			continue;
 		for (bits[len] = bits_for(count[len]);; bits[len]++) {
 			probes[len] = plan_hash6(v, n, len, bits[len]);
@@ -437,7 +443,8 @@ int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out)
 		goto out;
 	t[0].w[SL_T6_W_MAGIC] = SL_T6_MAGIC;
 	t[0].w[SL_T6_W_NLENS] = nlens;
-	t[0].w[SL_T6_W_BLOCKS] = nblocks;
+	t[0].w[SL_T6_W_DIR_BITS] = dir_bits;
+	t[0].w[SL_T6_W_BLOCKS] = blocks;
 	for (len = 128; len >= 0; len--) {
 		struct sl_t6_elem *d;
 
@@ -464,9 +471,9 @@ int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out)
 		}
 		memcpy(slot->w, w, sizeof(w));
 		slot->w[SL_T6_S_ENTRY] = SL_E_MAKE(v[i].class_id, l);
-		mask[ntohl(w[0]) >> (32 - SL_T6_DIR_BITS)] |= 1ull << group6(desc[l], nlens);
+		mask[ntohl(w[0]) >> (32 - dir_bits)] |= 1ull << group6(desc[l], nlens);
 	}
-	for (top = 0; n && top < 1u << SL_T6_DIR_BITS; top++) {
+	for (top = 0; n && top < 1u << dir_bits; top++) {
 		struct sl_t6_elem *d = &t[SL_T6_DIR + SL_T6_DIR_ELEM(top)], *b;
 
 		if (!block[top]) {
@@ -474,7 +481,7 @@ int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out)
 			continue;
 		}
 		d->w[top % SL_T6_DIR_PER_ELEM] = SL_E_NODE | (block[top] - 1);
-		b = &t[SL_T6_BLOCKS + block[top] - 1];
+		b = &t[blocks + block[top] - 1];
 		b->w[SL_T6_B_MASK_LO] = (__u32)mask[top];
 		b->w[SL_T6_B_MASK_HI] = mask[top] >> 32;
 		b->w[SL_T6_B_SHORT] = dir[top];
