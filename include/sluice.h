@@ -331,9 +331,10 @@ enum {
 
 /*
  * Longest probe sequence the builder allows (it grows a table instead).
- * Hashes are loaded 1/4 to 1/2 full: at 1/2 the longest of 850K random
- * keys' sequences is about 34 (a miss probes 2.5 slots on average); a
- * limit of 8 made such a table grow to 1/8 full, four times the memory.
+ * IPv4's host hash is 1/8 to 1/4 full, IPv6's hashes 1/4 to 1/2 (24-byte
+ * slots). At 1/2 the longest sequence of 850K random keys is about 34 (a
+ * miss probes 2.5 slots on average), at 1/5 about 14; a limit of 8 made a
+ * 1M-prefix IPv4 table grow its hash to 1/10 full, 64 MiB.
  */
 #define SL_MAX_PROBES 48
 
