@@ -296,8 +296,10 @@ int sl_build_v4(const struct sl_pfx *v, size_t n, struct sl_built *out)
 			if (w[SL_T4_N_LEAVES] & LEAF_REL)
 				w[SL_T4_N_LEAVES] = leaf_off + (w[SL_T4_N_LEAVES] & ~LEAF_REL);
 		}
-		memcpy(t + SL_T4_NODE_OFF, nd.w, nd.n * SL_T4_NODE_WORDS * sizeof(__u32));
-		memcpy(t + leaf_off, nd.leaves, nd.nleaves * sizeof(__u32));
+		if (nd.n)
+			memcpy(t + SL_T4_NODE_OFF, nd.w, nd.n * SL_T4_NODE_WORDS * sizeof(__u32));
+		if (nd.nleaves)
+			memcpy(t + leaf_off, nd.leaves, nd.nleaves * sizeof(__u32));
 	}
 	/* Hosts: into the hash (their /24s are flagged in the nodes). */
 	for (i = 0; i < n; i++) {

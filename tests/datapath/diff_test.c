@@ -256,6 +256,32 @@ static void gen_dense4(unsigned long long *s, size_t n, struct sl_pfx_vec *out)
 	assert_int_equal(sl_pfx_vec_push(out, &p), 0);
 }
 
+/*
+ * Dense IPv6: every length from /16 to /128 in two /16s (second-level
+ * directories with every slot in use, blocks of many lengths), a /8 over
+ * them, and a few single prefixes in /16s of their own.
+ */
+static void gen_dense6(unsigned long long *s, size_t n, struct sl_pfx_vec *out)
+{
+	struct sl_pfx p = { .family = 6 };
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		p.plen = 16 + rng(s) % 113;
+		set_bits(&p, (0x2001ull | (rng(s) & 1) << 8) << 48 | (rng(s) & 0xffffffffffffull),
+			 rng(s));
+		if (i % 100 == 0)
+			set_bits(&p, rng(s), rng(s));
+		p.class_id = 1 + rng(s) % 20;
+		sl_pfx_mask(&p);
+		assert_int_equal(sl_pfx_vec_push(out, &p), 0);
+	}
+	p.plen = 8;
+	p.class_id = 23;
+	set_bits(&p, 0x2000ull << 48, 0);
+	assert_int_equal(sl_pfx_vec_push(out, &p), 0);
+}
+
 static void test_dense(void **state)
 {
 	struct sl_pfx_vec pfx = { 0 };
@@ -263,6 +289,7 @@ static void test_dense(void **state)
 
 	(void)state;
 	gen_dense4(&s, 20000, &pfx);
+	gen_dense6(&s, 20000, &pfx);
 	run_set(&pfx, 31);
 	sl_pfx_vec_free(&pfx);
 }
@@ -281,6 +308,7 @@ static void test_swaps_between_sizes(void **state)
 	assert_int_equal(bm_gen(BM_MIX_REALISTIC, 1000, 50, 41, &set[0]), 0);
 	assert_int_equal(bm_gen(BM_MIX_WORST, 100000, 50, 42, &set[1]), 0);
 	gen_dense4(&s, 5000, &set[2]);
+	gen_dense6(&s, 5000, &set[2]);
 	sl_pfx_resolve(&set[2]);
 	for (i = 0; i < 3; i++) {
 		struct bm *b = bm_open(&set[i]);
