@@ -229,6 +229,17 @@ static void test_worst_mix(void **state)
 	sl_pfx_vec_free(&pfx);
 }
 
+/* Push the prefix of family at (hi, lo)/plen, masked, for class_id. */
+static void push(struct sl_pfx_vec *out, int family, __u64 hi, __u64 lo, int plen,
+		 __u32 class_id)
+{
+	struct sl_pfx p = { .family = family, .plen = plen, .class_id = class_id };
+
+	set_bits(&p, hi, lo);
+	sl_pfx_mask(&p);
+	assert_int_equal(sl_pfx_vec_push(out, &p), 0);
+}
+
 /*
  * Dense IPv4: every length from /17 to /32 packed into two /16s (nodes with
  * many runs, leaves outside the node, /24s with both /25-/31 prefixes and
@@ -236,50 +247,38 @@ static void test_worst_mix(void **state)
  */
 static void gen_dense4(unsigned long long *s, size_t n, struct sl_pfx_vec *out)
 {
-	struct sl_pfx p = { .family = 4 };
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		p.plen = 17 + rng(s) % 16;
-		set_bits(&p, (0x0a010000ull | (rng(s) & 1) << 17 | (rng(s) & 0xffff)) << 32, 0);
-		p.class_id = 1 + rng(s) % 20;
-		sl_pfx_mask(&p);
-		assert_int_equal(sl_pfx_vec_push(out, &p), 0);
+		__u64 net = rng(s) & 1, host = rng(s) & 0xffff;
+		int plen = 17 + rng(s) % 16;
+
+		push(out, 4, (0x0a010000ull | net << 17 | host) << 32, 0, plen, 1 + rng(s) % 20);
 	}
-	p.plen = 8;
-	p.class_id = 21;
-	set_bits(&p, 0x0a000000ull << 32, 0);
-	assert_int_equal(sl_pfx_vec_push(out, &p), 0);
-	p.plen = 16;
-	p.class_id = 22;
-	set_bits(&p, 0x0a010000ull << 32, 0);
-	assert_int_equal(sl_pfx_vec_push(out, &p), 0);
+	push(out, 4, 0x0a000000ull << 32, 0, 8, 21);
+	push(out, 4, 0x0a010000ull << 32, 0, 16, 22);
 }
 
 /*
- * Dense IPv6: every length from /16 to /128 in two /16s (second-level
- * directories with every slot in use, blocks of many lengths), a /8 over
- * them, and a few single prefixes in /16s of their own.
+ * Dense IPv6: every length from /16 to /128 in two /16s (directory blocks
+ * that flag many lengths), a /8 over them, and a few random prefixes.
  */
 static void gen_dense6(unsigned long long *s, size_t n, struct sl_pfx_vec *out)
 {
-	struct sl_pfx p = { .family = 6 };
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		p.plen = 16 + rng(s) % 113;
-		set_bits(&p, (0x2001ull | (rng(s) & 1) << 8) << 48 | (rng(s) & 0xffffffffffffull),
-			 rng(s));
+		__u64 net = rng(s) & 1, hi = (0x2001ull | net << 8) << 48;
+		__u64 lo = rng(s);
+		int plen;
+
+		hi |= rng(s) & 0xffffffffffffull;
 		if (i % 100 == 0)
-			set_bits(&p, rng(s), rng(s));
-		p.class_id = 1 + rng(s) % 20;
-		sl_pfx_mask(&p);
-		assert_int_equal(sl_pfx_vec_push(out, &p), 0);
+			hi = rng(s);
+		plen = 16 + rng(s) % 113;
+		push(out, 6, hi, lo, plen, 1 + rng(s) % 20);
 	}
-	p.plen = 8;
-	p.class_id = 23;
-	set_bits(&p, 0x2000ull << 48, 0);
-	assert_int_equal(sl_pfx_vec_push(out, &p), 0);
+	push(out, 6, 0x2000ull << 48, 0, 8, 23);
 }
 
 static void test_dense(void **state)
