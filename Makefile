@@ -127,7 +127,7 @@ $(OUTPUT)/bench/lookup: $(OUTPUT)/bench/lookup.o $(TESTLIB_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUTPUT)/bench/flows: $(OUTPUT)/bench/flows.o $(LIB_OBJS)
+$(OUTPUT)/bench/flows: $(OUTPUT)/bench/flows.o $(TESTLIB_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 

@@ -20,6 +20,7 @@ struct bm {
 	struct bench_bpf *skel;
 	int tmpl[2];
 	__u64 bytes[2];
+	__u32 nslots;
 };
 
 static __u64 rnd64(unsigned long long *s)
@@ -169,6 +170,11 @@ static int load_tables(struct bm *b, const struct sl_pfx_vec *pfx)
 
 struct bm *bm_open(const struct sl_pfx_vec *pfx)
 {
+	return bm_open_slots(pfx, 1);
+}
+
+struct bm *bm_open_slots(const struct sl_pfx_vec *pfx, __u32 nslots)
+{
 	struct bm *b = calloc(1, sizeof(*b));
 	size_t n4 = 0, i;
 	struct sl_built e;
@@ -183,6 +189,8 @@ struct bm *bm_open(const struct sl_pfx_vec *pfx)
 		goto fail;
 	bpf_map__set_max_entries(b->skel->maps.bm_trie4, n4 + 1);
 	bpf_map__set_max_entries(b->skel->maps.bm_trie6, pfx->n - n4 + 1);
+	bpf_map__set_max_entries(b->skel->maps.bm_slots, nslots ? nslots : 1);
+	b->nslots = nslots ? nslots : 1;
 	for (i = 0; i < 2; i++) {
 		if ((i ? sl_build_v6(NULL, 0, &e) : sl_build_v4(NULL, 0, &e)))
 			goto fail;
@@ -198,6 +206,12 @@ struct bm *bm_open(const struct sl_pfx_vec *pfx)
 fail:
 	bm_close(b);
 	return NULL;
+}
+
+int bm_touch_prog(struct bm *b, bool on)
+{
+	b->skel->bss->nslots = on ? b->nslots : 0;
+	return bpf_program__fd(b->skel->progs.bm_xdp_touch);
 }
 
 void bm_close(struct bm *b)

@@ -24,6 +24,10 @@ int bm_gen(enum bm_mix mix, size_t n, unsigned int nclasses, unsigned int seed,
 	   struct sl_pfx_vec *out);
 /* Load the benchmark object with these prefixes in sluice's tables and in tries. */
 struct bm *bm_open(const struct sl_pfx_vec *pfx);
+/* The same, with a table of nslots 16-byte slots for bm_xdp_touch. */
+struct bm *bm_open_slots(const struct sl_pfx_vec *pfx, __u32 nslots);
+/* bm_xdp_touch (the flow benchmark's floor): its fd; on: touch a slot. */
+int bm_touch_prog(struct bm *b, bool on);
 void bm_close(struct bm *b);
 /* Swap in sluice's tables of another set (the tries stay as they are). */
 int bm_swap_tables(struct bm *b, const struct sl_pfx_vec *pfx);
