@@ -925,6 +925,49 @@ static void test_gzip_truncated(void **state)
 	free(data);
 }
 
+/*
+ * A gzip stream on a pipe that stops sending but stays open, with a bad
+ * line early (--strict): the read fails at that line at once, and the
+ * inflating thread, waiting for more input, is stopped (no hang).
+ */
+static void test_gzip_pipe_stops_early(void **state)
+{
+	struct sl_feed_opts o = { .format = SL_FMT_AUTO, .strict = true, .max_report = 10 };
+	static const char text[] = "192.0.2.1\nbogus\n198.51.100.0/24\n";
+	struct sl_feed_stats st = { 0 };
+	struct sl_pfx_vec vec = { 0 };
+	unsigned char out[4096];
+	struct capture c;
+	z_stream zs = { 0 };
+	int fds[2], rc;
+	char *err;
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	/* a gzip member begun and flushed, never finished */
+	assert_int_equal(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	zs.next_in = (unsigned char *)text;
+	zs.avail_in = sizeof(text) - 1;
+	zs.next_out = out;
+	zs.avail_out = sizeof(out);
+	assert_int_equal(deflate(&zs, Z_SYNC_FLUSH), Z_OK);
+	assert_int_equal(write(fds[1], out, sizeof(out) - zs.avail_out),
+			 (ssize_t)(sizeof(out) - zs.avail_out));
+	deflateEnd(&zs);
+	alarm(20); /* a hang fails the test instead of stalling the suite */
+	capture_start(&c);
+	rc = sl_feed_read_fd(fds[0], "pipe", &o, &vec, &st);
+	err = capture_end(&c);
+	alarm(0);
+	assert_int_equal(rc, -EINVAL);
+	assert_string_equal(err, "sluice: pipe:2: not an IPv4 or IPv6 address or prefix\n");
+	assert_int_equal(st.lines, 2);
+	free(err);
+	sl_pfx_vec_free(&vec);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 /* A gzip file with a damaged body fails the read. */
 static void test_gzip_corrupt(void **state)
 {
@@ -1182,6 +1225,7 @@ int main(void)
 		T(test_nul_byte),
 		T(test_gzip_large),
 		T(test_gzip_truncated),
+		T(test_gzip_pipe_stops_early),
 		T(test_gzip_corrupt),
 		T(test_gzip_trailing),
 		T(test_bom),
