@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
 
 #include "sluice.h"
 #include "diag.h"
@@ -309,6 +310,48 @@ static void test_parse_addr(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (sl_parse_addr(bad[i], &p) != -EINVAL)
 			fail_msg("\"%s\" accepted as an address", bad[i]);
+	}
+}
+
+/*
+ * IPv4 addresses are parsed by sluice's own dotted-quad reader: it takes
+ * exactly what inet_pton(AF_INET) takes, checked on edge cases and on
+ * 200000 random strings of digits and dots.
+ */
+static void check_quad(const char *s)
+{
+	__u8 want[16] = { 0 };
+	struct sl_pfx p;
+	int ok = inet_pton(AF_INET, s, want) == 1;
+	int got = !sl_parse_addr(s, &p) && p.family == 4;
+
+	if (ok != got)
+		fail_msg("'%s': inet_pton says %d, sl_parse_addr %d", s, ok, got);
+	if (ok && (memcmp(p.addr, want, 4) || p.plen != 32))
+		fail_msg("'%s': wrong address", s);
+}
+
+static void test_parse_quad_as_inet_pton(void **state)
+{
+	static const char *const edge[] = {
+		"0.0.0.0", "255.255.255.255", "256.0.0.0", "1.2.3.256", "01.2.3.4", "1.2.3.04",
+		"1.2.3.00", "1.2.3.0", "1.2.3", "1.2.3.4.", ".1.2.3.4", "1..2.3", "1.2.3.4.5",
+		"1234.1.1.1", "1.2.3.4 ", " 1.2.3.4", "", ".", "1", "999.1.1.1", "100.200.30.4",
+		"1.2.3.4/", "1.2.3.-4", "1.2.3.+4", "0x1.2.3.4", "1.2.3.4a", "10.0.0.1\n",
+	};
+	unsigned int seed = 7;
+	char buf[20];
+	size_t i, j, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(edge) / sizeof(edge[0]); i++)
+		check_quad(edge[i]);
+	for (i = 0; i < 200000; i++) {
+		n = 1 + rand_r(&seed) % 17;
+		for (j = 0; j < n; j++)
+			buf[j] = rand_r(&seed) % 4 ? '0' + rand_r(&seed) % 10 : '.';
+		buf[n] = '\0';
+		check_quad(buf);
 	}
 }
 
@@ -885,6 +928,7 @@ int main(void)
 		cmocka_unit_test(test_size),
 		cmocka_unit_test(test_size_rejects),
 		cmocka_unit_test(test_parse_addr),
+		cmocka_unit_test(test_parse_quad_as_inet_pton),
 		cmocka_unit_test(test_prefix_valid),
 		cmocka_unit_test(test_prefix_host_bits),
 		cmocka_unit_test(test_prefix_length_arg),
