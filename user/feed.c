@@ -819,6 +819,17 @@ static int parse_line(enum sl_format fmt, char *line, const struct sl_feed_opts 
 	case SL_FMT_JSON:
 		return parse_json(line, out, why, masked);
 	default:
+		/*
+		 * Most lines are one address or prefix and nothing else: then
+		 * there is no comment, space or range to take apart.
+		 */
+		for (i = 0; i < 48 && ((line[i] >= '0' && line[i] <= '9') || line[i] == '.' ||
+				       line[i] == '/' || line[i] == ':' ||
+				       (line[i] >= 'a' && line[i] <= 'f'));
+		     i++)
+			;
+		if (i && !line[i])
+			return sl_parse_entry(line, i, out, why, masked);
 		line[strcspn(line, "#;")] = '\0';
 		s = sl_trim(line, &e);
 		if (e == s)

@@ -110,36 +110,36 @@ int sl_parse_size(const char *s, __u64 *bytes)
  * octets up to 255, no leading zeros, nothing else), without its per-call
  * overhead: most lines of a large feed are IPv4 addresses.
  */
-static bool parse_quad(const char *s, __u8 out[4])
+static bool parse_quad(const char *s, const char *end, __u8 out[4])
 {
 	unsigned int v;
 	int i;
 
 	for (i = 0; i < 4; i++) {
-		if (*s < '0' || *s > '9')
+		if (s == end || *s < '0' || *s > '9')
 			return false;
 		v = *s++ - '0';
-		if (*s >= '0' && *s <= '9') {
+		if (s < end && *s >= '0' && *s <= '9') {
 			if (!v)
 				return false;
 			v = v * 10 + (*s++ - '0');
-			if (*s >= '0' && *s <= '9') {
+			if (s < end && *s >= '0' && *s <= '9') {
 				v = v * 10 + (*s++ - '0');
 				if (v > 255)
 					return false;
 			}
 		}
 		out[i] = v;
-		if (*s++ != (i < 3 ? '.' : '\0'))
+		if (i < 3 && (s == end || *s++ != '.'))
 			return false;
 	}
-	return true;
+	return s == end;
 }
 
 int sl_parse_addr(const char *s, struct sl_pfx *p)
 {
 	memset(p, 0, sizeof(*p));
-	if (parse_quad(s, p->addr)) {
+	if (parse_quad(s, s + strlen(s), p->addr)) {
 		p->family = 4;
 		p->plen = 32;
 		return 0;
@@ -155,41 +155,55 @@ int sl_parse_addr(const char *s, struct sl_pfx *p)
 int sl_parse_prefix(const char *s, size_t len, struct sl_pfx *p, const char **why,
 		    bool *masked)
 {
+	const char *slash = memchr(s, '/', len), *l, *end = s + len;
 	char buf[INET6_ADDRSTRLEN + 8];
-	char *slash;
-	long plen;
+	size_t alen = slash ? (size_t)(slash - s) : len;
+	unsigned int plen = 0;
 
 	*masked = false;
 	if (len == 0) {
 		*why = "empty address";
 		return -EINVAL;
 	}
+	/* longer than any address and length can be */
 	if (len >= sizeof(buf)) {
 		*why = "not an IPv4 or IPv6 address or prefix";
 		return -EINVAL;
 	}
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash = '\0';
-	if (sl_parse_addr(buf, p)) {
-		*why = "not an IPv4 or IPv6 address or prefix";
-		return -EINVAL;
+	memset(p, 0, sizeof(*p));
+	if (parse_quad(s, s + alen, p->addr)) {
+		p->family = 4;
+		p->plen = 32;
+	} else {
+		/* IPv6, or nothing: inet_pton wants it on its own */
+		if (memchr(s, '\0', alen)) {
+			*why = "not an IPv4 or IPv6 address or prefix";
+			return -EINVAL;
+		}
+		memcpy(buf, s, alen);
+		buf[alen] = '\0';
+		if (sl_parse_addr(buf, p)) {
+			*why = "not an IPv4 or IPv6 address or prefix";
+			return -EINVAL;
+		}
 	}
 	if (!slash)
 		return 0;
 
-	slash++;
 	/* decimal without leading zeros: "/024" is a typo, not /24 */
-	if (!*slash || strlen(slash) > 3 || strspn(slash, "0123456789") != strlen(slash) ||
-	    (slash[0] == '0' && slash[1])) {
+	l = slash + 1;
+	if (l == end || end - l > 3 || (l[0] == '0' && end - l > 1)) {
 		*why = "bad prefix length";
 		return -EINVAL;
 	}
-	plen = strtol(slash, NULL, 10);
-	if (plen > (p->family == 4 ? 32 : 128)) {
+	for (; l < end; l++) {
+		if (*l < '0' || *l > '9') {
+			*why = "bad prefix length";
+			return -EINVAL;
+		}
+		plen = plen * 10 + (*l - '0');
+	}
+	if (plen > (p->family == 4 ? 32u : 128u)) {
 		*why = p->family == 4 ? "prefix length above 32" : "prefix length above 128";
 		return -EINVAL;
 	}

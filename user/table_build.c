@@ -173,7 +173,7 @@ static __u32 node_add(struct v4_nodes *nd, const __u32 slots[256])
 static __u32 node16(struct v4_nodes *nd, __u32 base, const struct sl_pfx *v, size_t n)
 {
 	__u32 l2[256], l3[256], j;
-	size_t i, k;
+	size_t i, k, m;
 	int longer;
 
 	for (j = 0; j < 256; j++)
@@ -186,15 +186,15 @@ static __u32 node16(struct v4_nodes *nd, __u32 base, const struct sl_pfx *v, siz
 		__u32 s24 = addr4(&v[i]) >> 8 & 0xff;
 
 		longer = 0;
-		for (j = 0; j < 256; j++)
-			l3[j] = l2[s24];
-		for (k = i; k < n && (addr4(&v[k]) >> 8 & 0xff) == s24; k++) {
-			if (v[k].plen > 24 && v[k].plen < 32) {
-				paint4(l3, &v[k], 32);
-				longer = 1;
-			}
-		}
+		for (k = i; k < n && (addr4(&v[k]) >> 8 & 0xff) == s24; k++)
+			longer |= v[k].plen > 24 && v[k].plen < 32;
+		/* most /24s hold hosts only: no third level to fill */
 		if (longer) {
+			for (j = 0; j < 256; j++)
+				l3[j] = l2[s24];
+			for (m = i; m < k; m++)
+				if (v[m].plen > 24 && v[m].plen < 32)
+					paint4(l3, &v[m], 32);
 			l2[s24] = node_add(nd, l3);
 			if (!l2[s24])
 				return 0;

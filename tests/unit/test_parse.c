@@ -355,6 +355,77 @@ static void test_parse_quad_as_inet_pton(void **state)
 	}
 }
 
+/*
+ * sl_parse_prefix against a reference made of inet_pton and the length
+ * rule (1-3 digits, no leading zero, at most 32 or 128), on random strings
+ * of digits, dots, colons, hex letters and slashes.
+ */
+static int ref_prefix(const char *s, struct sl_pfx *p)
+{
+	char a[64];
+	const char *sl = strchr(s, '/');
+	size_t alen = sl ? (size_t)(sl - s) : strlen(s), n;
+	unsigned int plen;
+
+	memset(p, 0, sizeof(*p));
+	if (!*s || strlen(s) >= INET6_ADDRSTRLEN + 8 || alen >= sizeof(a))
+		return -1;
+	memcpy(a, s, alen);
+	a[alen] = '\0';
+	if (inet_pton(AF_INET, a, p->addr) == 1)
+		p->family = 4;
+	else if (inet_pton(AF_INET6, a, p->addr) == 1)
+		p->family = 6;
+	else
+		return -1;
+	p->plen = p->family == 4 ? 32 : 128;
+	if (!sl)
+		return 0;
+	n = strlen(sl + 1);
+	if (!n || n > 3 || strspn(sl + 1, "0123456789") != n || (sl[1] == '0' && n > 1))
+		return -1;
+	plen = atoi(sl + 1);
+	if (plen > p->plen)
+		return -1;
+	p->plen = plen;
+	sl_pfx_mask(p);
+	return 0;
+}
+
+static void test_prefix_as_reference(void **state)
+{
+	static const char alpha[] = "0123456789....::/abf";
+	struct sl_pfx got, want;
+	unsigned int seed = 11;
+	const char *why;
+	bool masked;
+	char buf[48];
+	size_t i, j, n, ok = 0;
+	int r, g;
+
+	(void)state;
+	for (i = 0; i < 300000; i++) {
+		n = 1 + rand_r(&seed) % 24;
+		for (j = 0; j < n; j++)
+			buf[j] = alpha[rand_r(&seed) % (sizeof(alpha) - 1)];
+		buf[n] = '\0';
+		if (i % 3 == 0) /* mostly valid: a random address and length */
+			n = snprintf(buf, sizeof(buf), "%u.%u.%u.%u/%u", rand_r(&seed) % 300,
+				     rand_r(&seed) % 256, rand_r(&seed) % 256, rand_r(&seed) % 256,
+				     rand_r(&seed) % 40);
+		r = ref_prefix(buf, &want);
+		g = sl_parse_prefix(buf, n, &got, &why, &masked);
+
+		if ((r == 0) != (g == 0))
+			fail_msg("'%s': reference %d, sl_parse_prefix %d", buf, r, g);
+		if (!r && (got.family != want.family || got.plen != want.plen ||
+			   memcmp(got.addr, want.addr, 16)))
+			fail_msg("'%s': a different prefix", buf);
+		ok += !r;
+	}
+	assert_true(ok > 50000);
+}
+
 static void test_prefix_valid(void **state)
 {
 	(void)state;
@@ -929,6 +1000,7 @@ int main(void)
 		cmocka_unit_test(test_size_rejects),
 		cmocka_unit_test(test_parse_addr),
 		cmocka_unit_test(test_parse_quad_as_inet_pton),
+		cmocka_unit_test(test_prefix_as_reference),
 		cmocka_unit_test(test_prefix_valid),
 		cmocka_unit_test(test_prefix_host_bits),
 		cmocka_unit_test(test_prefix_length_arg),
