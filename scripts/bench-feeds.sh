@@ -46,6 +46,9 @@ best() { sort -g | head -1; }
 
 # sluice: alternate between two different feeds so every run really swaps.
 "$S" class set bench --drop >/dev/null
+# Untimed: every timed run then replaces a live list of 1M prefixes, as a
+# cron reload does (a first load into an empty class plans against nothing).
+"$S" feed load bench "$DIR/b.gz" --force >/dev/null
 sl_times=() rss=()
 for i in $(seq "$RUNS"); do
 	f=$DIR/a.gz; [ $((i % 2)) = 0 ] && f=$DIR/b.gz

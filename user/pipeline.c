@@ -141,7 +141,7 @@ next:;
 static int make_plan(const struct sl_pfx_vec *old, const struct sl_pfx_vec *new, struct sl_plan *p,
 		     size_t kept[2])
 {
-	size_t i = 0, j = 0, f;
+	size_t i = 0, j = 0, f, split[2];
 	int err = 0;
 
 	while (i < old->n || j < new->n) {
@@ -157,20 +157,24 @@ static int make_plan(const struct sl_pfx_vec *old, const struct sl_pfx_vec *new,
 			j++;
 		}
 	}
+	/* both lists sorted: IPv4 first, then IPv6 */
+	split[0] = sl_pfx_split(old->v, old->n);
+	split[1] = sl_pfx_split(new->v, new->n);
 	for (f = 0; f < 2 && !err; f++) {
-		size_t no, nn, n = 1;
+		size_t no, nn, n_old = kept[f] + p->removed[f] + 1, n_new = kept[f] + p->added[f] + 1;
+		const struct sl_pfx *vo = f ? old->v + split[0] : old->v;
+		const struct sl_pfx *vn = f ? new->v + split[1] : new->v;
 		u128 *ol, *oh, *nl, *nh;
 
-		n += kept[f] + p->removed[f] + p->added[f];
-		ol = malloc(n * sizeof(u128));
-		oh = malloc(n * sizeof(u128));
-		nl = malloc(n * sizeof(u128));
-		nh = malloc(n * sizeof(u128));
+		ol = malloc(n_old * sizeof(u128));
+		oh = malloc(n_old * sizeof(u128));
+		nl = malloc(n_new * sizeof(u128));
+		nh = malloc(n_new * sizeof(u128));
 		if (!ol || !oh || !nl || !nh) {
 			err = -ENOMEM;
 		} else {
-			covered(old->v, old->n, f ? 6 : 4, ol, oh, &no);
-			covered(new->v, new->n, f ? 6 : 4, nl, nh, &nn);
+			covered(vo, f ? old->n - split[0] : split[0], f ? 6 : 4, ol, oh, &no);
+			covered(vn, f ? new->n - split[1] : split[1], f ? 6 : 4, nl, nh, &nn);
 			p->addr_added[f] = only_in(nl, nh, nn, ol, oh, no);
 			p->addr_removed[f] = only_in(ol, oh, no, nl, nh, nn);
 		}
