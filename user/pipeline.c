@@ -424,7 +424,7 @@ static int plan_churn(struct sl_ctx *ctx, const struct sl_feed_args *a, __u32 id
 	size_t kept[2] = { 0, 0 };
 	int i, err;
 
-	err = sl_store_read(ctx, id, &old);
+	err = sl_store_view(ctx, id, &old);
 	if (!err)
 		err = make_plan(&old, vec, p, kept);
 	if (err)
@@ -449,7 +449,7 @@ static int plan_churn(struct sl_ctx *ctx, const struct sl_feed_args *a, __u32 id
 		}
 	}
 out:
-	sl_pfx_vec_free(&old);
+	sl_store_unview(&old);
 	return err;
 }
 

@@ -79,6 +79,32 @@ int sl_store_read_kind(struct sl_ctx *ctx, const char *kind, __u32 id, struct sl
 	return err;
 }
 
+int sl_store_view(struct sl_ctx *ctx, __u32 id, struct sl_pfx_vec *view)
+{
+	const struct sl_pfx *v;
+	size_t n;
+	int err;
+
+	memset(view, 0, sizeof(*view));
+	err = store_map(ctx, "c", id, &v, &n);
+	if (err == -ENOENT)
+		return 0;
+	if (err) {
+		sl_err("the prefix list of class %u cannot be read: %s", id, strerror(-err));
+		return err;
+	}
+	view->v = (struct sl_pfx *)v; /* mapped read-only: never written */
+	view->n = view->cap = n;
+	return 0;
+}
+
+void sl_store_unview(struct sl_pfx_vec *view)
+{
+	if (view->v)
+		munmap(view->v, store_bytes(view->n));
+	memset(view, 0, sizeof(*view));
+}
+
 int sl_store_read(struct sl_ctx *ctx, __u32 id, struct sl_pfx_vec *out)
 {
 	return sl_store_read_kind(ctx, "c", id, out);

@@ -7,6 +7,9 @@
 
 /* Append the stored list of class id to out (none: an empty list). */
 int sl_store_read(struct sl_ctx *ctx, __u32 id, struct sl_pfx_vec *out);
+/* The live list of class id mapped read-only, without a copy; empty: none. */
+int sl_store_view(struct sl_ctx *ctx, __u32 id, struct sl_pfx_vec *view);
+void sl_store_unview(struct sl_pfx_vec *view);
 /* The prefixes in the stored list of class id: [0] IPv4, [1] IPv6. */
 int sl_store_counts(struct sl_ctx *ctx, __u32 id, __u32 count[2]);
 /* The same for a kind of list: "c" (live) or "p" (the previous one, journal.h). */
