@@ -74,8 +74,16 @@ static int cmp_qsort(const void *a, const void *b)
 
 static bool same_prefix(const struct sl_pfx *a, const struct sl_pfx *b)
 {
-	return a->family == b->family && a->plen == b->plen &&
-	       !memcmp(a->addr, b->addr, a->family == 4 ? 4 : 16);
+	__u32 x, y;
+
+	if (a->family != b->family || a->plen != b->plen)
+		return false;
+	if (a->family == 6)
+		return be64_at(a->addr) == be64_at(b->addr) &&
+		       be64_at(a->addr + 8) == be64_at(b->addr + 8);
+	memcpy(&x, a->addr, sizeof(x));
+	memcpy(&y, b->addr, sizeof(y));
+	return x == y;
 }
 
 /*
@@ -232,8 +240,10 @@ static void sort_unique(struct sl_pfx_vec *vec)
 		return;
 	sort_all(vec);
 	for (i = 1; i < vec->n; i++) {
-		if (!same_prefix(&vec->v[out], &vec->v[i]))
-			vec->v[++out] = vec->v[i];
+		if (same_prefix(&vec->v[out], &vec->v[i]))
+			continue;
+		if (++out != i)
+			vec->v[out] = vec->v[i];
 	}
 	vec->n = out + 1;
 }

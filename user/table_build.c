@@ -129,20 +129,30 @@ static int grow(void **v, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
-/* Compress 256 slots into a new node; returns SL_E_NODE | index, or 0. */
-static __u32 node_add(struct v4_nodes *nd, const __u32 slots[256])
-{
-	__u64 bm[4] = { 0 };
-	__u32 runs[256], *w, bases = 0, nruns = 0, i, idx;
+/* A node's 256 slots as runs: a bit where each starts, and its entry. */
+struct v4_runs {
+	__u64 bm[4];
+	__u32 run[256];
+	__u32 n;
+};
 
-	for (i = 0; i < 256; i++) {
-		if (i && slots[i] == slots[i - 1])
-			continue;
-		bm[i / 64] |= 1ull << (i % 64);
-		runs[nruns++] = slots[i];
-	}
+/* Slot pos starts a run of val, unless the run before has the same entry. */
+static void run_at(struct v4_runs *r, __u32 pos, __u32 val)
+{
+	if (r->n && r->run[r->n - 1] == val)
+		return;
+	r->bm[pos / 64] |= 1ull << (pos % 64);
+	r->run[r->n++] = val;
+}
+
+/* Store runs as a new node; returns SL_E_NODE | index, or 0. */
+static __u32 node_put(struct v4_nodes *nd, const struct v4_runs *r)
+{
+	__u32 *w, bases = 0, i, idx;
+
 	for (i = 1; i < 4; i++)
-		bases |= ((bases >> (8 * (i - 1)) & 0xff) + __builtin_popcountll(bm[i - 1])) << (8 * i);
+		bases |= ((bases >> (8 * (i - 1)) & 0xff) + __builtin_popcountll(r->bm[i - 1]))
+			 << (8 * i);
 	if (nd->n >= SL_E_NODE_IDX(~0u) ||
 	    grow((void **)&nd->w, &nd->cap, (nd->n + 1) * SL_T4_NODE_WORDS, sizeof(__u32)))
 		return 0;
@@ -150,19 +160,59 @@ static __u32 node_add(struct v4_nodes *nd, const __u32 slots[256])
 	w = nd->w + (size_t)idx * SL_T4_NODE_WORDS;
 	memset(w, 0, SL_T4_NODE_WORDS * sizeof(*w));
 	w[SL_T4_N_BASES] = bases;
-	memcpy(w + SL_T4_N_BITMAP, bm, sizeof(bm));
-	if (nruns <= SL_T4_N_INLINE_MAX) {
+	memcpy(w + SL_T4_N_BITMAP, r->bm, sizeof(r->bm));
+	if (r->n <= SL_T4_N_INLINE_MAX) {
 		w[SL_T4_N_LEAVES] = SL_T4_NODE_OFF + idx * SL_T4_NODE_WORDS + SL_T4_N_INLINE;
-		memcpy(w + SL_T4_N_INLINE, runs, nruns * sizeof(*runs));
+		memcpy(w + SL_T4_N_INLINE, r->run, r->n * sizeof(*r->run));
 	} else {
-		if (grow((void **)&nd->leaves, &nd->leaves_cap, nd->nleaves + nruns,
+		if (grow((void **)&nd->leaves, &nd->leaves_cap, nd->nleaves + r->n,
 			 sizeof(__u32)))
 			return 0;
 		w[SL_T4_N_LEAVES] = LEAF_REL | nd->nleaves;
-		memcpy(nd->leaves + nd->nleaves, runs, nruns * sizeof(*runs));
-		nd->nleaves += nruns;
+		memcpy(nd->leaves + nd->nleaves, r->run, r->n * sizeof(*r->run));
+		nd->nleaves += r->n;
 	}
 	return SL_E_NODE | idx;
+}
+
+/* Compress 256 slots into a new node; returns SL_E_NODE | index, or 0. */
+static __u32 node_add(struct v4_nodes *nd, const __u32 slots[256])
+{
+	struct v4_runs r;
+	__u32 i;
+
+	memset(r.bm, 0, sizeof(r.bm));
+	r.n = 0;
+	for (i = 0; i < 256; i++)
+		run_at(&r, i, slots[i]);
+	return node_put(nd, &r);
+}
+
+/*
+ * The node of a /16 that holds hosts only (most of a large feed's): base
+ * everywhere, the host flag on their /24s, built from the hosts without
+ * painting 256 slots.
+ */
+static __u32 node_hosts(struct v4_nodes *nd, __u32 base, const struct sl_pfx *v, size_t n)
+{
+	__u32 pos = 0, s;
+	struct v4_runs r;
+	size_t i;
+
+	memset(r.bm, 0, sizeof(r.bm));
+	r.n = 0;
+	for (i = 0; i < n; i++) {
+		s = addr4(&v[i]) >> 8 & 0xff;
+		if (s < pos)
+			continue; /* another host of the same /24 */
+		if (s > pos)
+			run_at(&r, pos, base);
+		run_at(&r, s, base | SL_E_HOSTS);
+		pos = s + 1;
+	}
+	if (pos < 256)
+		run_at(&r, pos, base);
+	return node_put(nd, &r);
 }
 
 /*
@@ -175,6 +225,11 @@ static __u32 node16(struct v4_nodes *nd, __u32 base, const struct sl_pfx *v, siz
 	__u32 l2[256], l3[256], j;
 	size_t i, k, m;
 	int longer;
+
+	for (i = 0; i < n && v[i].plen == 32; i++)
+		;
+	if (i == n)
+		return node_hosts(nd, base, v, n);
 
 	for (j = 0; j < 256; j++)
 		l2[j] = base;
