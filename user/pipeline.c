@@ -12,6 +12,7 @@
  * and the result is a plan. Nothing here prints.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,12 +139,55 @@ next:;
 	return total;
 }
 
+/* The intervals of one family of a list (covered()), for a thread. */
+struct cover_job {
+	const struct sl_pfx *v;
+	size_t n, k;
+	int family;
+	u128 *lo, *hi;
+};
+
+static void *cover_run(void *arg)
+{
+	struct cover_job *j = arg;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		covered(j[i].v, j[i].n, j[i].family, j[i].lo, j[i].hi, &j[i].k);
+	return NULL;
+}
+
+/*
+ * Entries and addresses added and removed. The address intervals of both
+ * lists are computed by a second thread while this one merges the lists
+ * (each half of the work; inline when no thread can be started).
+ */
 static int make_plan(const struct sl_pfx_vec *old, const struct sl_pfx_vec *new, struct sl_plan *p,
 		     size_t kept[2])
 {
-	size_t i = 0, j = 0, f, split[2];
-	int err = 0;
+	const struct sl_pfx_vec *l[2] = { old, new };
+	struct cover_job job[4]; /* old v4, new v4, old v6, new v6 */
+	size_t i = 0, j = 0, split[2];
+	pthread_t thr;
+	bool threaded;
+	int err = 0, k;
 
+	/* both lists sorted: IPv4 first, then IPv6 */
+	split[0] = sl_pfx_split(old->v, old->n);
+	split[1] = sl_pfx_split(new->v, new->n);
+	for (k = 0; k < 4; k++) {
+		const struct sl_pfx_vec *v = l[k & 1];
+		size_t s = split[k & 1];
+
+		job[k].v = k < 2 ? v->v : v->v + s;
+		job[k].n = k < 2 ? s : v->n - s;
+		job[k].family = k < 2 ? 4 : 6;
+		job[k].lo = malloc((job[k].n + 1) * sizeof(u128));
+		job[k].hi = malloc((job[k].n + 1) * sizeof(u128));
+		if (!job[k].lo || !job[k].hi)
+			err = -ENOMEM;
+	}
+	threaded = !err && !pthread_create(&thr, NULL, cover_run, job);
 	while (i < old->n || j < new->n) {
 		int c = i == old->n ? 1 : j == new->n ? -1 : sl_pfx_cmp(&old->v[i], &new->v[j]);
 
@@ -157,31 +201,19 @@ static int make_plan(const struct sl_pfx_vec *old, const struct sl_pfx_vec *new,
 			j++;
 		}
 	}
-	/* both lists sorted: IPv4 first, then IPv6 */
-	split[0] = sl_pfx_split(old->v, old->n);
-	split[1] = sl_pfx_split(new->v, new->n);
-	for (f = 0; f < 2 && !err; f++) {
-		size_t no, nn, n_old = kept[f] + p->removed[f] + 1, n_new = kept[f] + p->added[f] + 1;
-		const struct sl_pfx *vo = f ? old->v + split[0] : old->v;
-		const struct sl_pfx *vn = f ? new->v + split[1] : new->v;
-		u128 *ol, *oh, *nl, *nh;
+	if (threaded)
+		pthread_join(thr, NULL);
+	else if (!err)
+		cover_run(job);
+	for (k = 0; k < 4 && !err; k += 2) {
+		struct cover_job *o = &job[k], *n = &job[k + 1];
 
-		ol = malloc(n_old * sizeof(u128));
-		oh = malloc(n_old * sizeof(u128));
-		nl = malloc(n_new * sizeof(u128));
-		nh = malloc(n_new * sizeof(u128));
-		if (!ol || !oh || !nl || !nh) {
-			err = -ENOMEM;
-		} else {
-			covered(vo, f ? old->n - split[0] : split[0], f ? 6 : 4, ol, oh, &no);
-			covered(vn, f ? new->n - split[1] : split[1], f ? 6 : 4, nl, nh, &nn);
-			p->addr_added[f] = only_in(nl, nh, nn, ol, oh, no);
-			p->addr_removed[f] = only_in(ol, oh, no, nl, nh, nn);
-		}
-		free(ol);
-		free(oh);
-		free(nl);
-		free(nh);
+		p->addr_added[k / 2] = only_in(n->lo, n->hi, n->k, o->lo, o->hi, o->k);
+		p->addr_removed[k / 2] = only_in(o->lo, o->hi, o->k, n->lo, n->hi, n->k);
+	}
+	for (k = 0; k < 4; k++) {
+		free(job[k].lo);
+		free(job[k].hi);
 	}
 	return err;
 }
