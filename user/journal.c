@@ -14,6 +14,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,7 +87,8 @@ int sl_journal_stage_table(struct sl_ctx *ctx, int family, int fd)
 
 /* ---------------------------------------------------------------- apply */
 
-static int swap_staged(struct sl_ctx *ctx, int f)
+/* Swap in family f's staged table, if any: 0 or -errno (no message). */
+static int swap_one(struct sl_ctx *ctx, int f)
 {
 	char path[PATH_MAX];
 	__u32 zero = 0;
@@ -99,9 +101,53 @@ static int swap_staged(struct sl_ctx *ctx, int f)
 	if (bpf_map_update_elem(f ? ctx->v6_fd : ctx->v4_fd, &zero, &fd, BPF_ANY))
 		err = -errno;
 	close(fd);
-	if (err)
-		sl_err("cannot swap in the new IPv%d table: %s", f ? 6 : 4, strerror(-err));
 	return err;
+}
+
+struct swap_job {
+	struct sl_ctx *ctx;
+	int err;
+};
+
+static void *swap_v6(void *arg)
+{
+	struct swap_job *j = arg;
+
+	j->err = swap_one(j->ctx, 1);
+	return NULL;
+}
+
+/*
+ * Swap in the staged tables of the families in table[]. Each update of a
+ * map-in-map waits for a grace period in the kernel (8-11 ms here), so the
+ * IPv6 one runs in a second thread beside the IPv4 one and the two wait
+ * together. Replay after a crash swaps again whatever is still staged.
+ */
+static int swap_staged(struct sl_ctx *ctx, const bool table[2])
+{
+	struct swap_job j = { ctx, 0 };
+	pthread_t thr;
+	bool threaded = false;
+	int err[2] = { 0, 0 }, f;
+
+	if (table[0] && table[1])
+		threaded = !pthread_create(&thr, NULL, swap_v6, &j);
+	if (table[0])
+		err[0] = swap_one(ctx, 0);
+	if (threaded) {
+		pthread_join(thr, NULL);
+		err[1] = j.err;
+	} else if (table[1]) {
+		err[1] = swap_one(ctx, 1);
+	}
+	for (f = 0; f < 2; f++) {
+		if (err[f]) {
+			sl_err("cannot swap in the new IPv%d table: %s", f ? 6 : 4,
+			       strerror(-err[f]));
+			return err[f];
+		}
+	}
+	return 0;
 }
 
 static int write_prev_src(struct sl_ctx *ctx, __u32 id, const struct sl_prev_src *ps)
@@ -175,12 +221,11 @@ static int write_record(struct sl_ctx *ctx, const struct sl_journal_item *it, __
 
 static int apply(struct sl_ctx *ctx, const struct jhead *h, const struct jitem *items)
 {
+	bool table[2] = { h->table[0], h->table[1] };
 	__u32 i;
-	int f, err = 0;
+	int f, err;
 
-	for (f = 0; f < 2 && !err; f++)
-		if (h->table[f])
-			err = swap_staged(ctx, f);
+	err = swap_staged(ctx, table);
 	sl_crash_point("swap");
 	for (i = 0; i < h->n && !err; i++)
 		err = rotate_store(ctx, &items[i]);
