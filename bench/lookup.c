@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "bm.h"
+#include "parse.h"
 #include "sluice.h"
 
 #define NADDR 65536
@@ -261,7 +262,10 @@ out:
  * Policing per packet: one hot frame (repeated) to a pass class and to a
  * police class, on one CPU, then from CPUs 0 and 1 at once on the same
  * bucket. The police class either admits every frame (a compare-and-swap
- * per frame) or is far over its rate (drops, which only read the bucket).
+ * per frame), at 10 Gbit/s with the default burst (250 ms: policed against
+ * the tick clock, bpf/police.h) or at 100 Gbit/s with a 1.3 ms burst (too
+ * short for it: a clock read per frame), or is far over its rate (drops,
+ * which only read the bucket).
  */
 #define HOT_REPEAT 2000000
 
@@ -336,11 +340,12 @@ static void police_row(FILE *md, const char *what, const double *one, const doub
 static int bench_police(FILE *md)
 {
 	static const char *const what[] = { "unclassified", "pass class", "police, admitting",
-					    "police, over rate" };
+					    "police, admit, 1.3ms", "police, over rate" };
+	static const __u64 rate[] = { 0, 0, 10000000000ull, 100000000000ull, 8000 };
 	struct sl_pfx_vec pfx = { 0 };
 	const struct sl_pfx *pa, *pp;
 	struct sl_pfx none = { .family = 4, .plen = 32, .addr = { 0, 0, 0, 1 } };
-	double one[4][2], two[4][2];
+	double one[5][2], two[5][2];
 	int ncpu = sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1, i, err = -1;
 	struct bm *b = NULL;
 
@@ -351,12 +356,12 @@ static int bench_police(FILE *md)
 	b = pp ? bm_open(&pfx) : NULL;
 	if (!b || bm_set_class(b, pa->class_id, SL_POLICY_PASS, 0, 0))
 		goto out;
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		const struct sl_pfx *a = i == 0 ? &none : i == 1 ? pa : pp;
 
-		/* 100 Gbit/s: every frame admitted; 8 kbit/s: nearly all dropped */
-		if (i >= 2 && bm_set_class(b, pp->class_id, SL_POLICY_POLICE,
-					   i == 2 ? 100000000000ull : 8000, SL_MAX_BURST / 64))
+		/* 10 and 100 Gbit/s: every frame admitted; 8 kbit/s: nearly all dropped */
+		if (i >= 2 && bm_set_class(b, pp->class_id, SL_POLICY_POLICE, rate[i],
+					   i == 2 ? sl_default_burst(rate[i]) : SL_MAX_BURST / 64))
 			goto out;
 		if (hot_cpus(b, a, 1, one[i]) || hot_cpus(b, a, ncpu, two[i]))
 			goto out;
@@ -371,7 +376,7 @@ static int bench_police(FILE *md)
 		    "2 CPUs: both at once on the same class; 2/1: ns per frame on 2 CPUs over "
 		    "1 CPU):\n\n| class | 1 CPU | vs pass | 2 CPUs: cpu0 | cpu1 | Mpps cpu0 | "
 		    "Mpps cpu1 | 2/1 |\n|---|---:|---:|---:|---:|---:|---:|---:|\n", HOT_REPEAT);
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < 5; i++)
 		police_row(md, what[i], one[i], two[i], one[1][0]);
 	err = 0;
 out:

@@ -28,6 +28,22 @@ struct {
 	__type(value, struct sl_counters);
 } sl_stats SEC(".maps");
 
+/*
+ * Per CPU: the clock read at this CPU's first policed packet of the
+ * current tick (bpf/police.h). Only the datapath uses it.
+ */
+struct sl_tick_clock {
+	__u64 jiffies;
+	__u64 ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sl_tick_clock);
+} sl_tick SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, SL_MISC_MAX);

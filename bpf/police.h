@@ -58,17 +58,80 @@ static __always_inline int sl_bucket_police(struct sl_bucket *b,
 	return SL_DROP;
 }
 
-/* Police against the shared bucket of a class and direction (key). */
+extern unsigned int CONFIG_HZ __kconfig __weak;
+
+/*
+ * How far the tick clock may lag: four ticks, 0 (not used) when the
+ * kernel's HZ is not known. A busy CPU's tick runs every tick, and an idle
+ * CPU brings jiffies up to date when an interrupt wakes it.
+ */
+static __always_inline __u64 sl_tick_lag_ns(void)
+{
+	switch (CONFIG_HZ) {
+	case 100:
+		return 40000000;
+	case 250:
+		return 16000000;
+	case 300:
+		return 13333333;
+	case 1000:
+		return 4000000;
+	}
+	return 0;
+}
+
+/* Read the clock, and keep it as this CPU's for tick j. */
+static __always_inline __u64 sl_tick_read(struct sl_tick_clock *t, __u64 j)
+{
+	__u64 now = bpf_ktime_get_ns();
+
+	t->jiffies = j;
+	t->ns = now;
+	return now;
+}
+
+/*
+ * Police against the shared bucket of a class and direction (key). A
+ * bucket whose burst is at least 4 lags long is policed against the clock
+ * this CPU read at its first packet of the current tick (no clock read of
+ * its own, which is most of a police class's cost), through
+ * sl_bucket_admit_lagged(); the clock is read only where that cannot tell,
+ * so the bound stays rate * time + burst + one packet, as long as jiffies
+ * lag the clock by less than sl_tick_lag_ns().
+ */
 static __always_inline int sl_police(__u32 key, const struct sl_police_param *p, __u64 len)
 {
+	__u64 lag = sl_bucket_time(sl_tick_lag_ns()), j, e, next, seen;
+	struct sl_tick_clock *t;
 	struct sl_bucket_line *l;
+	__u32 zero = 0;
+	int i;
 
 	if (!p->mult)
 		return SL_PASS;
 	l = bpf_map_lookup_elem(&sl_buckets, &key);
 	if (!l)
 		return SL_PASS;
-	return sl_bucket_police(&l->b, p, bpf_ktime_get_ns(), len);
+	t = bpf_map_lookup_elem(&sl_tick, &zero);
+	if (!lag || p->tau < 4 * lag || len > SL_BUCKET_MAX_LEN || !t)
+		return sl_bucket_police(&l->b, p, bpf_ktime_get_ns(), len);
+	j = bpf_jiffies64();
+	if (t->jiffies != j)
+		return sl_bucket_police(&l->b, p, sl_tick_read(t, j), len);
+	e = *(volatile __u64 *)&l->b.empty;
+	for (i = 0; i < SL_BUCKET_TRIES; i++) {
+		next = sl_bucket_admit_lagged(e, sl_bucket_time(t->ns), lag, p->tau,
+					      sl_bucket_cost(p, len));
+		if (next == SL_BUCKET_EXACT)
+			return sl_bucket_police(&l->b, p, sl_tick_read(t, j), len);
+		if (!next)
+			return SL_DROP;
+		seen = __sync_val_compare_and_swap(&l->b.empty, e, next);
+		if (seen == e)
+			return SL_PASS;
+		e = seen;
+	}
+	return SL_DROP;
 }
 
 /*

@@ -61,6 +61,35 @@ static inline __u64 sl_bucket_admit(__u64 e, __u64 now, __u64 tau, __u64 cost)
 	return e ? e : 1;
 }
 
+/*
+ * The same decision from a clock c that lags the true time by less than
+ * lag (a time read earlier in this CPU's current tick: bpf/police.h), so
+ * that most packets need no clock read of their own. Returns the next
+ * state, 0 to drop, or SL_BUCKET_EXACT when only the true time can tell:
+ * a new bucket, or c within lag of the state. Whatever it returns, the
+ * true time would have admitted (a next state) or dropped (0) the packet
+ * too, with one exception that only ever admits less: a bucket that may be
+ * full is taken as full lag later than c, so it holds up to lag less than
+ * its burst. Needs tau > lag.
+ */
+#define SL_BUCKET_EXACT (~0ull)
+
+static inline __u64 sl_bucket_admit_lagged(__u64 e, __u64 c, __u64 lag, __u64 tau, __u64 cost)
+{
+	__u64 full = c + lag - tau;
+
+	if (!e)
+		return SL_BUCKET_EXACT;
+	if ((__s64)(e - full) < 0)
+		e = full; /* full by the latest the true time can be */
+	else if ((__s64)(e - (c + lag)) >= 0)
+		return 0; /* empty even at the latest true time */
+	if ((__s64)(c - e) <= 0)
+		return SL_BUCKET_EXACT;
+	e += cost;
+	return e && e != SL_BUCKET_EXACT ? e : 1;
+}
+
 #ifndef __bpf__
 /*
  * The parameters of a bucket of rate bit/s and burst bytes (0 rate:

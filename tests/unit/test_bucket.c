@@ -166,6 +166,140 @@ static void test_admitted_bound(void **state)
 	bound_run(8, 999999937, 1514);	/* an awkward rate, a one-frame burst */
 }
 
+/*
+ * The lagged decision (sl_bucket_admit_lagged) against the exact one at
+ * every true time the lagged clock allows: where it decides, the exact one
+ * decides the same, and an admitted packet leaves the bucket no fuller than
+ * the exact one would.
+ */
+static void test_lagged_agrees(void **state)
+{
+	const __u64 lag = 16000000ull << SL_BUCKET_SHIFT, tau = 250000000ull << SL_BUCKET_SHIFT;
+	__u64 c0 = 1000 * SEC, e, c, now, cost, lg, ex;
+	unsigned int seed = 3;
+	int i, decided = 0, exact = 0;
+
+	(void)state;
+	for (i = 0; i < 2000000; i++) {
+		c = c0 + (__u64)rand_r(&seed) * 1000;
+		now = c + (__u64)rand_r(&seed) % lag; /* the true time: within lag of c */
+		/* states around every boundary: full, nearly full, empty, in debt, new */
+		switch (rand_r(&seed) % 5) {
+		case 0:
+			e = c - tau - (__u64)rand_r(&seed) % (2 * lag);
+			break;
+		case 1:
+			e = c - tau + (__u64)rand_r(&seed) % (2 * lag);
+			break;
+		case 2:
+			e = c - lag + (__u64)rand_r(&seed) % (3 * lag);
+			break;
+		case 3:
+			e = c + (__u64)rand_r(&seed) * 64;
+			break;
+		default:
+			e = 0;
+		}
+		cost = 1 + (__u64)rand_r(&seed) % (tau / 4);
+		lg = sl_bucket_admit_lagged(e, c, lag, tau, cost);
+		ex = sl_bucket_admit(e, now, tau, cost);
+		if (lg == SL_BUCKET_EXACT) {
+			exact++;
+			continue;
+		}
+		decided++;
+		if (!lg != !ex)
+			fail_msg("e %llu c %llu now %llu: lagged %llu, exact %llu",
+				 (unsigned long long)e, (unsigned long long)c,
+				 (unsigned long long)now, (unsigned long long)lg,
+				 (unsigned long long)ex);
+		if (lg)
+			assert_true((__s64)(lg - ex) >= 0);
+	}
+	/* both kinds of answer occur */
+	assert_true(decided > 1000000);
+	assert_true(exact > 100000);
+}
+
+/*
+ * Random arrivals on ncpu CPUs, each policing against the time it read at
+ * its first packet of the current tick (ticks of 4 ms, jiffies seen up to a
+ * tick late), reading the clock only when sl_bucket_admit_lagged() asks:
+ * the bytes admitted stay within rate * time + burst + one packet per CPU,
+ * and reach 99% of the rate when the offered load is far above it. Below
+ * the rate, the clock is read about once a tick per CPU; far above it,
+ * only packets within a lag of the bucket's edge read it.
+ * Returns the clock reads.
+ */
+static int lagged_bound_run(int ncpu, __u64 rate, __u64 burst)
+{
+	const __u64 tick = 4000000ull << SL_BUCKET_SHIFT, lag = 4 * tick;
+	__u64 now = 1000 * SEC, t0 = now, e = 0, admitted = 0, total = 0, maxlen = 0, next;
+	__u64 tick_of[8], cached[8], jiffies = now / tick, jiffies_at = (jiffies + 1) * tick;
+	unsigned int seed = 5 + ncpu;
+	struct sl_police_param p;
+	int i, cpu, reads = 0;
+
+	sl_bucket_param(rate, burst, &p);
+	assert_true(p.tau >= 4 * lag);
+	for (cpu = 0; cpu < ncpu; cpu++)
+		tick_of[cpu] = ~0ull;
+	for (i = 0; i < 1000000; i++) {
+		__u64 len = 64 + rand_r(&seed) % 1450, seen_tick;
+
+		total += len;
+		now += rand_r(&seed) % 20000;
+		cpu = rand_r(&seed) % ncpu;
+		/* jiffies: the tick of now, each tick counted up to a tick late */
+		while (now >= jiffies_at) {
+			jiffies++;
+			jiffies_at = (jiffies + 1) * tick + rand_r(&seed) % tick;
+		}
+		seen_tick = jiffies;
+		if (tick_of[cpu] != seen_tick) {
+			tick_of[cpu] = seen_tick;
+			cached[cpu] = now;
+			reads++;
+		}
+		next = sl_bucket_admit_lagged(e, cached[cpu], lag, p.tau, sl_bucket_cost(&p, len));
+		if (next == SL_BUCKET_EXACT) {
+			cached[cpu] = now;
+			reads++;
+			next = sl_bucket_admit(e, now, p.tau, sl_bucket_cost(&p, len));
+		}
+		if (next) {
+			e = next;
+			admitted += len;
+		}
+		if (len > maxlen)
+			maxlen = len;
+		assert_true((unsigned __int128)admitted * SL_BUCKET_UNITS <=
+			    (unsigned __int128)rate * (now - t0) +
+				    (unsigned __int128)(burst + maxlen) * SL_BUCKET_UNITS);
+	}
+	/* far above the rate it gets it; below, everything */
+	if ((unsigned __int128)rate * (now - t0) < (unsigned __int128)admitted * SL_BUCKET_UNITS * 2)
+		assert_true((unsigned __int128)admitted * SL_BUCKET_UNITS >=
+			    (unsigned __int128)rate * (now - t0) * 99 / 100);
+	else
+		assert_int_equal(admitted, total);
+	return reads;
+}
+
+static void test_lagged_bound(void **state)
+{
+	int reads;
+
+	(void)state;
+	lagged_bound_run(1, 10000000, 1000000);	 /* 10 Mbit/s, 800 ms of burst */
+	lagged_bound_run(2, 10000000, 1000000);
+	lagged_bound_run(8, 999999937, 10000000); /* an awkward rate, 80 ms */
+	/* 100 Gbit/s, 1 GB: all admitted; 1M packets over 0.6 s, 160 ticks a CPU */
+	reads = lagged_bound_run(2, 100000000000ull, 1000000000);
+	print_message("100 Gbit/s: %d clock reads for 1000000 packets\n", reads);
+	assert_true(reads < 2 * 170);
+}
+
 static void test_default_bursts(void **state)
 {
 	(void)state;
@@ -186,6 +320,8 @@ int main(void)
 		cmocka_unit_test(test_admit_debt_one_packet),
 		cmocka_unit_test(test_admit_refill_and_burst),
 		cmocka_unit_test(test_admitted_bound),
+		cmocka_unit_test(test_lagged_agrees),
+		cmocka_unit_test(test_lagged_bound),
 		cmocka_unit_test(test_default_bursts),
 	};
 
