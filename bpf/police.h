@@ -91,47 +91,79 @@ static __always_inline __u64 sl_tick_read(struct sl_tick_clock *t, __u64 j)
 }
 
 /*
- * Police against the shared bucket of a class and direction (key). A
- * bucket whose burst is at least 4 lags long is policed against the clock
- * this CPU read at its first packet of the current tick (no clock read of
- * its own, which is most of a police class's cost), through
- * sl_bucket_admit_lagged(); the clock is read only where that cannot tell,
- * so the bound stays rate * time + burst + one packet, as long as jiffies
- * lag the clock by less than sl_tick_lag_ns().
+ * The time for policing this packet: the time this CPU read at its first
+ * policed packet of the current tick (*t, jiffies *j), read now when the
+ * tick is new. NULL *t: the tick clock is not used (HZ unknown), and the
+ * time is read now.
  */
+static __always_inline __u64 sl_tick_now(struct sl_tick_clock **t, __u64 *j)
+{
+	__u32 zero = 0;
+
+	*t = sl_tick_lag_ns() ? bpf_map_lookup_elem(&sl_tick, &zero) : NULL;
+	if (!*t)
+		return bpf_ktime_get_ns();
+	*j = bpf_jiffies64();
+	if ((*t)->jiffies != *j)
+		return sl_tick_read(*t, *j);
+	return (*t)->ns;
+}
+
+/*
+ * Police a packet of len bytes against bucket b at time now from
+ * sl_tick_now(). A bucket whose burst is at least 4 lags long is policed
+ * against that time through sl_bucket_admit_lagged(), which reads the clock
+ * only where that time cannot tell (most packets read none, which is most
+ * of a police class's cost), so the bound stays rate * time + burst + one
+ * packet as long as jiffies lag the clock by less than sl_tick_lag_ns().
+ */
+static __always_inline int sl_bucket_police_tick(struct sl_bucket *b,
+						 const struct sl_police_param *p,
+						 struct sl_tick_clock *t, __u64 j, __u64 now,
+						 __u64 len)
+{
+	__u64 lag = sl_bucket_time(sl_tick_lag_ns()), e, next, seen;
+	int i;
+
+	if (!p->mult)
+		return SL_PASS;
+	if (!t) /* now was read for this packet */
+		return sl_bucket_police(b, p, now, len);
+	/* a burst too short for the tick's time: the clock, as is */
+	if (p->tau < 4 * lag || len > SL_BUCKET_MAX_LEN)
+		return sl_bucket_police(b, p, bpf_ktime_get_ns(), len);
+	e = *(volatile __u64 *)&b->empty;
+	for (i = 0; i < SL_BUCKET_TRIES; i++) {
+		next = sl_bucket_admit_lagged(e, sl_bucket_time(now), lag, p->tau,
+					      sl_bucket_cost(p, len));
+		if (next == SL_BUCKET_EXACT)
+			return sl_bucket_police(b, p, sl_tick_read(t, j), len);
+		if (!next)
+			return SL_DROP;
+		seen = __sync_val_compare_and_swap(&b->empty, e, next);
+		if (seen == e)
+			return SL_PASS;
+		e = seen;
+	}
+	return SL_DROP;
+}
+
+/* Police against the shared bucket of a class and direction (key). */
 static __always_inline int sl_police(__u32 key, const struct sl_police_param *p, __u64 len)
 {
-	__u64 lag = sl_bucket_time(sl_tick_lag_ns()), j, e, next, seen;
 	struct sl_tick_clock *t;
 	struct sl_bucket_line *l;
-	__u32 zero = 0;
-	int i;
+	__u64 j = 0, now;
 
 	if (!p->mult)
 		return SL_PASS;
 	l = bpf_map_lookup_elem(&sl_buckets, &key);
 	if (!l)
 		return SL_PASS;
-	t = bpf_map_lookup_elem(&sl_tick, &zero);
-	if (!lag || p->tau < 4 * lag || len > SL_BUCKET_MAX_LEN || !t)
+	if (p->tau < 4 * sl_bucket_time(sl_tick_lag_ns()))
 		return sl_bucket_police(&l->b, p, bpf_ktime_get_ns(), len);
-	j = bpf_jiffies64();
-	if (t->jiffies != j)
-		return sl_bucket_police(&l->b, p, sl_tick_read(t, j), len);
-	e = *(volatile __u64 *)&l->b.empty;
-	for (i = 0; i < SL_BUCKET_TRIES; i++) {
-		next = sl_bucket_admit_lagged(e, sl_bucket_time(t->ns), lag, p->tau,
-					      sl_bucket_cost(p, len));
-		if (next == SL_BUCKET_EXACT)
-			return sl_bucket_police(&l->b, p, sl_tick_read(t, j), len);
-		if (!next)
-			return SL_DROP;
-		seen = __sync_val_compare_and_swap(&l->b.empty, e, next);
-		if (seen == e)
-			return SL_PASS;
-		e = seen;
-	}
-	return SL_DROP;
+	now = sl_tick_now(&t, &j);
+	return sl_bucket_police_tick(&l->b, p, t, j, now, len);
 }
 
 /*
