@@ -14,13 +14,13 @@
 #include "parse.h"
 #include "sluice_bucket.h"
 
-/* The class bucket and the tick clock (police.h). */
+/* The class bucket and the time to police with (police.h). */
 static __always_inline int sl_police(__u32 key, const struct sl_police_param *p, __u64 len);
-static __always_inline __u64 sl_tick_now(struct sl_tick_clock **t, __u64 *j);
-static __always_inline int sl_bucket_police_tick(struct sl_bucket *b,
-						 const struct sl_police_param *p,
-						 struct sl_tick_clock *t, __u64 j, __u64 now,
-						 __u64 len);
+static __always_inline __u64 sl_police_time(__u64 tau, struct sl_tick_clock **t, __u64 *j);
+static __always_inline int sl_bucket_police(struct sl_bucket *b,
+					    const struct sl_police_param *p,
+					    struct sl_tick_clock *t, __u64 j, __u64 now_ns,
+					    __u64 len);
 
 #define SL_READ(x) (*(volatile typeof(x) *)&(x))
 
@@ -175,8 +175,8 @@ static __always_inline int sl_police_scoped(const struct sl_class *cls, __u32 cl
 		return SL_PASS;
 	if (sl_parse_flow(r, match_dst, &a))
 		return sl_police(class_key, p, len);
-	/* the tick's time: entries' times are good to a tick, buckets exact */
-	now = sl_tick_now(&t, &j);
+	/* the tick's time, mostly: entries' times are good to a tick */
+	now = sl_police_time(p->tau, &t, &j);
 	if (!idle)
 		idle = SL_DEF_IDLE_NS;
 	if (cls->scope == SL_SCOPE_FLOW || cls->initiator == SL_INIT_LOCAL) {
@@ -198,7 +198,7 @@ static __always_inline int sl_police_scoped(const struct sl_class *cls, __u32 cl
 		/* the table could not take the entry: pass, never misclassify */
 		if (!b)
 			return SL_PASS;
-		verdict = sl_bucket_police_tick(&b->bucket, p, t, j, now, len);
+		verdict = sl_bucket_police(&b->bucket, p, t, j, now, len);
 		if (b != f)
 			sl_flow_count(b, verdict, len);
 	}

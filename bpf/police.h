@@ -21,43 +21,6 @@ enum sl_action {
 /* Compare-and-swap attempts on a bucket before a packet is dropped. */
 #define SL_BUCKET_TRIES 4
 
-/*
- * Police a packet of len bytes against bucket b with parameters p (the
- * class's, or a per-flow bucket's): the GCRA of include/sluice_bucket.h,
- * one clock read, one multiply and one compare-and-swap, no lock and no
- * division. Dropped packets only read the bucket. A CAS lost to another CPU
- * is retried with the state that CPU wrote; after SL_BUCKET_TRIES lost
- * races the packet is dropped (which only ever admits less). now_ns is
- * bpf_ktime_get_ns(), read by the caller (the clock is most of the cost:
- * 30 ns of 34 on the bench machine), so that one read may serve several
- * buckets. Returns the counters' SL_PASS or SL_DROP.
- */
-static __always_inline int sl_bucket_police(struct sl_bucket *b,
-					    const struct sl_police_param *p, __u64 now_ns,
-					    __u64 len)
-{
-	__u64 now, cost, e, next, seen;
-	int i;
-
-	if (!p->mult)
-		return SL_PASS;
-	if (len > SL_BUCKET_MAX_LEN)
-		return SL_DROP;
-	now = sl_bucket_time(now_ns);
-	cost = sl_bucket_cost(p, len);
-	e = *(volatile __u64 *)&b->empty;
-	for (i = 0; i < SL_BUCKET_TRIES; i++) {
-		next = sl_bucket_admit(e, now, p->tau, cost);
-		if (!next)
-			return SL_DROP;
-		seen = __sync_val_compare_and_swap(&b->empty, e, next);
-		if (seen == e)
-			return SL_PASS;
-		e = seen;
-	}
-	return SL_DROP;
-}
-
 extern unsigned int CONFIG_HZ __kconfig __weak;
 
 /*
@@ -91,16 +54,21 @@ static __always_inline __u64 sl_tick_read(struct sl_tick_clock *t, __u64 j)
 }
 
 /*
- * The time for policing this packet: the time this CPU read at its first
- * policed packet of the current tick (*t, jiffies *j), read now when the
- * tick is new. NULL *t: the tick clock is not used (HZ unknown), and the
- * time is read now.
+ * The time to police buckets of burst tau with. A burst at least 4 lags
+ * long takes the time this CPU read at its first policed packet of the
+ * current tick (*t set, jiffies in *j; read now when the tick is new): no
+ * clock read of its own, which is most of a police class's cost. Otherwise
+ * (*t NULL) the clock, read now.
  */
-static __always_inline __u64 sl_tick_now(struct sl_tick_clock **t, __u64 *j)
+static __always_inline __u64 sl_police_time(__u64 tau, struct sl_tick_clock **t, __u64 *j)
 {
+	__u64 lag = sl_bucket_time(sl_tick_lag_ns());
 	__u32 zero = 0;
 
-	*t = sl_tick_lag_ns() ? bpf_map_lookup_elem(&sl_tick, &zero) : NULL;
+	*t = NULL;
+	if (!lag || tau < 4 * lag)
+		return bpf_ktime_get_ns();
+	*t = bpf_map_lookup_elem(&sl_tick, &zero);
 	if (!*t)
 		return bpf_ktime_get_ns();
 	*j = bpf_jiffies64();
@@ -110,40 +78,51 @@ static __always_inline __u64 sl_tick_now(struct sl_tick_clock **t, __u64 *j)
 }
 
 /*
- * Police a packet of len bytes against bucket b at time now from
- * sl_tick_now(). A bucket whose burst is at least 4 lags long is policed
- * against that time through sl_bucket_admit_lagged(), which reads the clock
- * only where that time cannot tell (most packets read none, which is most
- * of a police class's cost), so the bound stays rate * time + burst + one
- * packet as long as jiffies lag the clock by less than sl_tick_lag_ns().
+ * Police a packet of len bytes against bucket b with parameters p (the
+ * class's, or a per-flow bucket's) at time now_ns from sl_police_time():
+ * the GCRA of include/sluice_bucket.h, one multiply and one compare-and-swap,
+ * no lock and no division. Dropped packets only read the bucket. With the
+ * tick's time (t set) the decision is sl_bucket_admit_lagged()'s; where it
+ * cannot tell, the clock is read and the decision is exact, so the bound
+ * stays rate * time + burst + one packet as long as jiffies lag the clock
+ * by less than sl_tick_lag_ns(). A CAS lost to another CPU is retried with
+ * the state that CPU wrote; after SL_BUCKET_TRIES lost races the packet is
+ * dropped (which only ever admits less). Returns the counters' SL_PASS or
+ * SL_DROP.
  */
-static __always_inline int sl_bucket_police_tick(struct sl_bucket *b,
-						 const struct sl_police_param *p,
-						 struct sl_tick_clock *t, __u64 j, __u64 now,
-						 __u64 len)
+static __always_inline int sl_bucket_police(struct sl_bucket *b,
+					    const struct sl_police_param *p,
+					    struct sl_tick_clock *t, __u64 j, __u64 now_ns,
+					    __u64 len)
 {
-	__u64 lag = sl_bucket_time(sl_tick_lag_ns()), e, next, seen;
-	int i;
+	__u64 lag = t ? sl_bucket_time(sl_tick_lag_ns()) : 0, now, cost, e, next, seen;
+	int i, lost = 0;
 
 	if (!p->mult)
 		return SL_PASS;
-	if (!t) /* now was read for this packet */
-		return sl_bucket_police(b, p, now, len);
-	/* a burst too short for the tick's time: the clock, as is */
-	if (p->tau < 4 * lag || len > SL_BUCKET_MAX_LEN)
-		return sl_bucket_police(b, p, bpf_ktime_get_ns(), len);
+	if (len > SL_BUCKET_MAX_LEN)
+		return SL_DROP;
+	now = sl_bucket_time(now_ns);
+	cost = sl_bucket_cost(p, len);
 	e = *(volatile __u64 *)&b->empty;
-	for (i = 0; i < SL_BUCKET_TRIES; i++) {
-		next = sl_bucket_admit_lagged(e, sl_bucket_time(now), lag, p->tau,
-					      sl_bucket_cost(p, len));
-		if (next == SL_BUCKET_EXACT)
-			return sl_bucket_police(b, p, sl_tick_read(t, j), len);
+	/* one more round than tries: the one that reads the clock */
+	for (i = 0; i <= SL_BUCKET_TRIES; i++) {
+		next = lag ? sl_bucket_admit_lagged(e, now, lag, p->tau, cost) :
+			     sl_bucket_admit(e, now, p->tau, cost);
+		if (lag && next == SL_BUCKET_EXACT) {
+			now = sl_bucket_time(t ? sl_tick_read(t, j) : bpf_ktime_get_ns());
+			lag = 0;
+			e = *(volatile __u64 *)&b->empty;
+			continue;
+		}
 		if (!next)
 			return SL_DROP;
 		seen = __sync_val_compare_and_swap(&b->empty, e, next);
 		if (seen == e)
 			return SL_PASS;
 		e = seen;
+		if (++lost == SL_BUCKET_TRIES)
+			break;
 	}
 	return SL_DROP;
 }
@@ -160,10 +139,8 @@ static __always_inline int sl_police(__u32 key, const struct sl_police_param *p,
 	l = bpf_map_lookup_elem(&sl_buckets, &key);
 	if (!l)
 		return SL_PASS;
-	if (p->tau < 4 * sl_bucket_time(sl_tick_lag_ns()))
-		return sl_bucket_police(&l->b, p, bpf_ktime_get_ns(), len);
-	now = sl_tick_now(&t, &j);
-	return sl_bucket_police_tick(&l->b, p, t, j, now, len);
+	now = sl_police_time(p->tau, &t, &j);
+	return sl_bucket_police(&l->b, p, t, j, now, len);
 }
 
 /*

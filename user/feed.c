@@ -185,21 +185,19 @@ static void *zpipe_run(void *arg)
 	struct zsrc *z = arg;
 	struct zpipe *p = z->pipe;
 	size_t slot;
-	int n = 0;
+	int n;
 
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		while (p->tail - p->head == ZP_SLOTS && !p->stop)
 			pthread_cond_wait(&p->cv, &p->mu);
-		slot = p->tail % ZP_SLOTS;
-		if (p->stop || n < 0) {
-			p->ret = n < 0 ? n : 0;
+		if (p->stop) {
 			p->done = true;
-			pthread_cond_broadcast(&p->cv);
 			pthread_mutex_unlock(&p->mu);
 			return NULL;
 		}
+		slot = p->tail % ZP_SLOTS;
 		pthread_mutex_unlock(&p->mu);
 		/* the slot at tail is the writer's until it is published */
 		n = zsrc_inflate(z, p->buf[slot], ZP_CHUNK);

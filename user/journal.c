@@ -123,7 +123,7 @@ static void *swap_v6(void *arg)
  * IPv6 one runs in a second thread beside the IPv4 one and the two wait
  * together. Replay after a crash swaps again whatever is still staged.
  */
-static int swap_staged(struct sl_ctx *ctx, const bool table[2])
+static int swap_staged(struct sl_ctx *ctx, const __u32 table[2])
 {
 	struct swap_job j = { ctx, 0 };
 	pthread_t thr;
@@ -221,11 +221,10 @@ static int write_record(struct sl_ctx *ctx, const struct sl_journal_item *it, __
 
 static int apply(struct sl_ctx *ctx, const struct jhead *h, const struct jitem *items)
 {
-	bool table[2] = { h->table[0], h->table[1] };
 	__u32 i;
 	int f, err;
 
-	err = swap_staged(ctx, table);
+	err = swap_staged(ctx, h->table);
 	sl_crash_point("swap");
 	for (i = 0; i < h->n && !err; i++)
 		err = rotate_store(ctx, &items[i]);

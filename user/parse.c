@@ -176,16 +176,14 @@ int sl_parse_prefix(const char *s, size_t len, struct sl_pfx *p, const char **wh
 		p->plen = 32;
 	} else {
 		/* IPv6, or nothing: inet_pton wants it on its own */
-		if (memchr(s, '\0', alen)) {
-			*why = "not an IPv4 or IPv6 address or prefix";
-			return -EINVAL;
-		}
 		memcpy(buf, s, alen);
 		buf[alen] = '\0';
-		if (sl_parse_addr(buf, p)) {
+		if (memchr(s, '\0', alen) || inet_pton(AF_INET6, buf, p->addr) != 1) {
 			*why = "not an IPv4 or IPv6 address or prefix";
 			return -EINVAL;
 		}
+		p->family = 6;
+		p->plen = 128;
 	}
 	if (!slash)
 		return 0;
