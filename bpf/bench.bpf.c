@@ -168,7 +168,8 @@ int bm_run(struct xdp_md *ctx)
 /*
  * Whole programs, per packet, run once per frame: sluice's XDP entry point
  * (the same code as sl_xdp_dst), the same program with the kernel LPM trie
- * in place of sluice's classifier, and an empty program (the harness).
+ * in place of sluice's classifier or with no classifier, and an empty
+ * program (the harness).
  */
 SEC("xdp.frags")
 int bm_xdp_sluice(struct xdp_md *ctx)
@@ -176,14 +177,18 @@ int bm_xdp_sluice(struct xdp_md *ctx)
 	return sl_xdp(ctx, 1);
 }
 
-SEC("xdp.frags")
-int bm_xdp_trie(struct xdp_md *ctx)
+/*
+ * sluice's program with the kernel's LPM trie as classifier (trie), or with
+ * none at all (every address in the default class): the least any
+ * classifier could cost in this program.
+ */
+static __always_inline int bm_xdp_other(struct xdp_md *ctx, int trie)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u64 len = bpf_xdp_get_buff_len(ctx);
 	struct sl_v6_key k = { .prefixlen = 128 };
-	struct sl_lpm_val *v;
+	struct sl_lpm_val *v = NULL;
 	struct sl_addr a = {};
 	__u32 class_id = SL_CLASS_DEFAULT;
 	enum sl_action action;
@@ -192,11 +197,11 @@ int bm_xdp_trie(struct xdp_md *ctx)
 		sl_count(&sl_misc, SL_MISC_NONIP(SL_DIR_IN), SL_PASS, len, 1);
 		return XDP_PASS;
 	}
-	if (a.family == 4) {
+	if (trie && a.family == 4) {
 		k.prefixlen = 32;
 		__builtin_memcpy(k.addr, a.addr, 4);
 		v = bpf_map_lookup_elem(&bm_trie4, &k);
-	} else {
+	} else if (trie) {
 		__builtin_memcpy(k.addr, a.addr, 16);
 		v = bpf_map_lookup_elem(&bm_trie6, &k);
 	}
@@ -208,6 +213,18 @@ int bm_xdp_trie(struct xdp_md *ctx)
 	/* what sl_xdp() does after classifying, so that only that differs */
 	sl_xdp_mark(ctx, class_id, 1, action);
 	return XDP_PASS;
+}
+
+SEC("xdp.frags")
+int bm_xdp_trie(struct xdp_md *ctx)
+{
+	return bm_xdp_other(ctx, 1);
+}
+
+SEC("xdp.frags")
+int bm_xdp_floor(struct xdp_md *ctx)
+{
+	return bm_xdp_other(ctx, 0);
 }
 
 SEC("xdp")

@@ -128,11 +128,15 @@ static __always_inline __u32 sl_mask_word(__u32 w, int k, __u32 len)
 	return w & bpf_htonl(~0u << (32 - (len - lo)));
 }
 
-/* Probe the hash of descriptor d; returns the entry word or 0. */
+/*
+ * Probe the hash of descriptor d; returns the entry word or 0. The slots
+ * hold prefixes in order of home: a slot whose prefix's home lies past this
+ * address's (its distance less than the probe's) ends the search.
+ */
 static __always_inline __u32 sl_probe6(void *tab, __u32 d, const __u32 w[4])
 {
 	struct sl_t6_elem *de, *slot;
-	__u32 len, off, bits, probes, h, m[4], idx;
+	__u32 len, off, nslots, probes, s, m[4], idx, v, p;
 	int j, k;
 
 	idx = SL_T6_DESC + d;
@@ -141,24 +145,43 @@ static __always_inline __u32 sl_probe6(void *tab, __u32 d, const __u32 w[4])
 		return 0;
 	len = de->w[SL_T6_D_LEN];
 	off = de->w[SL_T6_D_OFF];
-	bits = de->w[SL_T6_D_BITS];
+	nslots = de->w[SL_T6_D_NSLOTS];
 	probes = de->w[SL_T6_D_PROBES];
-	if (bits < 1 || bits > 31)
-		return 0;
 #pragma unroll
 	for (k = 0; k < 4; k++)
 		m[k] = sl_mask_word(w[k], k, len);
-	h = sl_hash128(m, bits);
+	s = sl_home6(m, nslots);
+	if (len <= SL_T6_NARROW_MAX) {
+		for (j = 0; j < SL_MAX_PROBES; j++) {
+			if (j >= (int)probes)
+				break;
+			p = (s + j) & 1;
+			idx = off + ((s + j) >> 1);
+			slot = bpf_map_lookup_elem(tab, &idx);
+			if (!slot)
+				break;
+			v = slot->w[SL_T6_P_ENTRY + p];
+			if (!(v & SL_E_VALID) || SL_E_DIST(v) < (__u32)j)
+				break;
+			if (slot->w[SL_T6_P_KEY + 2 * p] == m[0] &&
+			    slot->w[SL_T6_P_KEY + 2 * p + 1] == m[1])
+				return v & SL_E_ENTRY_MASK;
+		}
+		return 0;
+	}
 	for (j = 0; j < SL_MAX_PROBES; j++) {
 		if (j >= (int)probes)
 			break;
-		idx = off + ((h + j) & ((1u << bits) - 1));
+		idx = off + s + j;
 		slot = bpf_map_lookup_elem(tab, &idx);
-		if (!slot || !(slot->w[SL_T6_S_ENTRY] & SL_E_VALID))
+		if (!slot)
+			break;
+		v = slot->w[SL_T6_S_ENTRY];
+		if (!(v & SL_E_VALID) || SL_E_DIST(v) < (__u32)j)
 			break;
 		if (slot->w[0] == m[0] && slot->w[1] == m[1] && slot->w[2] == m[2] &&
 		    slot->w[3] == m[3])
-			return slot->w[SL_T6_S_ENTRY];
+			return v & SL_E_ENTRY_MASK;
 	}
 	return 0;
 }
@@ -239,6 +262,7 @@ static __always_inline __u32 sl_lookup6(void *tab, const void *addr)
 		return 0;
 	dir_bits = de->w[SL_T6_W_DIR_BITS];
 	blocks = de->w[SL_T6_W_BLOCKS];
+	c.nlens = de->w[SL_T6_W_NLENS];
 	if (dir_bits < SL_T6_DIR_MIN_BITS || dir_bits > SL_T6_DIR_MAX_BITS)
 		return 0;
 	__builtin_memcpy(&top, addr, sizeof(top));
@@ -253,13 +277,13 @@ static __always_inline __u32 sl_lookup6(void *tab, const void *addr)
 	if (!(e & SL_E_NODE))
 		return e & SL_E_VALID ? e : 0;
 	/* a block with longer prefixes: probe the lengths it has, longest first */
-	idx = blocks + SL_E_NODE_IDX(e);
+	top = SL_E_NODE_IDX(e) & 1;
+	idx = blocks + (SL_E_NODE_IDX(e) >> 1);
 	de = bpf_map_lookup_elem(tab, &idx);
 	if (!de)
 		return 0;
-	c.mask = de->w[SL_T6_B_MASK_LO] | (__u64)de->w[SL_T6_B_MASK_HI] << 32;
-	c.nlens = de->w[SL_T6_B_NLENS];
-	e = de->w[SL_T6_B_SHORT];
+	c.mask = de->w[SL_T6_P_KEY + 2 * top] | (__u64)de->w[SL_T6_P_KEY + 2 * top + 1] << 32;
+	e = de->w[SL_T6_P_ENTRY + top];
 	if (c.nlens > SL_T6_MAX_LENS)
 		return 0;
 	__builtin_memcpy(c.w, addr, sizeof(c.w));

@@ -281,18 +281,29 @@ enum {
 
 /*
  * IPv6 table: an array of 24-byte elements (a separate inner map type from
- * IPv4's). Element 0 is the header; descriptors follow. A directory of 2^16
- * words (six an element), indexed by the top 16 bits of the address, holds
- * per block the entry of the longest prefix shorter than /16 that covers it,
- * or, for a block with prefixes of /16 or longer, SL_E_NODE and the index of
- * its block element: that entry, the number of lengths, and a 64-bit mask
+ * IPv4's). Element 0 is the header; descriptors follow. A directory of
+ * 2^dir_bits words (six an element), indexed by the top dir_bits of the
+ * address, holds per block the entry of the longest prefix shorter than
+ * dir_bits that covers it, or, for a block with prefixes of dir_bits or
+ * longer, SL_E_NODE and the index of its block: that entry and a 64-bit mask
  * of the groups of longer prefix lengths that have prefixes in the block.
  * Each such length has a descriptor, longest first, and an open-addressing
- * hash of its prefixes (one element a slot: the masked address as four
- * words in memory order, then the entry). With more than 64 such lengths, a
- * group holds two or three consecutive descriptors.
+ * hash of its prefixes. With more than 64 such lengths, a group holds two or
+ * three consecutive descriptors.
+ *
+ * A hash has nslots home slots and up to probes - 1 overflow slots after
+ * them (no wrap). A prefix's home is (sl_hash6(masked address) * nslots) >>
+ * 32, and its slot is at most probes - 1 past it; the slots hold the prefixes
+ * in order of home, and a slot's entry carries its distance from home
+ * (SL_E_DIST), so a lookup stops at an empty slot or at one whose prefix's
+ * home lies past its own. Lengths up to 64 have narrow slots, two an
+ * element: the first two masked address words of each (words 0-1, 2-3),
+ * then their entries (4, 5). Longer lengths have wide slots, one an
+ * element: the four masked address words in memory order, then the entry.
+ * Blocks are packed as narrow slots are: two masks (words 0-1 and 2-3, low
+ * word first), then the two short-prefix entries.
  */
-#define SL_T6_MAGIC 0x5c760004u
+#define SL_T6_MAGIC 0x5c760005u
 #define SL_T6_MAX_LENS 129
 #define SL_T6_DESC 1 /* first descriptor element */
 #define SL_T6_DIR (SL_T6_DESC + SL_T6_MAX_LENS)
@@ -301,9 +312,15 @@ enum {
 #define SL_T6_DIR_PER_ELEM 6
 #define SL_T6_DIR_ELEMS(bits) ((1u << (bits)) / SL_T6_DIR_PER_ELEM + 1)
 #define SL_T6_GROUPS 64
+#define SL_T6_NARROW_MAX 64 /* longest length with narrow slots */
 
 /* Element of directory word i < 2^20: i / 6, as a multiply (exact there). */
 #define SL_T6_DIR_ELEM(i) (__u32)(((__u64)(i) * 2796203u) >> 24)
+
+/* In IPv6 hash slots only: the slot's distance from its prefix's home. */
+#define SL_E_DIST_SHIFT 25
+#define SL_E_DIST(e) (((e) >> SL_E_DIST_SHIFT) & 0x3fu)
+#define SL_E_ENTRY_MASK ((1u << SL_E_DIST_SHIFT) - 1)
 
 struct sl_t6_elem {
 	__u32 w[6];
@@ -314,27 +331,26 @@ enum {
 	SL_T6_W_MAGIC = 0,
 	SL_T6_W_NLENS, /* descriptors: lengths >= dir_bits present */
 	SL_T6_W_DIR_BITS,
-	SL_T6_W_BLOCKS, /* element of the first block */
-	/* block words */
-	SL_T6_B_MASK_LO = 0,
-	SL_T6_B_MASK_HI,
-	SL_T6_B_SHORT,
-	SL_T6_B_NLENS,
+	SL_T6_W_BLOCKS, /* element of the first block pair */
 	/* descriptor words */
 	SL_T6_D_LEN = 0,
 	SL_T6_D_OFF, /* element index of slot 0 */
-	SL_T6_D_BITS,
-	SL_T6_D_PROBES,
-	/* slot words: 0-3 the masked address */
+	SL_T6_D_NSLOTS, /* home slots */
+	SL_T6_D_PROBES, /* longest distance from home + 1 */
+	/* wide slot words: 0-3 the masked address */
 	SL_T6_S_ENTRY = 4,
+	/* narrow slots and blocks: pair member p's words */
+	SL_T6_P_KEY = 0, /* + 2p: two words */
+	SL_T6_P_ENTRY = 4, /* + p */
 };
 
 /*
  * Longest probe sequence the builder allows (it grows a table instead).
- * IPv4's host hash is 1/8 to 1/4 full, IPv6's hashes 1/4 to 1/2 (24-byte
- * slots). At 1/2 the longest sequence of 850K random keys is about 34 (a
- * miss probes 2.5 slots on average), at 1/5 about 14; a limit of 8 made a
- * 1M-prefix IPv4 table grow its hash to 1/10 full, 64 MiB.
+ * IPv4's host hash is 1/8 to 1/4 full: at 1/2 the longest sequence of 850K
+ * random keys is about 34 (a miss probes 2.5 slots on average), at 1/5 about
+ * 14; a limit of 8 made a 1M-prefix IPv4 table grow its hash to 1/10 full,
+ * 64 MiB. IPv6's hashes are fuller (user/table_build.c), their slots in
+ * order of home so that a miss stops early. At most 63 (SL_E_DIST).
  */
 #define SL_MAX_PROBES 48
 
@@ -344,12 +360,14 @@ static inline __u32 sl_hash32(__u32 x, __u32 bits)
 	return (__u32)(x * 0x9e3779b1u) >> (32 - bits);
 }
 
-static inline __u32 sl_hash128(const __u32 w[4], __u32 bits)
+/* IPv6 home slot of a masked address among nslots (bpf/classify.h). */
+static inline __u32 sl_home6(const __u32 w[4], __u32 nslots)
 {
 	__u32 x = w[0] * 0x85ebca6bu ^ w[1] * 0xc2b2ae35u ^ w[2] * 0x27d4eb2fu ^
 		  w[3] * 0x165667b1u;
 
-	return sl_hash32(x ^ (x >> 15), bits);
+	x = (x ^ (x >> 15)) * 0x9e3779b1u;
+	return (__u32)(((__u64)x * nslots) >> 32);
 }
 
 /*
@@ -357,7 +375,7 @@ static inline __u32 sl_hash128(const __u32 w[4], __u32 bits)
  * it with any change to them: a CLI does not write into a state pinned by
  * programs that read another layout (0: every sluice before the field).
  */
-#define SL_LAYOUT 8
+#define SL_LAYOUT 9
 
 /* The global state record, key 0 of sl_state. Written by the CLI only. */
 struct sl_state {

@@ -403,32 +403,62 @@ static void fill_short6(__u32 *dir, const struct sl_pfx *v, size_t n, __u32 dir_
 	}
 }
 
-/* Hash the prefixes of length len into 2^bits slots; worst probe or -1. */
-static int plan_hash6(const struct sl_pfx *v, size_t n, int len, __u32 bits)
+/*
+ * IPv6 hashes have this many home slots per 100 prefixes: about 70% full.
+ * Their slots hold the prefixes in order of home, so that a miss stops at
+ * the first slot whose prefix's home lies past its own.
+ */
+#define T6_SLOTS_PCT 143
+
+struct hash6 {
+	__u32 off;    /* element of slot 0 */
+	__u32 nslots; /* home slots */
+	__u32 span;   /* slots used, home and overflow */
+	__u32 probes; /* longest distance from home + 1 */
+};
+
+/*
+ * Place the k prefixes of one length, v[idx[0..k)], in a hash of h->nslots
+ * home slots in order of home (a counting sort keeps the order of v among
+ * equal homes): pos[idx[i]] gets the slot. Returns 0, 1 when a distance
+ * would reach SL_MAX_PROBES, or -ENOMEM.
+ */
+static int place6(const struct sl_pfx *v, const __u32 *idx, size_t k, struct hash6 *h,
+		  __u32 *home, __u32 *pos)
 {
-	__u32 mask = (1u << bits) - 1, w[4];
-	__u8 *used = calloc((size_t)1 << bits, 1);
-	int worst = 1, j;
+	__u32 *first = calloc((size_t)h->nslots + 1, sizeof(*first)), *order, next = 0, w[4];
 	size_t i;
 
-	if (!used)
+	order = malloc(k * sizeof(*order));
+	if (!first || !order) {
+		free(first);
+		free(order);
 		return -ENOMEM;
-	for (i = 0; i < n && worst > 0; i++) {
-		__u32 h;
-
-		if (v[i].plen != len)
-			continue;
-		memcpy(w, v[i].addr, 16);
-		h = sl_hash128(w, bits);
-		for (j = 0; used[(h + j) & mask]; j++)
-			if (j + 1 >= SL_MAX_PROBES)
-				worst = -1;
-		used[(h + j) & mask] = 1;
-		if (worst > 0 && j + 1 > worst)
-			worst = j + 1;
 	}
-	free(used);
-	return worst;
+	for (i = 0; i < k; i++) {
+		memcpy(w, v[idx[i]].addr, 16);
+		home[i] = sl_home6(w, h->nslots);
+		first[home[i] + 1]++;
+	}
+	for (i = 0; i < h->nslots; i++)
+		first[i + 1] += first[i];
+	for (i = 0; i < k; i++)
+		order[first[home[i]]++] = (__u32)i;
+	h->probes = 1;
+	for (i = 0; i < k; i++) {
+		__u32 hm = home[order[i]], p = next > hm ? next : hm;
+
+		if (p - hm + 1 > SL_MAX_PROBES)
+			break;
+		if (p - hm + 1 > h->probes)
+			h->probes = p - hm + 1;
+		pos[idx[order[i]]] = p;
+		next = p + 1;
+	}
+	h->span = next;
+	free(first);
+	free(order);
+	return i < k;
 }
 
 /* The group of the mask that descriptor d belongs to. */
@@ -437,14 +467,20 @@ static int group6(int d, __u32 nlens)
 	return nlens > SL_T6_GROUPS ? d * SL_T6_GROUPS / (int)nlens : d;
 }
 
+/* Elements of hash h's slots: narrow slots are two an element. */
+static __u32 hash6_elems(const struct hash6 *h, int len)
+{
+	return len <= SL_T6_NARROW_MAX ? (h->span + 1) / 2 : h->span;
+}
+
 int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out)
 {
-	size_t count[129] = { 0 }, i;
-	__u32 bits[129] = { 0 }, off[129] = { 0 }, nelem, nlens = 0, nblocks = 0, w0, top;
-	__u32 dir_bits = SL_T6_DIR_MIN_BITS, blocks = 0;
-	__u32 *dir = NULL, *block = NULL;
+	size_t count[129] = { 0 }, start[130] = { 0 }, i;
+	__u32 nelem, nlens = 0, nblocks = 0, w0, top, dir_bits = SL_T6_DIR_MIN_BITS, blocks = 0;
+	__u32 *dir = NULL, *block = NULL, *byl = NULL, *home = NULL, *pos = NULL;
+	struct hash6 hash[129] = { 0 };
 	__u64 *mask = NULL;
-	int probes[129] = { 0 }, desc[129], len, fd, err;
+	int desc[129], len, fd, err;
 	struct sl_t6_elem *t;
 
 	memset(out, 0, sizeof(*out));
@@ -454,13 +490,17 @@ int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out)
 	while (dir_bits < SL_T6_DIR_MAX_BITS && ((size_t)1 << (dir_bits - 2)) < n)
 		dir_bits++;
 	nelem = SL_T6_DIR;
+	err = -ENOMEM;
 	if (n) {
 		/* block[top]: 1 + the block of that directory word, 0 when none */
 		dir = calloc(1u << dir_bits, sizeof(*dir));
 		block = calloc(1u << dir_bits, sizeof(*block));
 		mask = calloc(1u << dir_bits, sizeof(*mask));
-		err = -ENOMEM;
-		if (!dir || !block || !mask)
+		/* byl: the prefixes grouped by length, in the order of v */
+		byl = malloc(n * sizeof(*byl));
+		home = malloc(n * sizeof(*home));
+		pos = malloc(n * sizeof(*pos));
+		if (!dir || !block || !mask || !byl || !home || !pos)
 			goto out;
 		fill_short6(dir, v, n, dir_bits);
 		for (i = 0; i < n; i++) {
@@ -472,26 +512,36 @@ int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out)
 				block[top] = ++nblocks;
 		}
 		blocks = SL_T6_DIR + SL_T6_DIR_ELEMS(dir_bits);
-		nelem = blocks + nblocks;
+		nelem = blocks + (nblocks + 1) / 2;
+		for (len = 0; len <= 128; len++)
+			start[len + 1] = start[len] + count[len];
+		for (i = 0; i < n; i++)
+			byl[start[v[i].plen]++] = (__u32)i;
+		for (len = 128; len >= 0; len--)
+			start[len + 1] = start[len];
+		start[0] = 0;
 	}
 	for (len = 128; len >= 0; len--) {
+		struct hash6 *h = &hash[len];
+
 		desc[len] = -1;
 		if (!count[len] || len < (int)dir_bits)
 			continue;
-		for (bits[len] = bits_for(count[len]);; bits[len]++) {
-			probes[len] = plan_hash6(v, n, len, bits[len]);
-			err = -ENOMEM;
-			if (probes[len] == -ENOMEM)
-				goto out;
-			if (probes[len] > 0)
+		h->nslots = count[len] * T6_SLOTS_PCT / 100 + 1;
+		for (;;) {
+			err = place6(v, byl + start[len], count[len], h, home, pos);
+			if (err <= 0)
 				break;
 			err = -E2BIG;
-			if (bits[len] >= 30)
+			if (h->nslots > 1u << 30)
 				goto out;
+			h->nslots += h->nslots / 8 + 1;
 		}
+		if (err)
+			goto out;
 		desc[len] = nlens++;
-		off[len] = nelem;
-		nelem += 1u << bits[len];
+		h->off = nelem;
+		nelem += hash6_elems(h, len);
 	}
 
 	fd = sl_table_map_create(sizeof(*t), nelem, (void **)&t);
@@ -509,40 +559,44 @@ int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out)
 			continue;
 		d = &t[SL_T6_DESC + desc[len]];
 		d->w[SL_T6_D_LEN] = len;
-		d->w[SL_T6_D_OFF] = off[len];
-		d->w[SL_T6_D_BITS] = bits[len];
-		d->w[SL_T6_D_PROBES] = probes[len];
+		d->w[SL_T6_D_OFF] = hash[len].off;
+		d->w[SL_T6_D_NSLOTS] = hash[len].nslots;
+		d->w[SL_T6_D_PROBES] = hash[len].probes;
 	}
 	for (i = 0; i < n; i++) {
-		__u32 l = v[i].plen, m, h, w[4];
+		__u32 l = v[i].plen, w[4], dist, e;
 		struct sl_t6_elem *slot;
 
 		if (desc[l] < 0)
 			continue;
-		m = (1u << bits[l]) - 1;
 		memcpy(w, v[i].addr, 16);
-		for (h = sl_hash128(w, bits[l]);; h++) {
-			slot = &t[off[l] + (h & m)];
-			if (!(slot->w[SL_T6_S_ENTRY] & SL_E_VALID))
-				break;
+		dist = pos[i] - sl_home6(w, hash[l].nslots);
+		e = SL_E_MAKE(v[i].class_id, l) | dist << SL_E_DIST_SHIFT;
+		if (l <= SL_T6_NARROW_MAX) {
+			slot = &t[hash[l].off + pos[i] / 2];
+			memcpy(&slot->w[SL_T6_P_KEY + 2 * (pos[i] & 1)], w, 8);
+			slot->w[SL_T6_P_ENTRY + (pos[i] & 1)] = e;
+		} else {
+			slot = &t[hash[l].off + pos[i]];
+			memcpy(slot->w, w, sizeof(w));
+			slot->w[SL_T6_S_ENTRY] = e;
 		}
-		memcpy(slot->w, w, sizeof(w));
-		slot->w[SL_T6_S_ENTRY] = SL_E_MAKE(v[i].class_id, l);
 		mask[ntohl(w[0]) >> (32 - dir_bits)] |= 1ull << group6(desc[l], nlens);
 	}
 	for (top = 0; n && top < 1u << dir_bits; top++) {
 		struct sl_t6_elem *d = &t[SL_T6_DIR + SL_T6_DIR_ELEM(top)], *b;
+		__u32 p;
 
 		if (!block[top]) {
 			d->w[top % SL_T6_DIR_PER_ELEM] = dir[top];
 			continue;
 		}
 		d->w[top % SL_T6_DIR_PER_ELEM] = SL_E_NODE | (block[top] - 1);
-		b = &t[blocks + block[top] - 1];
-		b->w[SL_T6_B_MASK_LO] = (__u32)mask[top];
-		b->w[SL_T6_B_MASK_HI] = mask[top] >> 32;
-		b->w[SL_T6_B_SHORT] = dir[top];
-		b->w[SL_T6_B_NLENS] = nlens;
+		b = &t[blocks + (block[top] - 1) / 2];
+		p = (block[top] - 1) & 1;
+		b->w[SL_T6_P_KEY + 2 * p] = (__u32)mask[top];
+		b->w[SL_T6_P_KEY + 2 * p + 1] = mask[top] >> 32;
+		b->w[SL_T6_P_ENTRY + p] = dir[top];
 	}
 	munmap(t, map_bytes(sizeof(*t), nelem));
 	out->fd = fd;
@@ -552,5 +606,8 @@ out:
 	free(dir);
 	free(block);
 	free(mask);
+	free(byl);
+	free(home);
+	free(pos);
 	return err;
 }

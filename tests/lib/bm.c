@@ -280,6 +280,7 @@ static int prog_fd(struct bm *b, enum bm_prog prog)
 		[BM_PROG_PASS] = b->skel->progs.bm_xdp_pass,
 		[BM_PROG_TRIE] = b->skel->progs.bm_xdp_trie,
 		[BM_PROG_SLUICE] = b->skel->progs.bm_xdp_sluice,
+		[BM_PROG_FLOOR] = b->skel->progs.bm_xdp_floor,
 	};
 
 	return bpf_program__fd(progs[prog]);

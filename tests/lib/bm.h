@@ -40,6 +40,8 @@ enum bm_prog {
 	BM_PROG_PASS,	/* returns XDP_PASS: the harness alone */
 	BM_PROG_TRIE,	/* sluice's program with the kernel LPM trie as classifier */
 	BM_PROG_SLUICE, /* sluice's XDP program (match dst) */
+	BM_PROG_FLOOR,	/* sluice's program with no classifier: its fixed cost */
+	BM_PROG_N,
 };
 /* Run prog once on a frame to each address; *ns: mean ns per frame. */
 int bm_run_frames(struct bm *b, enum bm_prog prog, const struct sl_pfx *addrs, size_t n,
