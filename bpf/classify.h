@@ -16,46 +16,16 @@
 #include "parse.h"
 
 /*
- * Word idx of a table. Array elements are 8 bytes (the kernel's mmap-able
- * arrays have an 8-byte stride), each holding two consecutive words.
+ * Word idx of an IPv4 table: each 64-byte element holds 16 words. A lookup
+ * in an inner map is a helper call (the kernel does not inline it for maps
+ * of varying size), so the code reads what it can from one element.
  */
 static __always_inline __u32 sl_word(void *tab, __u32 idx)
 {
-	__u32 key = idx >> 1;
-	__u64 *w = bpf_map_lookup_elem(tab, &key);
+	__u32 key = idx / SL_T4_ELEM_WORDS;
+	struct sl_t4_elem *el = bpf_map_lookup_elem(tab, &key);
 
-	if (!w)
-		return 0;
-	/* A shift, not a branch: random addresses would mispredict it. */
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	return *w >> ((idx & 1) * 32);
-#else
-	return *w >> ((~idx & 1) * 32);
-#endif
-}
-
-/* Words idx and idx + 1 (idx even: one element) with one lookup. */
-static __always_inline void sl_word_pair(void *tab, __u32 idx, __u32 *first, __u32 *second)
-{
-	__u32 key = idx >> 1;
-	__u64 *w = bpf_map_lookup_elem(tab, &key);
-	__u64 v = w ? *w : 0;
-
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	*first = (__u32)v;
-	*second = v >> 32;
-#else
-	*first = v >> 32;
-	*second = (__u32)v;
-#endif
-}
-
-/* Element key of a table (8 bytes: two words), 0 when out of range. */
-static __always_inline __u64 sl_elem(void *tab, __u32 key)
-{
-	__u64 *w = bpf_map_lookup_elem(tab, &key);
-
-	return w ? *w : 0;
+	return el ? el->w[idx % SL_T4_ELEM_WORDS] : 0;
 }
 
 /* Bits set in x (BPF has no popcount instruction). */
@@ -69,24 +39,32 @@ static __always_inline __u32 sl_popcount64(__u64 x)
 
 /*
  * Slot i (0-255) of the IPv4 node that e points to: the leaf of rank
- * (bits set at positions <= i) in the node's run bitmap. No branches: the
- * slot's bitmap word is selected by index and masked by a shift.
+ * (bits set at positions <= i) in the node's run bitmap. No branches on the
+ * address: the slot's bitmap word is selected by index and masked by a
+ * shift. The node is one element; so are its leaves when they are inline.
  */
 static __always_inline __u32 sl_node4(void *tab, __u32 e, __u32 i)
 {
-	__u32 node = SL_T4_NODE_OFF + SL_E_NODE_IDX(e) * SL_T4_NODE_WORDS, leaves, bases;
+	__u32 key = SL_T4_NODE_OFF / SL_T4_ELEM_WORDS + SL_E_NODE_IDX(e), leaf, q = i >> 6;
+	struct sl_t4_elem *n = bpf_map_lookup_elem(tab, &key);
 	__u64 bm;
 
-	sl_word_pair(tab, node + SL_T4_N_LEAVES, &leaves, &bases);
-	bm = sl_elem(tab, (node + SL_T4_N_BITMAP) / 2 + (i >> 6));
+	if (!n)
+		return 0;
+	bm = n->w[SL_T4_N_BITMAP + 2 * q] | (__u64)n->w[SL_T4_N_BITMAP + 2 * q + 1] << 32;
 	bm &= ~0ull >> (63 - (i & 63));
-	return sl_word(tab, leaves + ((bases >> ((i >> 6) * 8)) & 0xff) + sl_popcount64(bm) - 1);
+	leaf = n->w[SL_T4_N_LEAVES] + ((n->w[SL_T4_N_BASES] >> (q * 8)) & 0xff) +
+	       sl_popcount64(bm) - 1;
+	if (leaf / SL_T4_ELEM_WORDS == key)
+		return n->w[leaf % SL_T4_ELEM_WORDS];
+	return sl_word(tab, leaf);
 }
 
 /* Host-order address; returns an entry word (0: no match). */
 static __always_inline __u32 sl_lookup4(void *tab, __u32 a)
 {
 	__u32 e = sl_word(tab, SL_T4_DIR_OFF + (a >> 16)), hosts = 0;
+	struct sl_t4_elem *el;
 	int i;
 
 	if (e & SL_E_NODE) {
@@ -96,21 +74,34 @@ static __always_inline __u32 sl_lookup4(void *tab, __u32 a)
 			e = sl_node4(tab, e, a & 0xff);
 	}
 	if (hosts) {
-		__u32 off = sl_word(tab, SL_T4_W_HASH_OFF), bits, probes, h, k, v;
+		__u32 off, bits, probes, h, key = 0, cur = ~0u, w;
 
-		sl_word_pair(tab, SL_T4_W_HASH_BITS, &bits, &probes);
+		el = bpf_map_lookup_elem(tab, &key);
+		if (!el)
+			return 0;
+		off = el->w[SL_T4_W_HASH_OFF];
+		bits = el->w[SL_T4_W_HASH_BITS];
+		probes = el->w[SL_T4_W_HASH_PROBES];
 		if (bits < 1 || bits > 31)
 			return 0;
 		h = sl_hash32(a, bits);
+		el = NULL;
 		for (i = 0; i < SL_MAX_PROBES; i++) {
 			if (i >= (int)probes)
 				break;
-			/* a slot (address, entry) is one element: off is even */
-			sl_word_pair(tab, off + 2 * ((h + i) & ((1u << bits) - 1)), &k, &v);
-			if (!(v & SL_E_VALID))
+			/* a slot (address, entry) is two words of one element: off is even */
+			w = off + 2 * ((h + i) & ((1u << bits) - 1));
+			if (w / SL_T4_ELEM_WORDS != cur || !el) {
+				cur = w / SL_T4_ELEM_WORDS;
+				el = bpf_map_lookup_elem(tab, &cur);
+				if (!el)
+					break;
+			}
+			w %= SL_T4_ELEM_WORDS;
+			if (w > SL_T4_ELEM_WORDS - 2 || !(el->w[w + 1] & SL_E_VALID))
 				break;
-			if (k == a)
-				return v;
+			if (el->w[w] == a)
+				return el->w[w + 1];
 		}
 	}
 	return (e & (SL_E_VALID | SL_E_NODE)) == SL_E_VALID ? e : 0;
@@ -255,18 +246,25 @@ static __always_inline __u32 sl_lookup6(void *tab, const void *addr)
 {
 	struct sl_l6_ctx c = { .tab = tab };
 	struct sl_t6_elem *de;
-	__u32 top, idx, e, zero = 0, dir_bits, blocks;
+	__u32 top, idx, e, w0, bit, dir_bits, blocks;
 
-	de = bpf_map_lookup_elem(tab, &zero);
-	if (!de)
+	__builtin_memcpy(&w0, addr, sizeof(w0));
+	w0 = bpf_ntohl(w0);
+	/* the summary: nothing in this /16, or the header's words */
+	idx = SL_T6_SUM_ELEM(w0 >> 16);
+	bit = (w0 >> 16) - idx * SL_T6_SUM_PER_ELEM;
+	idx += SL_T6_SUM;
+	de = bpf_map_lookup_elem(tab, &idx);
+	if (!de || bit >= SL_T6_SUM_PER_ELEM)
 		return 0;
-	dir_bits = de->w[SL_T6_W_DIR_BITS];
-	blocks = de->w[SL_T6_W_BLOCKS];
-	c.nlens = de->w[SL_T6_W_NLENS];
+	if (!((de->w[SL_T6_M_BITS + (bit >> 5)] >> (bit & 31)) & 1))
+		return 0;
+	dir_bits = de->w[SL_T6_M_DIR_BITS];
+	blocks = de->w[SL_T6_M_BLOCKS];
+	c.nlens = de->w[SL_T6_M_NLENS];
 	if (dir_bits < SL_T6_DIR_MIN_BITS || dir_bits > SL_T6_DIR_MAX_BITS)
 		return 0;
-	__builtin_memcpy(&top, addr, sizeof(top));
-	top = bpf_ntohl(top) >> (32 - dir_bits);
+	top = w0 >> (32 - dir_bits);
 	idx = SL_T6_DIR_ELEM(top);
 	top -= idx * SL_T6_DIR_PER_ELEM;
 	idx += SL_T6_DIR;

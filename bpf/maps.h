@@ -107,15 +107,16 @@ struct {
 
 /*
  * Prefix tables: one slot per family, replaced whole by the CLI with one
- * map-in-map update. The inner maps are flat __u32 arrays sized to their
- * content (BPF_F_INNER_MAP) and filled by the CLI through mmap.
+ * map-in-map update. The inner maps are flat arrays of __u32 words (IPv4:
+ * 64-byte elements, IPv6: 24-byte ones) sized to their content
+ * (BPF_F_INNER_MAP) and filled by the CLI through mmap.
  */
 struct sl_table {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(map_flags, BPF_F_INNER_MAP | BPF_F_MMAPABLE);
 	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64); /* two 32-bit words */
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct sl_t4_elem));
 };
 
 struct {

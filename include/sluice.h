@@ -247,34 +247,44 @@ struct sl_flow_counts {
  * IPv4 table: a header, a directory of 2^16 words indexed by the top 16 bits
  * of the address, compressed 256-slot nodes for the next 8 bits and the last
  * 8, and an open-addressing hash of /32 hosts (slots of two words: address
- * in host order, entry; at an even word offset, so that a slot is one 8-byte
- * array element). A directory word or a node slot is an entry, or a node
+ * in host order, entry; at an even word offset, so that a slot lies in one
+ * element). A directory word or a node slot is an entry, or a node
  * (SL_E_NODE), and may carry SL_E_HOSTS at the /24 level.
  *
- * A node is 16 words (64 bytes, one cache line): the word index of its first
+ * The table is an array of 64-byte elements of 16 words (struct
+ * sl_t4_elem), so that a node, or the header, is one lookup; words are
+ * numbered across elements (word i: element i / 16, word i % 16).
+ *
+ * A node is 16 words (64 bytes, one cache line, one element): the word index of its first
  * leaf, the bases (byte q: the bits set in bitmap words before q), a bitmap
  * of 256 bits (4 elements) with bit i set where slot i differs from slot
  * i - 1 (bit 0 always), and room for 6 leaves: slot i is leaf number
  * (bits set at positions <= i) - 1. Nodes with more runs keep their leaves
  * in the leaf area after the nodes.
  */
-#define SL_T4_MAGIC 0x5c740002u
+#define SL_T4_MAGIC 0x5c740003u
 enum {
 	SL_T4_W_MAGIC = 0,
 	SL_T4_W_HASH_OFF,
-	SL_T4_W_HASH_BITS,   /* even: read with HASH_PROBES in one lookup */
+	SL_T4_W_HASH_BITS,
 	SL_T4_W_HASH_PROBES,
 	SL_T4_HDR = 16,
 };
+#define SL_T4_ELEM_WORDS 16
+
+struct sl_t4_elem {
+	__u32 w[SL_T4_ELEM_WORDS];
+};
+
 #define SL_T4_DIR_OFF SL_T4_HDR
 #define SL_T4_DIR_BITS 16
 #define SL_T4_DIR_SIZE (1u << SL_T4_DIR_BITS)
 #define SL_T4_NODE_OFF (SL_T4_DIR_OFF + SL_T4_DIR_SIZE)
 #define SL_T4_NODE_WORDS 16
 enum {
-	SL_T4_N_LEAVES = 0, /* with N_BASES: one element */
+	SL_T4_N_LEAVES = 0,
 	SL_T4_N_BASES,
-	SL_T4_N_BITMAP = 2, /* 8 words, read as 4 elements */
+	SL_T4_N_BITMAP = 2, /* 8 words, read as four 64-bit words */
 	SL_T4_N_INLINE = 10,
 	SL_T4_N_INLINE_MAX = SL_T4_NODE_WORDS - SL_T4_N_INLINE,
 };
@@ -302,11 +312,23 @@ enum {
  * element: the four masked address words in memory order, then the entry.
  * Blocks are packed as narrow slots are: two masks (words 0-1 and 2-3, low
  * word first), then the two short-prefix entries.
+ *
+ * The directory is reached through a summary of the /16s: a bit per /16,
+ * set when a prefix covers or lies in it, 96 an element after the
+ * descriptors, each element also holding the header's dir_bits, blocks and
+ * nlens. An address in a /16 whose bit is clear matches nothing: one read
+ * of a 16 KiB summary, instead of the header and a directory of up to
+ * 4 MiB; any other reads the summary instead of the header.
  */
-#define SL_T6_MAGIC 0x5c760005u
+#define SL_T6_MAGIC 0x5c760006u
 #define SL_T6_MAX_LENS 129
 #define SL_T6_DESC 1 /* first descriptor element */
-#define SL_T6_DIR (SL_T6_DESC + SL_T6_MAX_LENS)
+#define SL_T6_SUM (SL_T6_DESC + SL_T6_MAX_LENS) /* first summary element */
+#define SL_T6_SUM_PER_ELEM 96 /* /16s an element */
+#define SL_T6_SUM_ELEMS 683   /* 2^16 / 96, rounded up */
+/* Summary element of /16 number t < 2^16: t / 96, as a multiply (exact there). */
+#define SL_T6_SUM_ELEM(t) (__u32)(((__u32)(t) * 43691u) >> 22)
+#define SL_T6_DIR (SL_T6_SUM + SL_T6_SUM_ELEMS)
 #define SL_T6_DIR_MIN_BITS 16
 #define SL_T6_DIR_MAX_BITS 20
 #define SL_T6_DIR_PER_ELEM 6
@@ -332,6 +354,11 @@ enum {
 	SL_T6_W_NLENS, /* descriptors: lengths >= dir_bits present */
 	SL_T6_W_DIR_BITS,
 	SL_T6_W_BLOCKS, /* element of the first block pair */
+	/* summary words */
+	SL_T6_M_DIR_BITS = 0,
+	SL_T6_M_BLOCKS,
+	SL_T6_M_NLENS,
+	SL_T6_M_BITS, /* three words, /16 number % 96 */
 	/* descriptor words */
 	SL_T6_D_LEN = 0,
 	SL_T6_D_OFF, /* element index of slot 0 */
@@ -375,7 +402,7 @@ static inline __u32 sl_home6(const __u32 w[4], __u32 nslots)
  * it with any change to them: a CLI does not write into a state pinned by
  * programs that read another layout (0: every sluice before the field).
  */
-#define SL_LAYOUT 9
+#define SL_LAYOUT 10
 
 /* The global state record, key 0 of sl_state. Written by the CLI only. */
 struct sl_state {

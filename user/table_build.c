@@ -291,7 +291,7 @@ int sl_build_v4(const struct sl_pfx *v, size_t n, struct sl_built *out)
 {
 	struct v4_nodes nd = { 0 };
 	size_t i, nhosts = 0;
-	__u32 bits = 0, words, leaf_off, hash_off, *t, *dir = NULL;
+	__u32 bits = 0, words, nelem, leaf_off, hash_off, *t, *dir = NULL;
 	__u8 *used = NULL;
 	int probes = 0, fd, err;
 
@@ -328,13 +328,14 @@ int sl_build_v4(const struct sl_pfx *v, size_t n, struct sl_built *out)
 			goto out;
 		}
 		leaf_off = SL_T4_NODE_OFF + nd.n * SL_T4_NODE_WORDS;
-		/* even, so a hash slot is one array element (bpf/classify.h) */
+		/* even, so that a hash slot lies in one element (bpf/classify.h) */
 		hash_off = (leaf_off + nd.nleaves + 1) & ~1u;
 		words = hash_off + (nhosts ? 2u << bits : 0);
 	}
 
-	/* Two words per 8-byte element: the stride of mmap-able arrays. */
-	fd = sl_table_map_create(sizeof(__u64), words / 2 + 1, (void **)&t);
+	/* 16 words per 64-byte element (struct sl_t4_elem) */
+	nelem = (words + SL_T4_ELEM_WORDS - 1) / SL_T4_ELEM_WORDS;
+	fd = sl_table_map_create(sizeof(struct sl_t4_elem), nelem, (void **)&t);
 	if (fd < 0) {
 		err = fd;
 		goto out;
@@ -371,9 +372,9 @@ int sl_build_v4(const struct sl_pfx *v, size_t n, struct sl_built *out)
 		slot[0] = a;
 		slot[1] = SL_E_MAKE(v[i].class_id, 32);
 	}
-	munmap(t, map_bytes(sizeof(__u64), words / 2 + 1));
+	munmap(t, map_bytes(sizeof(struct sl_t4_elem), nelem));
 	out->fd = fd;
-	out->bytes = ((__u64)words / 2 + 1) * sizeof(__u64);
+	out->bytes = (__u64)nelem * sizeof(struct sl_t4_elem);
 	err = 0;
 out:
 	free(dir);
@@ -400,6 +401,34 @@ static void fill_short6(__u32 *dir, const struct sl_pfx *v, size_t n, __u32 dir_
 		count = 1u << (dir_bits - v[i].plen);
 		for (j = 0; j < count; j++)
 			dir[s + j] = SL_E_MAKE(v[i].class_id, v[i].plen);
+	}
+}
+
+/* Set summary bit t (a /16 number) of table t6. */
+static void summary_set(struct sl_t6_elem *t6, __u32 t)
+{
+	__u32 b = t % SL_T6_SUM_PER_ELEM;
+
+	t6[SL_T6_SUM + t / SL_T6_SUM_PER_ELEM].w[SL_T6_M_BITS + b / 32] |= 1u << (b % 32);
+}
+
+/* The summary: the header's words in each element, a bit per /16 with prefixes. */
+static void fill_summary6(struct sl_t6_elem *t6, const struct sl_pfx *v, size_t n,
+			  __u32 dir_bits, __u32 blocks, __u32 nlens)
+{
+	__u32 j, s, w0;
+	size_t i;
+
+	for (j = 0; j < SL_T6_SUM_ELEMS; j++) {
+		t6[SL_T6_SUM + j].w[SL_T6_M_DIR_BITS] = dir_bits;
+		t6[SL_T6_SUM + j].w[SL_T6_M_BLOCKS] = blocks;
+		t6[SL_T6_SUM + j].w[SL_T6_M_NLENS] = nlens;
+	}
+	for (i = 0; i < n; i++) {
+		memcpy(&w0, v[i].addr, 4);
+		s = ntohl(w0) >> 16;
+		for (j = 0; j < (v[i].plen < 16 ? 1u << (16 - v[i].plen) : 1u); j++)
+			summary_set(t6, s + j);
 	}
 }
 
@@ -552,6 +581,7 @@ int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out)
 	t[0].w[SL_T6_W_NLENS] = nlens;
 	t[0].w[SL_T6_W_DIR_BITS] = dir_bits;
 	t[0].w[SL_T6_W_BLOCKS] = blocks;
+	fill_summary6(t, v, n, dir_bits, blocks, nlens);
 	for (len = 128; len >= 0; len--) {
 		struct sl_t6_elem *d;
 
