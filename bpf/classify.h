@@ -285,7 +285,11 @@ static __always_inline __u32 sl_lookup6(void *tab, const void *addr)
 	if (c.nlens > SL_T6_MAX_LENS)
 		return 0;
 	__builtin_memcpy(c.w, addr, sizeof(c.w));
-	bpf_loop(SL_T6_GROUPS, sl_probe_group6, &c, 0);
+	/* one group, the usual case: without the loop's calls */
+	if (!(c.mask & (c.mask - 1)))
+		sl_probe_group6(0, &c);
+	else
+		bpf_loop(SL_T6_GROUPS, sl_probe_group6, &c, 0);
 	if (c.result)
 		return c.result;
 	return e & SL_E_VALID ? e : 0;
