@@ -250,15 +250,17 @@ static __always_inline __u32 sl_lookup6(void *tab, const void *addr)
 
 	__builtin_memcpy(&w0, addr, sizeof(w0));
 	w0 = bpf_ntohl(w0);
-	/* the summary: nothing in this /16, or the header's words */
-	idx = SL_T6_SUM_ELEM(w0 >> 16);
-	bit = (w0 >> 16) - idx * SL_T6_SUM_PER_ELEM;
-	idx += SL_T6_SUM;
+	/* the summary: nothing in this /16, its one entry, or the header's words */
+	bit = (w0 >> 16) % SL_T6_SUM_PER_ELEM;
+	idx = SL_T6_SUM + (w0 >> 16) / SL_T6_SUM_PER_ELEM;
 	de = bpf_map_lookup_elem(tab, &idx);
-	if (!de || bit >= SL_T6_SUM_PER_ELEM)
+	if (!de)
 		return 0;
-	if (!((de->w[SL_T6_M_BITS + (bit >> 5)] >> (bit & 31)) & 1))
+	e = (de->w[SL_T6_M_CODES + bit / 16] >> (bit % 16 * 2)) & 3;
+	if (e == SL_T6_C_NONE)
 		return 0;
+	if (e == SL_T6_C_ENTRY)
+		return de->w[SL_T6_M_ENTRY];
 	dir_bits = de->w[SL_T6_M_DIR_BITS];
 	blocks = de->w[SL_T6_M_BLOCKS];
 	c.nlens = de->w[SL_T6_M_NLENS];

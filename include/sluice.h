@@ -313,21 +313,25 @@ enum {
  * Blocks are packed as narrow slots are: two masks (words 0-1 and 2-3, low
  * word first), then the two short-prefix entries.
  *
- * The directory is reached through a summary of the /16s: a bit per /16,
- * set when a prefix covers or lies in it, 96 an element after the
- * descriptors, each element also holding the header's dir_bits, blocks and
- * nlens. An address in a /16 whose bit is clear matches nothing: one read
- * of a 16 KiB summary, instead of the header and a directory of up to
- * 4 MiB; any other reads the summary instead of the header.
+ * The directory is reached through a summary of the /16s, 32 an element
+ * after the descriptors, each element also holding the header's dir_bits,
+ * blocks and nlens: a 2-bit code per /16 (SL_T6_C_*) and the entry of code
+ * SL_T6_C_ENTRY. An address in a /16 that no prefix covers or lies in
+ * matches nothing; one in a /16 that only a shorter prefix covers, with
+ * the element's entry, has it: one read of a 48 KiB summary, instead of the
+ * header and a directory of up to 4 MiB. Any other reads the summary
+ * instead of the header.
  */
-#define SL_T6_MAGIC 0x5c760006u
+#define SL_T6_MAGIC 0x5c760007u
 #define SL_T6_MAX_LENS 129
 #define SL_T6_DESC 1 /* first descriptor element */
 #define SL_T6_SUM (SL_T6_DESC + SL_T6_MAX_LENS) /* first summary element */
-#define SL_T6_SUM_PER_ELEM 96 /* /16s an element */
-#define SL_T6_SUM_ELEMS 683   /* 2^16 / 96, rounded up */
-/* Summary element of /16 number t < 2^16: t / 96, as a multiply (exact there). */
-#define SL_T6_SUM_ELEM(t) (__u32)(((__u32)(t) * 43691u) >> 22)
+#define SL_T6_SUM_PER_ELEM 32 /* /16s an element */
+#define SL_T6_SUM_ELEMS (65536 / SL_T6_SUM_PER_ELEM)
+/* Summary codes of a /16. */
+#define SL_T6_C_NONE 0	/* no prefix covers or lies in it */
+#define SL_T6_C_DIR 1	/* read the directory */
+#define SL_T6_C_ENTRY 2 /* the summary element's entry */
 #define SL_T6_DIR (SL_T6_SUM + SL_T6_SUM_ELEMS)
 #define SL_T6_DIR_MIN_BITS 16
 #define SL_T6_DIR_MAX_BITS 20
@@ -358,7 +362,8 @@ enum {
 	SL_T6_M_DIR_BITS = 0,
 	SL_T6_M_BLOCKS,
 	SL_T6_M_NLENS,
-	SL_T6_M_BITS, /* three words, /16 number % 96 */
+	SL_T6_M_CODES, /* two words: the code of /16 t % 32 at bit 2 * (t % 16) of word t % 32 / 16 */
+	SL_T6_M_ENTRY = SL_T6_M_CODES + 2,
 	/* descriptor words */
 	SL_T6_D_LEN = 0,
 	SL_T6_D_OFF, /* element index of slot 0 */

@@ -404,32 +404,68 @@ static void fill_short6(__u32 *dir, const struct sl_pfx *v, size_t n, __u32 dir_
 	}
 }
 
-/* Set summary bit t (a /16 number) of table t6. */
-static void summary_set(struct sl_t6_elem *t6, __u32 t)
+/* The code of /16 number t in summary element el. */
+static void summary_code(struct sl_t6_elem *el, __u32 t, __u32 code)
 {
-	__u32 b = t % SL_T6_SUM_PER_ELEM;
-
-	t6[SL_T6_SUM + t / SL_T6_SUM_PER_ELEM].w[SL_T6_M_BITS + b / 32] |= 1u << (b % 32);
+	t %= SL_T6_SUM_PER_ELEM;
+	el->w[SL_T6_M_CODES + t / 16] |= code << (t % 16 * 2);
 }
 
-/* The summary: the header's words in each element, a bit per /16 with prefixes. */
-static void fill_summary6(struct sl_t6_elem *t6, const struct sl_pfx *v, size_t n,
-			  __u32 dir_bits, __u32 blocks, __u32 nlens)
+/*
+ * The summary: in each element the header's words and a code per /16. A
+ * /16 that no prefix covers or lies in is SL_T6_C_NONE. One that only
+ * prefixes shorter than /16 cover answers alike for all its addresses:
+ * SL_T6_C_ENTRY when its entry is the element's (the commonest such entry
+ * among the element's /16s), else SL_T6_C_DIR like every other /16.
+ * dir: the directory words painted with the prefixes shorter than dir_bits.
+ */
+static int fill_summary6(struct sl_t6_elem *t6, const struct sl_pfx *v, size_t n,
+			 const __u32 *dir, __u32 dir_bits, __u32 blocks, __u32 nlens)
 {
-	__u32 j, s, w0;
+	__u8 *st = n ? calloc(1u << 16, 1) : NULL; /* 1: covered, 2: holds prefixes */
+	__u32 j, k, t, s, w0, e[SL_T6_SUM_PER_ELEM], best, nbest, c;
 	size_t i;
 
-	for (j = 0; j < SL_T6_SUM_ELEMS; j++) {
-		t6[SL_T6_SUM + j].w[SL_T6_M_DIR_BITS] = dir_bits;
-		t6[SL_T6_SUM + j].w[SL_T6_M_BLOCKS] = blocks;
-		t6[SL_T6_SUM + j].w[SL_T6_M_NLENS] = nlens;
-	}
+	if (n && !st)
+		return -ENOMEM;
 	for (i = 0; i < n; i++) {
 		memcpy(&w0, v[i].addr, 4);
 		s = ntohl(w0) >> 16;
-		for (j = 0; j < (v[i].plen < 16 ? 1u << (16 - v[i].plen) : 1u); j++)
-			summary_set(t6, s + j);
+		if (v[i].plen >= 16)
+			st[s] |= 2;
+		for (j = 0; v[i].plen < 16 && j < 1u << (16 - v[i].plen); j++)
+			st[s + j] |= 1;
 	}
+	for (j = 0; j < SL_T6_SUM_ELEMS; j++) {
+		struct sl_t6_elem *el = &t6[SL_T6_SUM + j];
+
+		el->w[SL_T6_M_DIR_BITS] = dir_bits;
+		el->w[SL_T6_M_BLOCKS] = blocks;
+		el->w[SL_T6_M_NLENS] = nlens;
+		if (!n)
+			continue;
+		/* the entries of the /16s that only short prefixes cover (0: none) */
+		for (k = 0; k < SL_T6_SUM_PER_ELEM; k++) {
+			t = j * SL_T6_SUM_PER_ELEM + k;
+			e[k] = st[t] == 1 ? dir[t << (dir_bits - 16)] : 0;
+		}
+		for (best = 0, nbest = 0, k = 0; k < SL_T6_SUM_PER_ELEM; k++) {
+			for (c = 0, t = k; e[k] && t < SL_T6_SUM_PER_ELEM; t++)
+				c += e[t] == e[k];
+			if (c > nbest) {
+				best = e[k];
+				nbest = c;
+			}
+		}
+		el->w[SL_T6_M_ENTRY] = best;
+		for (k = 0; k < SL_T6_SUM_PER_ELEM; k++) {
+			t = j * SL_T6_SUM_PER_ELEM + k;
+			if (st[t])
+				summary_code(el, t, e[k] && e[k] == best ? SL_T6_C_ENTRY : SL_T6_C_DIR);
+		}
+	}
+	free(st);
+	return 0;
 }
 
 /*
@@ -581,7 +617,12 @@ int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out)
 	t[0].w[SL_T6_W_NLENS] = nlens;
 	t[0].w[SL_T6_W_DIR_BITS] = dir_bits;
 	t[0].w[SL_T6_W_BLOCKS] = blocks;
-	fill_summary6(t, v, n, dir_bits, blocks, nlens);
+	err = fill_summary6(t, v, n, dir, dir_bits, blocks, nlens);
+	if (err) {
+		munmap(t, map_bytes(sizeof(*t), nelem));
+		close(fd);
+		goto out;
+	}
 	for (len = 128; len >= 0; len--) {
 		struct sl_t6_elem *d;
 
