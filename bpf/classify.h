@@ -143,7 +143,7 @@ static __always_inline __u32 sl_probe6(void *tab, __u32 d, const __u32 w[4])
 		m[k] = sl_mask_word(w[k], k, len);
 	s = sl_home6(m, nslots);
 	if (len <= SL_T6_NARROW_MAX) {
-		for (j = 0; j < SL_MAX_PROBES; j++) {
+		for (j = 0; j < SL_T6_MAX_PROBES; j++) {
 			if (j >= (int)probes)
 				break;
 			p = (s + j) & 1;
@@ -160,7 +160,7 @@ static __always_inline __u32 sl_probe6(void *tab, __u32 d, const __u32 w[4])
 		}
 		return 0;
 	}
-	for (j = 0; j < SL_MAX_PROBES; j++) {
+	for (j = 0; j < SL_T6_MAX_PROBES; j++) {
 		if (j >= (int)probes)
 			break;
 		idx = off + s + j;
@@ -287,11 +287,7 @@ static __always_inline __u32 sl_lookup6(void *tab, const void *addr)
 	if (c.nlens > SL_T6_MAX_LENS)
 		return 0;
 	__builtin_memcpy(c.w, addr, sizeof(c.w));
-	/* one group, the usual case: without the loop's calls */
-	if (!(c.mask & (c.mask - 1)))
-		sl_probe_group6(0, &c);
-	else
-		bpf_loop(SL_T6_GROUPS, sl_probe_group6, &c, 0);
+	bpf_loop(SL_T6_GROUPS, sl_probe_group6, &c, 0);
 	if (c.result)
 		return c.result;
 	return e & SL_E_VALID ? e : 0;

@@ -385,6 +385,12 @@ enum {
  * order of home so that a miss stops early. At most 63 (SL_E_DIST).
  */
 #define SL_MAX_PROBES 48
+/*
+ * IPv6's longest probe sequence: the builder grows a length's hash until
+ * every prefix lies within it of its home. Shorter than IPv4's, because the
+ * verifier walks each IPv6 probe loop for every descriptor of a group.
+ */
+#define SL_T6_MAX_PROBES 24
 
 /* Multiplicative hashing, the same on both sides; bits is 1..32. */
 static inline __u32 sl_hash32(__u32 x, __u32 bits)

@@ -486,7 +486,7 @@ struct hash6 {
  * Place the k prefixes of one length, v[idx[0..k)], in a hash of h->nslots
  * home slots in order of home (a counting sort keeps the order of v among
  * equal homes): pos[idx[i]] gets the slot. Returns 0, 1 when a distance
- * would reach SL_MAX_PROBES, or -ENOMEM.
+ * would reach SL_T6_MAX_PROBES, or -ENOMEM.
  */
 static int place6(const struct sl_pfx *v, const __u32 *idx, size_t k, struct hash6 *h,
 		  __u32 *home, __u32 *pos)
@@ -513,7 +513,7 @@ static int place6(const struct sl_pfx *v, const __u32 *idx, size_t k, struct has
 	for (i = 0; i < k; i++) {
 		__u32 hm = home[order[i]], p = next > hm ? next : hm;
 
-		if (p - hm + 1 > SL_MAX_PROBES)
+		if (p - hm + 1 > SL_T6_MAX_PROBES)
 			break;
 		if (p - hm + 1 > h->probes)
 			h->probes = p - hm + 1;
