@@ -390,7 +390,7 @@ enum {
  * every prefix lies within it of its home. Shorter than IPv4's, because the
  * verifier walks each IPv6 probe loop for every descriptor of a group.
  */
-#define SL_T6_MAX_PROBES 24
+#define SL_T6_MAX_PROBES 16
 
 /* Multiplicative hashing, the same on both sides; bits is 1..32. */
 static inline __u32 sl_hash32(__u32 x, __u32 bits)
