@@ -91,6 +91,7 @@ static __always_inline __u32 sl_lookup4(void *tab, __u32 a)
 				break;
 			/* a slot (address, entry) is two words of one element: off is even */
 			w = off + 2 * ((h + i) & ((1u << bits) - 1));
+			/* !el: the verifier cannot tell that cur starts unmatched */
 			if (w / SL_T4_ELEM_WORDS != cur || !el) {
 				cur = w / SL_T4_ELEM_WORDS;
 				el = bpf_map_lookup_elem(tab, &cur);
