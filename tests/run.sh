@@ -31,17 +31,19 @@ need_root() {
 	return 1
 }
 
-# tally NAME PASSED FAILED LOG PATTERN: add to the totals and report; on
-# failure show the log's lines that match PATTERN
+# tally NAME PASSED FAILED LOG PATTERN: add to the totals and report, with
+# the seconds since the suite's start (CI has a time budget); on failure show
+# the log's lines that match PATTERN
 tally() {
+	local took=$((SECONDS - suite_start))
 	passed=$((passed + $2))
 	failed=$((failed + $3))
 	if [ "$3" != 0 ]; then
 		failures+=("$1")
-		echo "FAIL $1 ($2 passed, $3 failed; log: $4)"
+		echo "FAIL $1 ($2 passed, $3 failed, ${took}s; log: $4)"
 		grep -E "$5" "$4" | head -30
 	else
-		echo "ok   $1 ($2 passed)"
+		echo "ok   $1 ($2 passed, ${took}s)"
 	fi
 }
 
@@ -49,6 +51,7 @@ run_cmocka() {
 	local bin=$1 name log p f rc
 	name=$(basename "$bin")
 	log=$LOGDIR/$name.log
+	suite_start=$SECONDS
 	"$bin" >"$log" 2>&1
 	rc=$?
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$log" | tail -1)
@@ -102,6 +105,7 @@ run_e2e() {
 		name=$(basename "$t" .sh)
 		need_root "$name" || continue
 		log=$LOGDIR/$name.log
+		suite_start=$SECONDS
 		timeout -k 10 600 bash "$t" >"$log" 2>&1
 		rc=$?
 		p=$(grep -c '^ok ' "$log")
@@ -124,6 +128,7 @@ e2e) run_e2e ;;
 esac
 
 [ ${#failures[@]} = 0 ] || echo "failed: ${failures[*]}"
+echo "took ${SECONDS}s"
 if [ $skipped != 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"
 else

@@ -13,7 +13,10 @@ WWW=$E2E_TMP/www
 VAR=$E2E_TMP/var
 CONF=$E2E_TMP/sluice.conf
 LIST=$E2E_TMP/feeds.list
-HTTP_PORT=18$((E2E_ID % 1000 + 100))
+# The server listens on the gateway namespace's own loopback, which no other
+# test shares, so a fixed port cannot collide (a PID-derived one once ran
+# past 65535).
+HTTP_PORT=18080
 mkdir -p "$WWW"
 
 # The example, on this topology: the uplink is the server-facing device.
