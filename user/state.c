@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +27,7 @@
 
 #include "diag.h"
 #include "netns.h"
+#include "print.h"
 #include "sluice_bucket.h"
 #include "state.h"
 #include "table_build.h"
@@ -259,16 +262,18 @@ static int sl_table_new(int family)
 	return err ? err : b.fd;
 }
 
-static int pin_all(struct sluice_bpf *skel, const char *dir)
+/* Pin the maps of @maps and the programs @progs loaded, under @dir. */
+static int pin_all(struct sluice_bpf *maps, struct sluice_bpf *const *progs, int nprogs,
+		   const char *dir)
 {
 	struct bpf_program *prog;
 	struct bpf_map *map;
 	char path[PATH_MAX];
-	int err;
+	int err, i;
 
 	if (mkdir(dir, 0700))
 		return -errno;
-	bpf_object__for_each_map(map, skel->obj) {
+	bpf_object__for_each_map(map, maps->obj) {
 		if (bpf_map__is_internal(map))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(map));
@@ -279,11 +284,15 @@ static int pin_all(struct sluice_bpf *skel, const char *dir)
 	snprintf(path, sizeof(path), "%s/progs", dir);
 	if (mkdir(path, 0700))
 		return -errno;
-	bpf_object__for_each_program(prog, skel->obj) {
-		snprintf(path, sizeof(path), "%s/progs/%s", dir, bpf_program__name(prog));
-		err = bpf_program__pin(prog, path);
-		if (err)
-			return err;
+	for (i = 0; i < nprogs; i++) {
+		bpf_object__for_each_program(prog, progs[i]->obj) {
+			if (bpf_program__fd(prog) < 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/progs/%s", dir, bpf_program__name(prog));
+			err = bpf_program__pin(prog, path);
+			if (err)
+				return err;
+		}
 	}
 	snprintf(path, sizeof(path), "%s/links", dir);
 	if (mkdir(path, 0700))
@@ -292,6 +301,72 @@ static int pin_all(struct sluice_bpf *skel, const char *dir)
 	if (mkdir(path, 0700))
 		return -errno;
 	return 0;
+}
+
+/*
+ * Loading is verification, about a second for each program, and the kernel
+ * verifies a program in the thread that loads it; libbpf loads an object's
+ * programs one after another. So one object creates the maps and loads no
+ * program, and two more, reusing its maps, load half the programs each, in
+ * two threads when there is more than one CPU (and not under -d, whose
+ * verifier logs would interleave).
+ */
+struct prog_half {
+	struct sluice_bpf *skel;
+	int err;
+};
+
+static void *load_half(void *arg)
+{
+	struct prog_half *h = arg;
+
+	h->err = sluice_bpf__load(h->skel);
+	return NULL;
+}
+
+/* Open a copy of the object that shares @maps' maps and loads @half's programs. */
+static int open_half(struct prog_half *h, struct sluice_bpf *maps, int half)
+{
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	int i = 0, err;
+
+	h->skel = sluice_bpf__open();
+	if (!h->skel)
+		return -errno;
+	bpf_object__for_each_map(map, h->skel->obj) {
+		struct bpf_map *src = bpf_object__find_map_by_name(maps->obj, bpf_map__name(map));
+
+		if (!src)
+			return -ENOENT;
+		err = bpf_map__reuse_fd(map, bpf_map__fd(src));
+		if (err)
+			return err;
+	}
+	bpf_object__for_each_program(prog, h->skel->obj)
+		bpf_program__set_autoload(prog, i++ % 2 == half);
+	return 0;
+}
+
+static int load_programs(struct sluice_bpf *maps, struct prog_half h[2])
+{
+	pthread_t thread;
+	bool threaded;
+	int err, i;
+
+	for (i = 0; i < 2; i++) {
+		err = open_half(&h[i], maps, i);
+		if (err)
+			return err;
+	}
+	threaded = !sl_debug && sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
+		   !pthread_create(&thread, NULL, load_half, &h[1]);
+	load_half(&h[0]);
+	if (threaded)
+		pthread_join(thread, NULL);
+	else
+		load_half(&h[1]);
+	return h[0].err ? h[0].err : h[1].err;
 }
 
 static int rm_tree(const char *path)
@@ -342,7 +417,9 @@ static int create_state(struct sl_ctx *ctx, const struct sl_sizes *sizes)
 {
 	struct sl_sizes def = { SL_DEF_MAX_CLASSES, SL_DEF_V4_ENTRIES, SL_DEF_V6_ENTRIES,
 				SL_DEF_MAX_FLOWS };
-	struct sluice_bpf *skel;
+	struct prog_half half[2] = { { NULL, 0 }, { NULL, 0 } };
+	struct sluice_bpf *skel, *progs[2];
+	struct bpf_program *prog;
 	char tmp[SL_DIR_LEN + 32];
 	int tmpl[2] = { -1, -1 };
 	int err;
@@ -377,7 +454,14 @@ static int create_state(struct sl_ctx *ctx, const struct sl_sizes *sizes)
 	bpf_map__set_inner_map_fd(skel->maps.sl_v4, tmpl[0]);
 	bpf_map__set_inner_map_fd(skel->maps.sl_v6, tmpl[1]);
 
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, false);
 	err = sluice_bpf__load(skel);
+	if (err) {
+		sl_err("cannot create the BPF maps: %s", strerror(-err));
+		goto cleanup;
+	}
+	err = load_programs(skel, half);
 	if (err) {
 		sl_err("cannot load the BPF programs: %s (run with -d for the verifier log)",
 		       strerror(-err));
@@ -389,7 +473,9 @@ static int create_state(struct sl_ctx *ctx, const struct sl_sizes *sizes)
 		goto cleanup;
 	}
 	snprintf(tmp, sizeof(tmp), "%s/sluice_new_%d", ctx->bpffs, getpid());
-	err = pin_all(skel, tmp);
+	progs[0] = half[0].skel;
+	progs[1] = half[1].skel;
+	err = pin_all(skel, progs, 2, tmp);
 	if (!err && rename(tmp, ctx->dir))
 		err = -errno;
 	if (err) {
@@ -397,6 +483,8 @@ static int create_state(struct sl_ctx *ctx, const struct sl_sizes *sizes)
 		rm_tree(tmp);
 	}
 cleanup:
+	sluice_bpf__destroy(half[0].skel);
+	sluice_bpf__destroy(half[1].skel);
 	sluice_bpf__destroy(skel);
 	if (tmpl[0] >= 0)
 		close(tmpl[0]);
