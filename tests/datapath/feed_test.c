@@ -17,6 +17,7 @@
 #include <setjmp.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,9 @@ static int setup(void **state)
 	struct env *e = calloc(1, sizeof(*e));
 	__u32 id;
 
+	/* the mount goes with the process, even if it dies */
+	if (!unshare(CLONE_NEWNS))
+		mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 	snprintf(e->dir, sizeof(e->dir), "/tmp/sluice-feed-test.XXXXXX");
 	if (!mkdtemp(e->dir) || mount("bpf", e->dir, "bpf", 0, NULL))
 		return -1;

@@ -423,12 +423,13 @@ static void test_idle(void **state)
 {
 	struct pkt a = { REMOTE, "10.0.0.1", IPPROTO_UDP, 53, 44000 };
 	struct sl_flow_row *r;
-	struct timespec ts = { 0, 150 * 1000 * 1000 };
+	/* idle 500 ms, slept 750: a stalled vCPU must not expire it early */
+	struct timespec ts = { 0, 750 * 1000 * 1000 };
 	__u64 age;
 	int id;
 
 	(void)state;
-	id = flow_class("idle", SL_SCOPE_FLOW, SL_INIT_ANY, 100 * 1000 * 1000ull);
+	id = flow_class("idle", SL_SCOPE_FLOW, SL_INIT_ANY, 500 * 1000 * 1000ull);
 	assert_int_equal(send_n(H_XDP, &a, 20), ADMIT);
 	assert_int_equal(rows_of(id, &r), 1);
 	age = r[0].first_ns;

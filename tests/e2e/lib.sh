@@ -44,6 +44,7 @@ E2E_TMP=""  # scratch directory (iperf3 logs, feed files)
 BPFFS=""    # the private bpffs mount point
 IPERF_SERVER_PID="" # the background iperf3 server and client, while they run
 IPERF_CLIENT_PID=""
+E2E_PIDS=() # other background jobs of a test, stopped by the cleanup
 E2E_PORT=5201
 E2E_QUIET=${E2E_QUIET:-0}
 
@@ -272,7 +273,7 @@ e2e_cleanup() {
 	if declare -F e2e_cleanup_hook >/dev/null; then
 		e2e_cleanup_hook
 	fi
-	for p in $IPERF_CLIENT_PID $IPERF_SERVER_PID; do
+	for p in $IPERF_CLIENT_PID $IPERF_SERVER_PID "${E2E_PIDS[@]}"; do
 		kill "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done

@@ -5,6 +5,8 @@
 
 E2E_PASS=0
 E2E_FAIL=0
+# numbers with a decimal point (printf '%.0f', awk), whatever the caller's locale
+export LC_ALL=C
 
 ok() { echo "ok - $1"; E2E_PASS=$((E2E_PASS + 1)); }
 

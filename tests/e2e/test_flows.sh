@@ -104,7 +104,10 @@ fi
 E2E_PORT=$((E2E_PORT + 1))
 timeout -k 2 40 ip netns exec "$CL" iperf3 -s -1 -p "$E2E_PORT" >/dev/null 2>&1 &
 srv=$!
-sleep 0.5
+for _ in $(seq 50); do
+	ip netns exec "$CL" ss -Hltn "sport = :$E2E_PORT" 2>/dev/null | grep -q . && break
+	sleep 0.1
+done
 timeout -k 2 30 ip netns exec "$SV" iperf3 -c "$CL4" -p "$E2E_PORT" -R -t 3 -O 1 -J \
 	>"$E2E_TMP/remote.json" 2>&1
 kill "$srv" 2>/dev/null

@@ -124,8 +124,10 @@ drops_check tc-egress out
 sl_ok class set lim --rate $((RATE_MBIT * 2))mbit
 police_check "tc-egress after class set" out $((RATE_MBIT * 2))
 if [ "$tc10" -gt 0 ] && [ "$POLICED" -gt 0 ]; then
+	# limits as wide as the two runs' own bands allow (60-109% of each rate):
+	# the check is that the goodput moved with the rate
 	ratio=$(awk -v a="$POLICED" -v b="$tc10" 'BEGIN { printf "%.2f", a / b }')
-	if awk -v r="$ratio" 'BEGIN { exit !(r >= 1.4 && r <= 2.8) }'; then
+	if awk -v r="$ratio" 'BEGIN { exit !(r >= 1.1 && r <= 3.6) }'; then
 		ok "live rate change ${RATE_MBIT} -> $((RATE_MBIT * 2))mbit: goodput x$ratio"
 	else
 		not_ok "live rate change ${RATE_MBIT} -> $((RATE_MBIT * 2))mbit roughly doubles goodput" \

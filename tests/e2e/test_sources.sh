@@ -83,9 +83,12 @@ kill $stall 2>/dev/null
 	ok "a stalled writer times out" || not_ok "a stalled writer times out" "$(cat "$T/stalled.out")"
 
 # the lock held by another process: --wait, then the holder's pid
-flock -o "$BPFFS/sluice_lock" sleep 20 &
+flock -o "$BPFFS/sluice_lock" sh -c "touch '$T/held'; exec sleep 20" &
 holder=$!
-sleep 0.5
+for _ in $(seq 100); do
+	[ -e "$T/held" ] && break
+	sleep 0.05
+done
 t0=$(date +%s%N)
 out=$(sl -w 1 class set blk3 --drop 2>&1)
 rc=$?

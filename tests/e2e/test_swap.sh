@@ -26,7 +26,9 @@ swapper=$!
 E2E_PIDS+=("$swapper")
 
 # traffic while it swaps
-pass_rx=$(in_ns "$CL" ping -n -q -c 300 -i 0.01 -W 1 "$SV4B" 2>/dev/null |
+# -w: wait for the last replies (without it ping stops soon after the last
+# request, and a reply delayed by the swapper's load would go uncounted)
+pass_rx=$(in_ns "$CL" ping -n -q -c 300 -i 0.01 -W 1 -w 20 "$SV4B" 2>/dev/null |
 	awk '/received/ { print $4 }')
 drop_rx=$(in_ns "$CL" ping -n -q -c 300 -i 0.01 -W 1 "$SV4" 2>/dev/null |
 	awk '/received/ { print $4 }')

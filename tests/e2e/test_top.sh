@@ -318,10 +318,14 @@ done
 
 # --- the state going away under a running top ----------------------------------
 
-timeout 20 "$S" top --interval 0.3 >/dev/null 2>"$T/gone.err" &
+timeout 20 "$S" top --interval 0.3 >"$T/gone.out" 2>"$T/gone.err" &
 gpid=$!
 PIDS+=("$gpid")
-sleep 0.5
+# detach once top has drawn a frame (it has the state open then)
+for _ in $(seq 1 50); do
+	grep -q '^sluice top ' "$T/gone.out" && break
+	sleep 0.1
+done
 sl detach --all >/dev/null 2>&1
 for _ in $(seq 1 30); do
 	kill -0 "$gpid" 2>/dev/null || break

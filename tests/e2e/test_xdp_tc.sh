@@ -31,7 +31,7 @@ in_packets() {
 pings_once() {
 	local before after
 	before=$(in_packets "$2")
-	timeout -k 2 30 ip netns exec "$CL" ping -n -q -c "$PINGS" -i 0.02 -W 2 "$SV4B" \
+	timeout -k 2 30 ip netns exec "$CL" ping -n -q -c "$PINGS" -i 0.02 -W 2 -w 20 "$SV4B" \
 		>"$E2E_TMP/ping.out" 2>&1
 	after=$(in_packets "$2")
 	if [ "$((after - before))" = "$PINGS" ]; then
