@@ -119,7 +119,10 @@ static long bm_step(__u32 i, void *data)
 			__u32 be;
 
 			__builtin_memcpy(&be, a->addr, 4);
-			e = sl_lookup4(c->tab4, bpf_ntohl(be));
+			e = sl_lookup4(c->tab4, bpf_ntohl(be), 1);
+			/* the summary and the directory alone must agree (~0: never right) */
+			if (sl_lookup4(c->tab4, bpf_ntohl(be), 0) != e)
+				e = ~0u;
 		} else {
 			e = sl_lookup6(c->tab6, a->addr);
 		}
@@ -139,7 +142,7 @@ static long bm_step(__u32 i, void *data)
 		__u32 be;
 
 		__builtin_memcpy(&be, a->addr, 4);
-		c->sum += sl_lookup4(c->tab4, bpf_ntohl(be));
+		c->sum += sl_lookup4(c->tab4, bpf_ntohl(be), sl_v4_summary());
 		break;
 	}
 	case BM_SLUICE6:

@@ -2,7 +2,7 @@
 /*
  * sluice: classify a remote address into a class (longest prefix wins).
  *
- * IPv4: one look at the /16 directory; a /16 holding longer prefixes or
+ * IPv4: one look at the summary of the /16s, then the /16 directory; a /16 holding longer prefixes or
  * hosts leads to a compressed node for the next 8 bits, and a /24 holding
  * /25-/31 prefixes to one for the last 8; a /24 flagged as holding hosts
  * also probes the host hash. IPv6: a directory on the top 16-20 bits gives an entry, or
@@ -60,12 +60,49 @@ static __always_inline __u32 sl_node4(void *tab, __u32 e, __u32 i)
 	return sl_word(tab, leaf);
 }
 
-/* Host-order address; returns an entry word (0: no match). */
-static __always_inline __u32 sl_lookup4(void *tab, __u32 a)
+/*
+ * Host-order address; returns an entry word (0: no match). sum: start at
+ * the summary (small tables), else at the directory.
+ */
+static __always_inline __u32 sl_lookup4(void *tab, __u32 a, int sum)
 {
-	__u32 e = sl_word(tab, SL_T4_DIR_OFF + (a >> 16)), hosts = 0;
-	struct sl_t4_elem *el;
+	__u32 s = a >> 16, r = s % SL_T4_SUM_PER_ELEM, key = SL_T4_SUM + s / SL_T4_SUM_PER_ELEM;
+	__u32 e, code, hosts = 0;
+	struct sl_t4_elem *el = NULL;
+	__u64 lo, hi, n;
 	int i;
+
+	/*
+	 * The summary: nothing in this /16, its element's entry, its directory
+	 * word from the element (rank: the NEAR codes before it), or read on.
+	 */
+	code = SL_SUM_DIR;
+	if (sum) {
+		el = bpf_map_lookup_elem(tab, &key);
+		if (!el)
+			return 0;
+		code = (el->w[r / 16] >> (r % 16 * 2)) & 3;
+		if (code == SL_SUM_NONE)
+			return 0;
+		if (code == SL_SUM_ENTRY)
+			return el->w[SL_T4_SUM_ENTRY];
+	}
+	if (code == SL_SUM_NEAR && el) {
+		lo = el->w[0] | (__u64)el->w[1] << 32;
+		hi = el->w[2] | (__u64)el->w[3] << 32;
+		lo &= lo >> 1;
+		hi &= hi >> 1;
+		/* the low bit of each code that is 3, below code r */
+		n = r < 32 ? sl_popcount64(lo & 0x5555555555555555ull & ((1ull << 2 * r) - 1)) :
+			     sl_popcount64(lo & 0x5555555555555555ull) +
+				     sl_popcount64(hi & 0x5555555555555555ull &
+						   ((1ull << 2 * (r - 32)) - 1));
+		if (n >= SL_T4_SUM_NEAR_MAX)
+			return 0;
+		e = el->w[SL_T4_SUM_NEAR + n];
+	} else {
+		e = sl_word(tab, SL_T4_DIR_OFF + s);
+	}
 
 	if (e & SL_E_NODE) {
 		e = sl_node4(tab, e, (a >> 8) & 0xff);
@@ -258,9 +295,9 @@ static __always_inline __u32 sl_lookup6(void *tab, const void *addr)
 	if (!de)
 		return 0;
 	e = (de->w[SL_T6_M_CODES + bit / 16] >> (bit % 16 * 2)) & 3;
-	if (e == SL_T6_C_NONE)
+	if (e == SL_SUM_NONE)
 		return 0;
-	if (e == SL_T6_C_ENTRY)
+	if (e == SL_SUM_ENTRY)
 		return de->w[SL_T6_M_ENTRY];
 	dir_bits = de->w[SL_T6_M_DIR_BITS];
 	blocks = de->w[SL_T6_M_BLOCKS];
@@ -294,6 +331,15 @@ static __always_inline __u32 sl_lookup6(void *tab, const void *addr)
 	return e & SL_E_VALID ? e : 0;
 }
 
+/* Whether IPv4 lookups start at the summary: the live table is small. */
+static __always_inline int sl_v4_summary(void)
+{
+	__u32 zero = 0;
+	struct sl_state *st = bpf_map_lookup_elem(&sl_state, &zero);
+
+	return !st || st->n_v4 <= SL_T4_SUM_MAX;
+}
+
 /*
  * Returns the class of the longest prefix that holds the address, and its
  * length in *plen; or -1 when no prefix matches (the default class).
@@ -309,7 +355,7 @@ static __always_inline int sl_classify(const struct sl_addr *a, __u32 *plen)
 		__builtin_memcpy(&be, a->addr, sizeof(be));
 		tab = bpf_map_lookup_elem(&sl_v4, &zero);
 		if (tab)
-			e = sl_lookup4(tab, bpf_ntohl(be));
+			e = sl_lookup4(tab, bpf_ntohl(be), sl_v4_summary());
 	} else {
 		tab = bpf_map_lookup_elem(&sl_v6, &zero);
 		if (tab)

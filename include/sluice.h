@@ -244,8 +244,17 @@ struct sl_flow_counts {
 #define SL_E_NODE_IDX(e) ((e) & 0x3fffffffu)
 
 /*
- * IPv4 table: a header, a directory of 2^16 words indexed by the top 16 bits
- * of the address, compressed 256-slot nodes for the next 8 bits and the last
+ * The summaries of the /16s that both families' tables start with: a 2-bit
+ * code per /16, and in each element the entry of code SL_SUM_ENTRY.
+ */
+#define SL_SUM_NONE 0  /* no prefix covers or lies in it */
+#define SL_SUM_DIR 1   /* read the directory */
+#define SL_SUM_ENTRY 2 /* the summary element's entry */
+#define SL_SUM_NEAR 3  /* IPv4: its directory word, in the summary element */
+
+/*
+ * IPv4 table: a header, a summary of the /16s, a directory of 2^16 words
+ * indexed by the top 16 bits of the address, compressed 256-slot nodes for the next 8 bits and the last
  * 8, and an open-addressing hash of /32 hosts (slots of two words: address
  * in host order, entry; at an even word offset, so that a slot lies in one
  * element). A directory word or a node slot is an entry, or a node
@@ -261,8 +270,22 @@ struct sl_flow_counts {
  * i - 1 (bit 0 always), and room for 6 leaves: slot i is leaf number
  * (bits set at positions <= i) - 1. Nodes with more runs keep their leaves
  * in the leaf area after the nodes.
+ *
+ * The summary (elements SL_T4_SUM on, 64 /16s an element: four words of
+ * codes, an entry, 11 directory words) answers for a /16 that no prefix
+ * covers or lies in (SL_SUM_NONE); for one that a single prefix of /16 or
+ * shorter covers whole when its entry is the element's (SL_SUM_ENTRY, the
+ * commonest such entry of the element's /16s); and gives the directory
+ * word of the first 11 other /16s of the element that have one
+ * (SL_SUM_NEAR; the word of rank: NEAR codes before it). The rest read
+ * the directory (SL_SUM_DIR). So a sparse table is one read of 64 KiB at
+ * this level instead of a 256 KiB directory. A table without prefixes is
+ * its header alone (a summary element it lacks reads as no match). A dense
+ * table sends most addresses on to the directory, one read more, so the
+ * datapath reads the summary only while the live table holds at most
+ * SL_T4_SUM_MAX prefixes (sl_state.n_v4): the table is right either way.
  */
-#define SL_T4_MAGIC 0x5c740003u
+#define SL_T4_MAGIC 0x5c740004u
 enum {
 	SL_T4_W_MAGIC = 0,
 	SL_T4_W_HASH_OFF,
@@ -276,7 +299,14 @@ struct sl_t4_elem {
 	__u32 w[SL_T4_ELEM_WORDS];
 };
 
-#define SL_T4_DIR_OFF SL_T4_HDR
+#define SL_T4_SUM 1		/* first summary element */
+#define SL_T4_SUM_PER_ELEM 64	/* /16s an element: 4 words of codes */
+#define SL_T4_SUM_ENTRY 4	/* the word of an element's entry */
+#define SL_T4_SUM_NEAR 5	/* its first directory word */
+#define SL_T4_SUM_NEAR_MAX (SL_T4_ELEM_WORDS - SL_T4_SUM_NEAR)
+#define SL_T4_SUM_ELEMS (65536 / SL_T4_SUM_PER_ELEM)
+#define SL_T4_SUM_MAX 65536
+#define SL_T4_DIR_OFF ((SL_T4_SUM + SL_T4_SUM_ELEMS) * SL_T4_ELEM_WORDS)
 #define SL_T4_DIR_BITS 16
 #define SL_T4_DIR_SIZE (1u << SL_T4_DIR_BITS)
 #define SL_T4_NODE_OFF (SL_T4_DIR_OFF + SL_T4_DIR_SIZE)
@@ -315,8 +345,8 @@ enum {
  *
  * The directory is reached through a summary of the /16s, 32 an element
  * after the descriptors, each element also holding the header's dir_bits,
- * blocks and nlens: a 2-bit code per /16 (SL_T6_C_*) and the entry of code
- * SL_T6_C_ENTRY. An address in a /16 that no prefix covers or lies in
+ * blocks and nlens: a 2-bit code per /16 (SL_SUM_*) and the entry of code
+ * SL_SUM_ENTRY. An address in a /16 that no prefix covers or lies in
  * matches nothing; one in a /16 that only a shorter prefix covers, with
  * the element's entry, has it: one read of a 48 KiB summary, instead of the
  * header and a directory of up to 4 MiB. Any other reads the summary
@@ -328,10 +358,6 @@ enum {
 #define SL_T6_SUM (SL_T6_DESC + SL_T6_MAX_LENS) /* first summary element */
 #define SL_T6_SUM_PER_ELEM 32 /* /16s an element */
 #define SL_T6_SUM_ELEMS (65536 / SL_T6_SUM_PER_ELEM)
-/* Summary codes of a /16. */
-#define SL_T6_C_NONE 0	/* no prefix covers or lies in it */
-#define SL_T6_C_DIR 1	/* read the directory */
-#define SL_T6_C_ENTRY 2 /* the summary element's entry */
 #define SL_T6_DIR (SL_T6_SUM + SL_T6_SUM_ELEMS)
 #define SL_T6_DIR_MIN_BITS 16
 #define SL_T6_DIR_MAX_BITS 20
@@ -413,7 +439,7 @@ static inline __u32 sl_home6(const __u32 w[4], __u32 nslots)
  * it with any change to them: a CLI does not write into a state pinned by
  * programs that read another layout (0: every sluice before the field).
  */
-#define SL_LAYOUT 10
+#define SL_LAYOUT 11
 
 /* The global state record, key 0 of sl_state. Written by the CLI only. */
 struct sl_state {

@@ -287,11 +287,53 @@ static int build_nodes4(__u32 *dir, struct v4_nodes *nd, const struct sl_pfx *v,
 	return 0;
 }
 
+/*
+ * The IPv4 summary, from the directory: SL_SUM_NONE where its word is 0;
+ * SL_SUM_ENTRY for a word that is the element's entry; SL_SUM_NEAR, with
+ * the word kept in the element, for the first SL_T4_SUM_NEAR_MAX others;
+ * SL_SUM_DIR for the rest. The element's entry is the majority vote of its
+ * /16s' entries (Boyer-Moore, one pass): the commonest when one holds most
+ * of them, as long runs of one short prefix do; any choice is correct.
+ */
+static void fill_summary4(__u32 *t, const __u32 *dir)
+{
+	__u32 j, k, e, best, votes, near, code, *el;
+
+	for (j = 0; j < SL_T4_SUM_ELEMS; j++) {
+		const __u32 *d = dir + j * SL_T4_SUM_PER_ELEM;
+
+		el = t + (SL_T4_SUM + j) * SL_T4_ELEM_WORDS;
+		for (best = 0, votes = 0, k = 0; k < SL_T4_SUM_PER_ELEM; k++) {
+			e = d[k];
+			if (!e || (e & SL_E_NODE))
+				continue;
+			if (!votes)
+				best = e;
+			votes += e == best ? 1 : -1;
+		}
+		el[SL_T4_SUM_ENTRY] = best;
+		for (near = 0, k = 0; k < SL_T4_SUM_PER_ELEM; k++) {
+			e = d[k];
+			if (!e)
+				continue;
+			if (e == best) {
+				code = SL_SUM_ENTRY;
+			} else if (near < SL_T4_SUM_NEAR_MAX) {
+				el[SL_T4_SUM_NEAR + near++] = e;
+				code = SL_SUM_NEAR;
+			} else {
+				code = SL_SUM_DIR;
+			}
+			el[k / 16] |= code << (k % 16 * 2);
+		}
+	}
+}
+
 int sl_build_v4(const struct sl_pfx *v, size_t n, struct sl_built *out)
 {
 	struct v4_nodes nd = { 0 };
 	size_t i, nhosts = 0;
-	__u32 bits = 0, words, nelem, leaf_off, hash_off, *t, *dir = NULL;
+	__u32 bits = 0, words, nelem, leaf_off = 0, hash_off = 0, *t, *dir = NULL;
 	__u8 *used = NULL;
 	int probes = 0, fd, err;
 
@@ -346,6 +388,7 @@ int sl_build_v4(const struct sl_pfx *v, size_t n, struct sl_built *out)
 		t[SL_T4_W_HASH_BITS] = nhosts ? bits : 0;
 		t[SL_T4_W_HASH_PROBES] = probes;
 		memcpy(t + SL_T4_DIR_OFF, dir, SL_T4_DIR_SIZE * sizeof(*dir));
+		fill_summary4(t, dir);
 		for (i = 0; i < nd.n; i++) {
 			__u32 *w = nd.w + i * SL_T4_NODE_WORDS;
 
@@ -413,10 +456,10 @@ static void summary_code(struct sl_t6_elem *el, __u32 t, __u32 code)
 
 /*
  * The summary: in each element the header's words and a code per /16. A
- * /16 that no prefix covers or lies in is SL_T6_C_NONE. One that only
+ * /16 that no prefix covers or lies in is SL_SUM_NONE. One that only
  * prefixes shorter than /16 cover answers alike for all its addresses:
- * SL_T6_C_ENTRY when its entry is the element's (the commonest such entry
- * among the element's /16s), else SL_T6_C_DIR like every other /16.
+ * SL_SUM_ENTRY when its entry is the element's (the commonest such entry
+ * among the element's /16s), else SL_SUM_DIR like every other /16.
  * dir: the directory words painted with the prefixes shorter than dir_bits.
  */
 static int fill_summary6(struct sl_t6_elem *t6, const struct sl_pfx *v, size_t n,
@@ -461,7 +504,7 @@ static int fill_summary6(struct sl_t6_elem *t6, const struct sl_pfx *v, size_t n
 		for (k = 0; k < SL_T6_SUM_PER_ELEM; k++) {
 			t = j * SL_T6_SUM_PER_ELEM + k;
 			if (st[t])
-				summary_code(el, t, e[k] && e[k] == best ? SL_T6_C_ENTRY : SL_T6_C_DIR);
+				summary_code(el, t, e[k] && e[k] == best ? SL_SUM_ENTRY : SL_SUM_DIR);
 		}
 	}
 	free(st);

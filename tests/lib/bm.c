@@ -129,6 +129,13 @@ static int swap_tables(struct bm *b, const struct sl_pfx_vec *pfx, size_t *split
 	err = sl_build_v4(pfx->v, split, &built[0]);
 	if (!err)
 		err = sl_build_v6(pfx->v + split, pfx->n - split, &built[1]);
+	if (!err) {
+		/* the counts the datapath reads, as a swap by the CLI leaves them */
+		struct sl_state st = { .n_v4 = split, .n_v6 = pfx->n - split };
+
+		if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.sl_state), &zero, &st, BPF_ANY))
+			err = -errno;
+	}
 	for (f = 0; f < 2 && !err; f++) {
 		int outer = bpf_map__fd(f ? b->skel->maps.sl_v6 : b->skel->maps.sl_v4);
 
