@@ -2,12 +2,14 @@
 /*
  * sluice: classify a remote address into a class (longest prefix wins).
  *
- * IPv4: one look at the summary of the /16s, then the /16 directory; a /16 holding longer prefixes or
- * hosts leads to a compressed node for the next 8 bits, and a /24 holding
- * /25-/31 prefixes to one for the last 8; a /24 flagged as holding hosts
- * also probes the host hash. IPv6: a directory on the top 16-20 bits gives an entry, or
- * a block that says which longer prefix lengths occur in it; their hashes
- * are probed, longest first, until one matches. The tables are built by user/table_build.c.
+ * IPv4: the summary of the /16s (small tables), then the /16 directory; a
+ * /16 holding longer prefixes or hosts leads to a compressed node for the
+ * next 8 bits, and a /24 holding /25-/31 prefixes to one for the last 8; a
+ * /24 flagged as holding hosts also probes the host hash. IPv6: the
+ * summary, then a directory on the top 16-20 bits gives an entry, or a
+ * block that says which longer prefix lengths occur in it; their hashes are
+ * probed, longest first, until one matches. The tables are built by
+ * user/table_build.c.
  */
 #ifndef SLUICE_BPF_CLASSIFY_H
 #define SLUICE_BPF_CLASSIFY_H
@@ -97,9 +99,11 @@ static __always_inline __u32 sl_lookup4(void *tab, __u32 a, int sum)
 			     sl_popcount64(lo & 0x5555555555555555ull) +
 				     sl_popcount64(hi & 0x5555555555555555ull &
 						   ((1ull << 2 * (r - 32)) - 1));
-		if (n >= SL_T4_SUM_NEAR_MAX)
-			return 0;
-		e = el->w[SL_T4_SUM_NEAR + n];
+		/* (the builder makes no more; the directory has them all) */
+		if (n < SL_T4_SUM_NEAR_MAX)
+			e = el->w[SL_T4_SUM_NEAR + n];
+		else
+			e = sl_word(tab, SL_T4_DIR_OFF + s);
 	} else {
 		e = sl_word(tab, SL_T4_DIR_OFF + s);
 	}

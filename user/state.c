@@ -269,7 +269,7 @@ static int pin_all(struct sluice_bpf *maps, struct sluice_bpf *const *progs, int
 	struct bpf_program *prog;
 	struct bpf_map *map;
 	char path[PATH_MAX];
-	int err, i;
+	int err, i, pinned = 0;
 
 	if (mkdir(dir, 0700))
 		return -errno;
@@ -292,8 +292,12 @@ static int pin_all(struct sluice_bpf *maps, struct sluice_bpf *const *progs, int
 			err = bpf_program__pin(prog, path);
 			if (err)
 				return err;
+			pinned++;
 		}
 	}
+	/* every program once: a split that missed one would break later opens */
+	if (pinned != SL_PROG_MAX)
+		return -EPROTO;
 	snprintf(path, sizeof(path), "%s/links", dir);
 	if (mkdir(path, 0700))
 		return -errno;
@@ -309,7 +313,9 @@ static int pin_all(struct sluice_bpf *maps, struct sluice_bpf *const *progs, int
  * programs one after another. So one object creates the maps and loads no
  * program, and two more, reusing its maps, load half the programs each, in
  * two threads when there is more than one CPU (and not under -d, whose
- * verifier logs would interleave).
+ * verifier logs would interleave). This holds while the programs share only
+ * maps: tail calls, program arrays or BTF-typed kernel objects (kptrs,
+ * bpf_obj_new) would tie programs to one object.
  */
 struct prog_half {
 	struct sluice_bpf *skel;
@@ -356,8 +362,11 @@ static int load_programs(struct sluice_bpf *maps, struct prog_half h[2])
 
 	for (i = 0; i < 2; i++) {
 		err = open_half(&h[i], maps, i);
-		if (err)
+		if (err) {
+			sl_err("cannot open a copy of the BPF object over its maps: %s",
+			       strerror(-err));
 			return err;
+		}
 	}
 	threaded = !sl_debug && sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
 		   !pthread_create(&thread, NULL, load_half, &h[1]);
@@ -366,7 +375,11 @@ static int load_programs(struct sluice_bpf *maps, struct prog_half h[2])
 		pthread_join(thread, NULL);
 	else
 		load_half(&h[1]);
-	return h[0].err ? h[0].err : h[1].err;
+	err = h[0].err ? h[0].err : h[1].err;
+	if (err)
+		sl_err("cannot load the BPF programs: %s (run with -d for the verifier log)",
+		       strerror(-err));
+	return err;
 }
 
 static int rm_tree(const char *path)
@@ -462,11 +475,8 @@ static int create_state(struct sl_ctx *ctx, const struct sl_sizes *sizes)
 		goto cleanup;
 	}
 	err = load_programs(skel, half);
-	if (err) {
-		sl_err("cannot load the BPF programs: %s (run with -d for the verifier log)",
-		       strerror(-err));
+	if (err)
 		goto cleanup;
-	}
 	err = init_tables(ctx, skel);
 	if (err) {
 		sl_err("cannot initialise the tables: %s", strerror(-err));
