@@ -62,51 +62,62 @@ static __always_inline __u32 sl_node4(void *tab, __u32 e, __u32 i)
 	return sl_word(tab, leaf);
 }
 
+/* Code r of a summary's run of code words (SL_SUM_*). */
+static __always_inline __u32 sl_sum_code(const __u32 *codes, __u32 r)
+{
+	return (codes[r / 16] >> (r % 16 * 2)) & 3;
+}
+
+/*
+ * The rank of code r (0-63) of an IPv4 summary element among its NEAR
+ * codes: the NEAR codes (3, both bits set) before it.
+ */
+static __always_inline __u32 sl_sum4_rank(const struct sl_t4_elem *el, __u32 r)
+{
+	const __u64 low = 0x5555555555555555ull;
+	__u64 lo = el->w[0] | (__u64)el->w[1] << 32, hi = el->w[2] | (__u64)el->w[3] << 32;
+
+	lo &= (lo >> 1) & low;
+	hi &= (hi >> 1) & low;
+	if (r < 32)
+		return sl_popcount64(lo & ((1ull << 2 * r) - 1));
+	return sl_popcount64(lo) + sl_popcount64(hi & ((1ull << 2 * (r - 32)) - 1));
+}
+
 /*
  * Host-order address; returns an entry word (0: no match). sum: start at
  * the summary (small tables), else at the directory.
  */
 static __always_inline __u32 sl_lookup4(void *tab, __u32 a, int sum)
 {
-	__u32 s = a >> 16, r = s % SL_T4_SUM_PER_ELEM, key = SL_T4_SUM + s / SL_T4_SUM_PER_ELEM;
-	__u32 e, code, hosts = 0;
-	struct sl_t4_elem *el = NULL;
-	__u64 lo, hi, n;
+	__u32 s = a >> 16, r = s % SL_T4_SUM_PER_ELEM, skey = SL_T4_SUM + s / SL_T4_SUM_PER_ELEM;
+	__u32 e = 0, code, n, hosts = 0;
+	struct sl_t4_elem *el;
 	int i;
 
 	/*
-	 * The summary: nothing in this /16, its element's entry, its directory
-	 * word from the element (rank: the NEAR codes before it), or read on.
+	 * The summary: nothing in this /16, its element's entry, or its
+	 * directory word from the element (never 0). Else (e still 0) read the
+	 * directory.
 	 */
-	code = SL_SUM_DIR;
 	if (sum) {
-		el = bpf_map_lookup_elem(tab, &key);
+		el = bpf_map_lookup_elem(tab, &skey);
 		if (!el)
 			return 0;
-		code = (el->w[r / 16] >> (r % 16 * 2)) & 3;
+		code = sl_sum_code(el->w, r);
 		if (code == SL_SUM_NONE)
 			return 0;
 		if (code == SL_SUM_ENTRY)
 			return el->w[SL_T4_SUM_ENTRY];
+		if (code == SL_SUM_NEAR) {
+			/* (a rank past the element: a builder never makes one) */
+			n = sl_sum4_rank(el, r);
+			if (n < SL_T4_SUM_NEAR_MAX)
+				e = el->w[SL_T4_SUM_NEAR + n];
+		}
 	}
-	if (code == SL_SUM_NEAR && el) {
-		lo = el->w[0] | (__u64)el->w[1] << 32;
-		hi = el->w[2] | (__u64)el->w[3] << 32;
-		lo &= lo >> 1;
-		hi &= hi >> 1;
-		/* the low bit of each code that is 3, below code r */
-		n = r < 32 ? sl_popcount64(lo & 0x5555555555555555ull & ((1ull << 2 * r) - 1)) :
-			     sl_popcount64(lo & 0x5555555555555555ull) +
-				     sl_popcount64(hi & 0x5555555555555555ull &
-						   ((1ull << 2 * (r - 32)) - 1));
-		/* (the builder makes no more; the directory has them all) */
-		if (n < SL_T4_SUM_NEAR_MAX)
-			e = el->w[SL_T4_SUM_NEAR + n];
-		else
-			e = sl_word(tab, SL_T4_DIR_OFF + s);
-	} else {
+	if (!e)
 		e = sl_word(tab, SL_T4_DIR_OFF + s);
-	}
 
 	if (e & SL_E_NODE) {
 		e = sl_node4(tab, e, (a >> 8) & 0xff);
@@ -298,7 +309,7 @@ static __always_inline __u32 sl_lookup6(void *tab, const void *addr)
 	de = bpf_map_lookup_elem(tab, &idx);
 	if (!de)
 		return 0;
-	e = (de->w[SL_T6_M_CODES + bit / 16] >> (bit % 16 * 2)) & 3;
+	e = sl_sum_code(de->w + SL_T6_M_CODES, bit);
 	if (e == SL_SUM_NONE)
 		return 0;
 	if (e == SL_SUM_ENTRY)

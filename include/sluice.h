@@ -244,8 +244,9 @@ struct sl_flow_counts {
 #define SL_E_NODE_IDX(e) ((e) & 0x3fffffffu)
 
 /*
- * The summaries of the /16s that both families' tables start with: a 2-bit
- * code per /16, and in each element the entry of code SL_SUM_ENTRY.
+ * The summaries of the /16s that both families' tables keep in front of
+ * their directories: a 2-bit code per /16, 16 a word, and in each element
+ * the entry of code SL_SUM_ENTRY.
  */
 #define SL_SUM_NONE 0  /* no prefix covers or lies in it */
 #define SL_SUM_DIR 1   /* read the directory */
@@ -254,8 +255,8 @@ struct sl_flow_counts {
 
 /*
  * IPv4 table: a header, a summary of the /16s, a directory of 2^16 words
- * indexed by the top 16 bits of the address, compressed 256-slot nodes for the next 8 bits and the last
- * 8, and an open-addressing hash of /32 hosts (slots of two words: address
+ * indexed by the top 16 bits of the address, compressed 256-slot nodes for
+ * the next 8 bits and the last 8, and an open-addressing hash of /32 hosts (slots of two words: address
  * in host order, entry; at an even word offset, so that a slot lies in one
  * element). A directory word or a node slot is an entry, or a node
  * (SL_E_NODE), and may carry SL_E_HOSTS at the /24 level.
@@ -275,8 +276,8 @@ struct sl_flow_counts {
  * codes, an entry, 11 directory words) answers for a /16 that no prefix
  * covers or lies in (SL_SUM_NONE); for one that a single prefix of /16 or
  * shorter covers whole when its entry is the element's (SL_SUM_ENTRY, the
- * commonest such entry of the element's /16s); and gives the directory
- * word of the first 11 other /16s of the element that have one
+ * majority vote of such entries of the element's /16s); and gives the
+ * directory word of the first 11 other /16s of the element that have one
  * (SL_SUM_NEAR; the word of rank: NEAR codes before it). The rest read
  * the directory (SL_SUM_DIR). So a sparse table is one read of 64 KiB at
  * this level instead of a 256 KiB directory. A table without prefixes is

@@ -262,9 +262,23 @@ static int sl_table_new(int family)
 	return err ? err : b.fd;
 }
 
-/* Pin the maps of @maps and the programs @progs loaded, under @dir. */
-static int pin_all(struct sluice_bpf *maps, struct sluice_bpf *const *progs, int nprogs,
-		   const char *dir)
+/*
+ * Loading is verification, about a second for each program, and the kernel
+ * verifies a program in the thread that loads it; libbpf loads an object's
+ * programs one after another. So one object creates the maps and loads no
+ * program, and two more, reusing its maps, load half the programs each, in
+ * two threads when there is more than one CPU (and not under -d, whose
+ * verifier logs would interleave). This holds while the programs share only
+ * maps: tail calls, program arrays or BTF-typed kernel objects (kptrs,
+ * bpf_obj_new) would tie programs to one object.
+ */
+struct prog_half {
+	struct sluice_bpf *skel;
+	int err;
+};
+
+/* Pin the maps of @maps and the programs the two halves loaded, under @dir. */
+static int pin_all(struct sluice_bpf *maps, const struct prog_half half[2], const char *dir)
 {
 	struct bpf_program *prog;
 	struct bpf_map *map;
@@ -284,8 +298,8 @@ static int pin_all(struct sluice_bpf *maps, struct sluice_bpf *const *progs, int
 	snprintf(path, sizeof(path), "%s/progs", dir);
 	if (mkdir(path, 0700))
 		return -errno;
-	for (i = 0; i < nprogs; i++) {
-		bpf_object__for_each_program(prog, progs[i]->obj) {
+	for (i = 0; i < 2; i++) {
+		bpf_object__for_each_program(prog, half[i].skel->obj) {
 			if (bpf_program__fd(prog) < 0)
 				continue;
 			snprintf(path, sizeof(path), "%s/progs/%s", dir, bpf_program__name(prog));
@@ -306,21 +320,6 @@ static int pin_all(struct sluice_bpf *maps, struct sluice_bpf *const *progs, int
 		return -errno;
 	return 0;
 }
-
-/*
- * Loading is verification, about a second for each program, and the kernel
- * verifies a program in the thread that loads it; libbpf loads an object's
- * programs one after another. So one object creates the maps and loads no
- * program, and two more, reusing its maps, load half the programs each, in
- * two threads when there is more than one CPU (and not under -d, whose
- * verifier logs would interleave). This holds while the programs share only
- * maps: tail calls, program arrays or BTF-typed kernel objects (kptrs,
- * bpf_obj_new) would tie programs to one object.
- */
-struct prog_half {
-	struct sluice_bpf *skel;
-	int err;
-};
 
 static void *load_half(void *arg)
 {
@@ -431,7 +430,7 @@ static int create_state(struct sl_ctx *ctx, const struct sl_sizes *sizes)
 	struct sl_sizes def = { SL_DEF_MAX_CLASSES, SL_DEF_V4_ENTRIES, SL_DEF_V6_ENTRIES,
 				SL_DEF_MAX_FLOWS };
 	struct prog_half half[2] = { { NULL, 0 }, { NULL, 0 } };
-	struct sluice_bpf *skel, *progs[2];
+	struct sluice_bpf *skel;
 	struct bpf_program *prog;
 	char tmp[SL_DIR_LEN + 32];
 	int tmpl[2] = { -1, -1 };
@@ -483,9 +482,7 @@ static int create_state(struct sl_ctx *ctx, const struct sl_sizes *sizes)
 		goto cleanup;
 	}
 	snprintf(tmp, sizeof(tmp), "%s/sluice_new_%d", ctx->bpffs, getpid());
-	progs[0] = half[0].skel;
-	progs[1] = half[1].skel;
-	err = pin_all(skel, progs, 2, tmp);
+	err = pin_all(skel, half, tmp);
 	if (!err && rename(tmp, ctx->dir))
 		err = -errno;
 	if (err) {

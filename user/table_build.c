@@ -287,44 +287,61 @@ static int build_nodes4(__u32 *dir, struct v4_nodes *nd, const struct sl_pfx *v,
 	return 0;
 }
 
+/* Summaries of the /16s (both families): set code k of a run of code words. */
+static void summary_code(__u32 *codes, __u32 k, __u32 code)
+{
+	codes[k / 16] |= code << (k % 16 * 2);
+}
+
+/*
+ * A summary element's entry: the majority vote (Boyer-Moore, one pass) of
+ * the entries e[0..n) its /16s could answer with (0: none). That is the
+ * commonest when one holds most of them, as long runs of one short prefix
+ * do; any choice is correct, a common one saves directory reads.
+ */
+static __u32 summary_entry(const __u32 *e, __u32 n)
+{
+	__u32 k, best = 0, votes = 0;
+
+	for (k = 0; k < n; k++) {
+		if (!e[k])
+			continue;
+		if (!votes)
+			best = e[k];
+		votes += e[k] == best ? 1 : -1;
+	}
+	return best;
+}
+
 /*
  * The IPv4 summary, from the directory: SL_SUM_NONE where its word is 0;
  * SL_SUM_ENTRY for a word that is the element's entry; SL_SUM_NEAR, with
  * the word kept in the element, for the first SL_T4_SUM_NEAR_MAX others;
- * SL_SUM_DIR for the rest. The element's entry is the majority vote of its
- * /16s' entries (Boyer-Moore, one pass): the commonest when one holds most
- * of them, as long runs of one short prefix do; any choice is correct.
+ * SL_SUM_DIR for the rest.
  */
 static void fill_summary4(__u32 *t, const __u32 *dir)
 {
-	__u32 j, k, e, best, votes, near, code, *el;
+	__u32 j, k, best, near, code, e[SL_T4_SUM_PER_ELEM], *el;
 
 	for (j = 0; j < SL_T4_SUM_ELEMS; j++) {
 		const __u32 *d = dir + j * SL_T4_SUM_PER_ELEM;
 
 		el = t + (SL_T4_SUM + j) * SL_T4_ELEM_WORDS;
-		for (best = 0, votes = 0, k = 0; k < SL_T4_SUM_PER_ELEM; k++) {
-			e = d[k];
-			if (!e || (e & SL_E_NODE))
-				continue;
-			if (!votes)
-				best = e;
-			votes += e == best ? 1 : -1;
-		}
-		el[SL_T4_SUM_ENTRY] = best;
+		for (k = 0; k < SL_T4_SUM_PER_ELEM; k++)
+			e[k] = d[k] & SL_E_NODE ? 0 : d[k];
+		best = el[SL_T4_SUM_ENTRY] = summary_entry(e, SL_T4_SUM_PER_ELEM);
 		for (near = 0, k = 0; k < SL_T4_SUM_PER_ELEM; k++) {
-			e = d[k];
-			if (!e)
+			if (!d[k])
 				continue;
-			if (e == best) {
+			if (d[k] == best) {
 				code = SL_SUM_ENTRY;
 			} else if (near < SL_T4_SUM_NEAR_MAX) {
-				el[SL_T4_SUM_NEAR + near++] = e;
+				el[SL_T4_SUM_NEAR + near++] = d[k];
 				code = SL_SUM_NEAR;
 			} else {
 				code = SL_SUM_DIR;
 			}
-			el[k / 16] |= code << (k % 16 * 2);
+			summary_code(el, k, code);
 		}
 	}
 }
@@ -447,26 +464,19 @@ static void fill_short6(__u32 *dir, const struct sl_pfx *v, size_t n, __u32 dir_
 	}
 }
 
-/* The code of /16 number t in summary element el. */
-static void summary_code(struct sl_t6_elem *el, __u32 t, __u32 code)
-{
-	t %= SL_T6_SUM_PER_ELEM;
-	el->w[SL_T6_M_CODES + t / 16] |= code << (t % 16 * 2);
-}
-
 /*
  * The summary: in each element the header's words and a code per /16. A
  * /16 that no prefix covers or lies in is SL_SUM_NONE. One that only
  * prefixes shorter than /16 cover answers alike for all its addresses:
- * SL_SUM_ENTRY when its entry is the element's (the commonest such entry
- * among the element's /16s), else SL_SUM_DIR like every other /16.
+ * SL_SUM_ENTRY when its entry is the element's (summary_entry() of such
+ * entries among the element's /16s), else SL_SUM_DIR like every other /16.
  * dir: the directory words painted with the prefixes shorter than dir_bits.
  */
 static int fill_summary6(struct sl_t6_elem *t6, const struct sl_pfx *v, size_t n,
 			 const __u32 *dir, __u32 dir_bits, __u32 blocks, __u32 nlens)
 {
 	__u8 *st = n ? calloc(1u << 16, 1) : NULL; /* 1: covered, 2: holds prefixes */
-	__u32 j, k, t, s, w0, e[SL_T6_SUM_PER_ELEM], best, nbest, c;
+	__u32 j, k, t, s, w0, e[SL_T6_SUM_PER_ELEM], best;
 	size_t i;
 
 	if (n && !st)
@@ -492,19 +502,12 @@ static int fill_summary6(struct sl_t6_elem *t6, const struct sl_pfx *v, size_t n
 			t = j * SL_T6_SUM_PER_ELEM + k;
 			e[k] = st[t] == 1 ? dir[t << (dir_bits - 16)] : 0;
 		}
-		for (best = 0, nbest = 0, k = 0; k < SL_T6_SUM_PER_ELEM; k++) {
-			for (c = 0, t = k; e[k] && t < SL_T6_SUM_PER_ELEM; t++)
-				c += e[t] == e[k];
-			if (c > nbest) {
-				best = e[k];
-				nbest = c;
-			}
-		}
-		el->w[SL_T6_M_ENTRY] = best;
+		best = el->w[SL_T6_M_ENTRY] = summary_entry(e, SL_T6_SUM_PER_ELEM);
 		for (k = 0; k < SL_T6_SUM_PER_ELEM; k++) {
 			t = j * SL_T6_SUM_PER_ELEM + k;
 			if (st[t])
-				summary_code(el, t, e[k] && e[k] == best ? SL_SUM_ENTRY : SL_SUM_DIR);
+				summary_code(el->w + SL_T6_M_CODES, k,
+					     e[k] && e[k] == best ? SL_SUM_ENTRY : SL_SUM_DIR);
 		}
 	}
 	free(st);

@@ -104,17 +104,18 @@ ping_fails() {
 
 # ---------------------------------------------------------------- iperf3
 
-# Start a one-off iperf3 server in the server namespace on a fresh port and
-# wait until it listens. Sets IPERF_PORT; the server gives up after LIFETIME s.
+# iperf_server [LIFETIME [NS]]: start a one-off iperf3 server in NS (the
+# server namespace) on a fresh port and wait until it listens. Sets
+# IPERF_PORT; the server gives up after LIFETIME s.
 iperf_server() {
-	local lifetime=${1:-60}
+	local lifetime=${1:-60} ns=${2:-$SV}
 	E2E_PORT=$((E2E_PORT + 1))
 	IPERF_PORT=$E2E_PORT
-	timeout -k 2 "$lifetime" ip netns exec "$SV" iperf3 -s -1 -p "$IPERF_PORT" \
+	timeout -k 2 "$lifetime" ip netns exec "$ns" iperf3 -s -1 -p "$IPERF_PORT" \
 		>"$E2E_TMP/iperf-server-$IPERF_PORT.log" 2>&1 &
 	IPERF_SERVER_PID=$!
 	for _ in $(seq 50); do
-		ip netns exec "$SV" ss -Hltn "sport = :$IPERF_PORT" 2>/dev/null | grep -q . && return 0
+		ip netns exec "$ns" ss -Hltn "sport = :$IPERF_PORT" 2>/dev/null | grep -q . && return 0
 		sleep 0.1
 	done
 	return 1

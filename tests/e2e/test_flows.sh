@@ -101,16 +101,10 @@ if goodput "$SV4" "$SECS"; then
 else
 	not_ok "initiator local: opened by the client" "iperf3 failed: $IPERF_ERROR"
 fi
-E2E_PORT=$((E2E_PORT + 1))
-timeout -k 2 40 ip netns exec "$CL" iperf3 -s -1 -p "$E2E_PORT" >/dev/null 2>&1 &
-srv=$!
-for _ in $(seq 50); do
-	ip netns exec "$CL" ss -Hltn "sport = :$E2E_PORT" 2>/dev/null | grep -q . && break
-	sleep 0.1
-done
-timeout -k 2 30 ip netns exec "$SV" iperf3 -c "$CL4" -p "$E2E_PORT" -R -t 3 -O 1 -J \
+iperf_server 40 "$CL" || bail "iperf3 server in the client namespace"
+timeout -k 2 30 ip netns exec "$SV" iperf3 -c "$CL4" -p "$IPERF_PORT" -R -t 3 -O 1 -J \
 	>"$E2E_TMP/remote.json" 2>&1
-kill "$srv" 2>/dev/null
+iperf_server_stop
 bps=$(jq -r '.end.sum_received.bits_per_second // 0 | floor' "$E2E_TMP/remote.json")
 check "initiator local: opened by the server, client sends unlimited ($(mbit "${bps:-0}") Mbit/s)" \
 	[ "${bps:-0}" -ge $((10 * RATE)) ]
