@@ -272,11 +272,11 @@ out:
 /*
  * Policing per packet: one hot frame (repeated) to a pass class and to a
  * police class, on one CPU, then from CPUs 0 and 1 at once on the same
- * bucket. The police class either admits every frame (a compare-and-swap
- * per frame), at 10 Gbit/s with the default burst (250 ms: policed against
- * the tick clock, bpf/police.h) or at 100 Gbit/s with a 1.3 ms burst (too
- * short for it: a clock read per frame), or is far over its rate (drops,
- * which only read the bucket).
+ * bucket. The police class either admits every frame, at 10 Gbit/s with
+ * the default burst (250 ms) or at 100 Gbit/s with a 1.3 ms burst (too short
+ * for the tick clock of bpf/police.h), most frames from this CPU's lease
+ * (a compare-and-swap per lease), or is far over its rate (drops, which
+ * read the tick clock and the bucket).
  */
 #define HOT_REPEAT 2000000
 

@@ -17,8 +17,8 @@
 /* The class bucket and the time to police with (police.h). */
 static __always_inline int sl_police(__u32 key, const struct sl_police_param *p, __u64 len);
 static __always_inline __u64 sl_police_time(__u64 tau, struct sl_tick_clock **t, __u64 *j);
-static __always_inline int sl_bucket_police(struct sl_bucket *b,
-					    const struct sl_police_param *p,
+static __always_inline int sl_bucket_police(struct sl_bucket *b, const struct sl_police_param *p,
+					    __u64 tau, struct sl_lease *ls, __u64 have,
 					    struct sl_tick_clock *t, __u64 j, __u64 now_ns,
 					    __u64 len);
 
@@ -198,7 +198,7 @@ static __always_inline int sl_police_scoped(const struct sl_class *cls, __u32 cl
 		/* the table could not take the entry: pass, never misclassify */
 		if (!b)
 			return SL_PASS;
-		verdict = sl_bucket_police(&b->bucket, p, t, j, now, len);
+		verdict = sl_bucket_police(&b->bucket, p, p->tau, NULL, 0, t, j, now, len);
 		if (b != f)
 			sl_flow_count(b, verdict, len);
 	}

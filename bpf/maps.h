@@ -44,6 +44,17 @@ struct {
 	__type(value, struct sl_tick_clock);
 } sl_tick SEC(".maps");
 
+/*
+ * Per CPU, per class and direction: the tokens this CPU holds of the class
+ * bucket (struct sl_lease, bpf/police.h). Only the datapath uses it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, SL_DEF_MAX_CLASSES * SL_DIR_MAX);
+	__type(key, __u32);
+	__type(value, struct sl_lease);
+} sl_lease SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, SL_MISC_MAX);

@@ -78,24 +78,27 @@ static __always_inline __u64 sl_police_time(__u64 tau, struct sl_tick_clock **t,
 }
 
 /*
- * Police a packet of len bytes against bucket b with parameters p (the
- * class's, or a per-flow bucket's) at time now_ns from sl_police_time():
- * the GCRA of include/sluice_bucket.h, one multiply and one compare-and-swap,
- * no lock and no division. Dropped packets only read the bucket. With the
- * tick's time (t set) the decision is sl_bucket_admit_lagged()'s; where it
- * cannot tell, the clock is read and the decision is exact, so the bound
- * stays rate * time + burst + one packet as long as jiffies lag the clock
- * by less than sl_tick_lag_ns(). A CAS lost to another CPU is retried with
- * the state that CPU wrote; after SL_BUCKET_TRIES lost races the packet is
- * dropped (which only ever admits less). Returns the counters' SL_PASS or
- * SL_DROP.
+ * Police a packet of len bytes against bucket b of burst tau with
+ * parameters p (the class's, or a per-flow bucket's) at time now_ns from
+ * sl_police_time(): the GCRA of include/sluice_bucket.h, one multiply and
+ * one compare-and-swap, no lock and no division. Dropped packets only read
+ * the bucket. With the tick's time (t set) the decision is
+ * sl_bucket_admit_lagged()'s; where it cannot tell, the clock is read and
+ * the decision is exact, so the bound stays rate * time + burst + one
+ * packet as long as jiffies lag the clock by less than sl_tick_lag_ns(). A
+ * CAS lost to another CPU is retried with the state that CPU wrote; after
+ * SL_BUCKET_TRIES lost races the packet is dropped (which only ever admits
+ * less). With a lease (ls set: a class bucket, this CPU's lease holding
+ * have units, less than the packet costs) the packet takes the rest from
+ * the bucket and the CPU a new lease with it. Returns the counters'
+ * SL_PASS or SL_DROP.
  */
-static __always_inline int sl_bucket_police(struct sl_bucket *b,
-					    const struct sl_police_param *p,
+static __always_inline int sl_bucket_police(struct sl_bucket *b, const struct sl_police_param *p,
+					    __u64 tau, struct sl_lease *ls, __u64 have,
 					    struct sl_tick_clock *t, __u64 j, __u64 now_ns,
 					    __u64 len)
 {
-	__u64 lag = t ? sl_bucket_time(sl_tick_lag_ns()) : 0, now, cost, e, next, seen;
+	__u64 lag = t ? sl_bucket_time(sl_tick_lag_ns()) : 0, now, cost, e, next, seen, got = 0;
 	int i, lost = 0;
 
 	if (!p->mult)
@@ -103,12 +106,12 @@ static __always_inline int sl_bucket_police(struct sl_bucket *b,
 	if (len > SL_BUCKET_MAX_LEN)
 		return SL_DROP;
 	now = sl_bucket_time(now_ns);
-	cost = sl_bucket_cost(p, len);
+	cost = sl_bucket_cost(p, len) - have;
 	e = *(volatile __u64 *)&b->empty;
 	/* one more round than tries: the one that reads the clock */
 	for (i = 0; i <= SL_BUCKET_TRIES; i++) {
-		next = lag ? sl_bucket_admit_lagged(e, now, lag, p->tau, cost) :
-			     sl_bucket_admit(e, now, p->tau, cost);
+		next = lag ? sl_bucket_admit_lagged(e, now, lag, tau, cost) :
+			     sl_bucket_admit(e, now, tau, cost);
 		if (lag && next == SL_BUCKET_EXACT) {
 			now = sl_bucket_time(t ? sl_tick_read(t, j) : bpf_ktime_get_ns());
 			lag = 0;
@@ -117,9 +120,16 @@ static __always_inline int sl_bucket_police(struct sl_bucket *b,
 		}
 		if (!next)
 			return SL_DROP;
+		if (ls)
+			next = sl_bucket_take(next, now, p->lease, &got);
 		seen = __sync_val_compare_and_swap(&b->empty, e, next);
-		if (seen == e)
+		if (seen == e) {
+			if (ls) {
+				ls->tag = sl_bucket_lease_tag(p);
+				ls->left = got;
+			}
 			return SL_PASS;
+		}
 		e = seen;
 		if (++lost == SL_BUCKET_TRIES)
 			break;
@@ -127,20 +137,38 @@ static __always_inline int sl_bucket_police(struct sl_bucket *b,
 	return SL_DROP;
 }
 
-/* Police against the shared bucket of a class and direction (key). */
+/*
+ * Police against the shared bucket of a class and direction (key). With
+ * leases (p->lease) a packet that this CPU's lease covers passes without
+ * the clock or the shared word; the others go to the bucket, whose burst
+ * is then ltau (the leases hold the rest of tau), and take a new lease.
+ */
 static __always_inline int sl_police(__u32 key, const struct sl_police_param *p, __u64 len)
 {
+	struct sl_lease *ls = NULL;
 	struct sl_tick_clock *t;
 	struct sl_bucket_line *l;
-	__u64 j = 0, now;
+	__u64 j = 0, now, have = 0, cost;
 
 	if (!p->mult)
 		return SL_PASS;
 	l = bpf_map_lookup_elem(&sl_buckets, &key);
 	if (!l)
 		return SL_PASS;
-	now = sl_police_time(p->tau, &t, &j);
-	return sl_bucket_police(&l->b, p, t, j, now, len);
+	if (p->lease && len <= SL_BUCKET_MAX_LEN) {
+		ls = bpf_map_lookup_elem(&sl_lease, &key);
+		if (ls) {
+			cost = sl_bucket_cost(p, len);
+			if (ls->tag == sl_bucket_lease_tag(p))
+				have = ls->left < p->lease ? ls->left : p->lease;
+			if (have >= cost) {
+				ls->left = have - cost;
+				return SL_PASS;
+			}
+		}
+	}
+	now = sl_police_time(p->ltau, &t, &j);
+	return sl_bucket_police(&l->b, p, p->ltau, ls, have, t, j, now, len);
 }
 
 /*

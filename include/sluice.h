@@ -100,12 +100,27 @@ enum sl_initiator {
  * (sl_class_put), so that the packet path needs no division: a packet of
  * len bytes costs (len * mult) >> shift units, rounded up, and the bucket
  * holds tau units (the burst, rounded down). All zero: unlimited.
+ *
+ * A class bucket shared by the CPUs may lend them tokens (per-CPU leases,
+ * bpf/police.h): each CPU takes up to lease units with one compare-and-swap
+ * and spends them without touching the shared word. The shared word then
+ * holds at most ltau, so that it and every CPU's lease hold at most tau
+ * together (ltau + possible CPUs * lease <= tau). lease 0: no leases, ltau
+ * is tau. Per-host and per-flow buckets have no leases and hold tau.
  */
 struct sl_police_param {
 	__u64 mult;
 	__u64 tau;
+	__u64 ltau;
+	__u64 lease;
 	__u32 shift;
 	__u32 pad;
+};
+
+/* A CPU's lease of one class bucket (sl_lease, per CPU, key class * 2 + dir). */
+struct sl_lease {
+	__u64 tag;  /* the cost function the units are in: mult << 6 | shift */
+	__u64 left; /* units not spent yet */
 };
 
 /*
@@ -440,7 +455,7 @@ static inline __u32 sl_home6(const __u32 w[4], __u32 nslots)
  * it with any change to them: a CLI does not write into a state pinned by
  * programs that read another layout (0: every sluice before the field).
  */
-#define SL_LAYOUT 11
+#define SL_LAYOUT 12
 
 /* The global state record, key 0 of sl_state. Written by the CLI only. */
 struct sl_state {

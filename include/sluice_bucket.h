@@ -90,7 +90,55 @@ static inline __u64 sl_bucket_admit_lagged(__u64 e, __u64 c, __u64 lag, __u64 ta
 	return e && e != SL_BUCKET_EXACT ? e : 1;
 }
 
+/*
+ * Lend a CPU part of what the bucket holds: next is the state after an
+ * admitted packet decided at time now (a lagged time too: what the bucket
+ * holds at an earlier time, it holds later), lease the most a CPU takes.
+ * Returns the state with the lease taken out as well, *got its units: never
+ * more than the bucket holds at now, so a lease never goes into debt.
+ */
+static inline __u64 sl_bucket_take(__u64 next, __u64 now, __u64 lease, __u64 *got)
+{
+	__s64 held = (__s64)(now - next);
+
+	*got = 0;
+	if (held <= 0 || !lease)
+		return next;
+	*got = (__u64)held < lease ? (__u64)held : lease;
+	next += *got;
+	return next && next != SL_BUCKET_EXACT ? next : 1;
+}
+
+/* The cost function a lease's units are in (struct sl_lease's tag, never 0). */
+static inline __u64 sl_bucket_lease_tag(const struct sl_police_param *p)
+{
+	return p->mult << 6 | p->shift;
+}
+
+/*
+ * Leases: at most 1/SL_LEASE_SHARE of the burst is lent to the CPUs, and
+ * only in leases of at least SL_LEASE_MIN bytes (smaller ones would save
+ * few compare-and-swaps).
+ */
+#define SL_LEASE_SHARE 8
+#define SL_LEASE_MIN 4096
+
 #ifndef __bpf__
+/*
+ * The leases of a class bucket of burst bytes shared by ncpu CPUs (the
+ * possible CPUs): lease and ltau of struct sl_police_param, ltau + ncpu *
+ * lease <= tau. Without leases ltau is tau.
+ */
+static inline void sl_bucket_lease_param(struct sl_police_param *p, __u64 burst, __u32 ncpu)
+{
+	p->ltau = p->tau;
+	p->lease = 0;
+	if (!p->mult || !ncpu || burst / SL_LEASE_SHARE / ncpu < SL_LEASE_MIN)
+		return;
+	p->lease = p->tau / SL_LEASE_SHARE / ncpu;
+	p->ltau = p->tau - p->lease * ncpu;
+}
+
 /*
  * The parameters of a bucket of rate bit/s and burst bytes (0 rate:
  * unlimited, all zero). Userspace only: it divides, in 128 bits.
@@ -114,6 +162,7 @@ static inline void sl_bucket_param(__u64 rate, __u64 burst, struct sl_police_par
 	p->mult = (__u64)m;
 	p->shift = shift;
 	p->tau = tau > SL_BUCKET_MAX_TAU ? SL_BUCKET_MAX_TAU : (__u64)tau;
+	p->ltau = p->tau;
 }
 #endif
 

@@ -453,6 +453,7 @@ static int create_state(struct sl_ctx *ctx, const struct sl_sizes *sizes)
 	bpf_map__set_max_entries(skel->maps.sl_classes, sizes->max_classes);
 	bpf_map__set_max_entries(skel->maps.sl_buckets, sizes->max_classes * SL_DIR_MAX);
 	bpf_map__set_max_entries(skel->maps.sl_stats, sizes->max_classes * SL_DIR_MAX);
+	bpf_map__set_max_entries(skel->maps.sl_lease, sizes->max_classes * SL_DIR_MAX);
 	bpf_map__set_max_entries(skel->maps.sl_flowcnt, sizes->max_classes);
 	bpf_map__set_max_entries(skel->maps.sl_flows, ctx->st.max_flows);
 	/* Inner map templates (tables are sized to their content). */
@@ -640,9 +641,11 @@ int sl_class_put(struct sl_ctx *ctx, __u32 id, const struct sl_class *c)
 	struct sl_class w = *c;
 	int d;
 
-	for (d = 0; d < SL_DIR_MAX; d++)
+	for (d = 0; d < SL_DIR_MAX; d++) {
 		sl_bucket_param(w.policy == SL_POLICY_POLICE ? w.rate[d] : 0, w.burst[d],
 				&w.police[d]);
+		sl_bucket_lease_param(&w.police[d], w.burst[d], ctx->ncpus > 0 ? ctx->ncpus : 1);
+	}
 	if (bpf_map_update_elem(ctx->classes_fd, &id, &w, BPF_ANY))
 		return -errno;
 	return 0;

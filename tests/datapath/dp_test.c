@@ -1248,11 +1248,14 @@ static __u64 police_cpus(struct mc_thread *t, int ncpu, __u64 *total)
  * ncpu CPUs hammering one bucket get what rate and burst allow: never more
  * than rate * time + burst + one frame, and (offered far above the rate,
  * the burst covering a scheduling gap of a quarter second) at least the
- * burst and 90% of the rate.
+ * burst and 90% of the rate. A burst of 25000 bytes has no per-CPU leases
+ * (less than SL_LEASE_MIN a CPU): one compare-and-swap per admitted frame.
+ * One of 1 MB has: each CPU spends a lease of 1/16 of it on its own, and
+ * the bound is the same. Returns the frames offered.
  */
-static void police_bound(int ncpu)
+static __u64 police_bound(int ncpu, __u64 rate, __u64 burst)
 {
-	const __u64 rate = 800000, burst = 25000, len = 100;
+	const __u64 len = 100;
 	struct mc_thread t[2] = {};
 	struct sl_counters c, *pc;
 	__u64 el, limit, total = 0;
@@ -1266,16 +1269,16 @@ static void police_bound(int ncpu)
 
 	assert_int_equal(sl_counters_read(&ctx, ctx.stats_fd, key, &c), 0);
 	limit = rate * el / 8 / NSEC + burst + len;
-	print_message("%d CPU(s): %llu frames in %.3f s: %llu bytes passed (limit %llu)\n", ncpu,
-		      (unsigned long long)total, el / 1e9, (unsigned long long)c.bytes[SL_PASS],
-		      (unsigned long long)limit);
+	print_message("%d CPU(s), burst %llu: %llu frames in %.3f s: %llu bytes passed (limit %llu)\n",
+		      ncpu, (unsigned long long)burst, (unsigned long long)total, el / 1e9,
+		      (unsigned long long)c.bytes[SL_PASS], (unsigned long long)limit);
 	assert_int_equal(c.packets[SL_PASS] + c.packets[SL_CNT_DROP_POLICE], total);
 	assert_int_equal(c.bytes[SL_PASS] + c.bytes[SL_CNT_DROP_POLICE], total * len);
 	assert_true(c.bytes[SL_PASS] <= limit);
 	assert_true(c.bytes[SL_PASS] >= burst + rate * el / 8 / NSEC * 9 / 10 - burst / 2);
 	assert_true(c.bytes[SL_PASS] >= burst);
 	if (ncpu < 2)
-		return;
+		return total;
 
 	/* Both CPUs did count (per-CPU slots). */
 	pc = calloc(ctx.ncpus, sizeof(*pc));
@@ -1286,6 +1289,21 @@ static void police_bound(int ncpu)
 			err = -1;
 	free(pc);
 	assert_int_equal(err, 0);
+	return total;
+}
+
+/* The class's per-CPU leases of direction in, from the pinned sl_lease. */
+static void leases_read(struct sl_lease *ls)
+{
+	__u32 key = C_POL * SL_DIR_MAX + SL_DIR_IN;
+	char path[PATH_MAX];
+	int fd;
+
+	sl_pin_path(path, sizeof(path), &ctx, "sl_lease");
+	fd = bpf_obj_get(path);
+	assert_true(fd >= 0);
+	assert_int_equal(bpf_map_lookup_elem(fd, &key, ls), 0);
+	close(fd);
 }
 
 static void test_police_onecpu(void **state)
@@ -1293,7 +1311,7 @@ static void test_police_onecpu(void **state)
 	(void)state;
 	if (!cpus_available(1))
 		skip();
-	police_bound(1);
+	police_bound(1, 800000, 25000);
 }
 
 /* Two CPUs on one bucket: the same bound (one compare-and-swap per frame). */
@@ -1304,7 +1322,42 @@ static void test_police_multicpu(void **state)
 		print_message("CPUs 0 and 1 are not both available: skipped\n");
 		skip();
 	}
-	police_bound(2);
+	police_bound(2, 800000, 25000);
+}
+
+/*
+ * Two CPUs on a bucket with leases: the same bound, and both CPUs took
+ * leases (in the class's units, never more than one lease).
+ */
+static void test_police_leases(void **state)
+{
+	struct sl_lease *ls;
+	struct sl_class c;
+	int i;
+
+	(void)state;
+	if (!cpus_available(2)) {
+		print_message("CPUs 0 and 1 are not both available: skipped\n");
+		skip();
+	}
+	police_bound(2, 8000000, 1000000);
+	assert_int_equal(sl_class_get(&ctx, C_POL, &c), 0);
+	assert_true(c.police[SL_DIR_IN].lease > 0);
+	assert_true(c.police[SL_DIR_IN].ltau + ctx.ncpus * c.police[SL_DIR_IN].lease <=
+		    c.police[SL_DIR_IN].tau);
+	ls = calloc(ctx.ncpus, sizeof(*ls));
+	assert_non_null(ls);
+	leases_read(ls);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(ls[i].tag, c.police[SL_DIR_IN].mult << 6 | c.police[SL_DIR_IN].shift);
+		assert_true(ls[i].left <= c.police[SL_DIR_IN].lease);
+	}
+	free(ls);
+	/* a small burst: no leases, the bucket holds it all */
+	class_set(C_POL, "pol", SL_POLICY_POLICE, 8000000, 25000);
+	assert_int_equal(sl_class_get(&ctx, C_POL, &c), 0);
+	assert_int_equal(c.police[SL_DIR_IN].lease, 0);
+	assert_int_equal(c.police[SL_DIR_IN].ltau, c.police[SL_DIR_IN].tau);
 }
 
 /* Replacing a class's list swaps the live tables; other classes stay. */
@@ -1470,6 +1523,7 @@ int main(void)
 		ALL_HOOKS(test_police_burst_change),
 		cmocka_unit_test_setup_teardown(test_police_onecpu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_police_multicpu, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_police_leases, setup, teardown),
 		ALL_HOOKS(test_swap),
 		cmocka_unit_test_setup_teardown(test_xdp_meta, setup, teardown),
 	};

@@ -348,13 +348,16 @@ int bm_set_class(struct bm *b, __u32 id, __u32 policy, __u64 rate, __u64 burst)
 {
 	struct sl_class c = { .flags = SL_CLASS_USED, .policy = policy };
 	struct sl_bucket_line l = {};
+	int d, ncpu = libbpf_num_possible_cpus();
 	__u32 key;
-	int d;
 
+	if (ncpu < 1)
+		ncpu = 1;
 	for (d = 0; d < SL_DIR_MAX; d++) {
 		c.rate[d] = rate;
 		c.burst[d] = burst;
 		sl_bucket_param(policy == SL_POLICY_POLICE ? rate : 0, burst, &c.police[d]);
+		sl_bucket_lease_param(&c.police[d], burst, ncpu);
 		key = id * SL_DIR_MAX + d;
 		if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.sl_buckets), &key, &l, BPF_ANY))
 			return -errno;

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "parse.h"
@@ -300,6 +301,161 @@ static void test_lagged_bound(void **state)
 	assert_true(reads < 2 * 170);
 }
 
+/*
+ * Per-CPU leases: sl_police() of bpf/police.h step by step. Each CPU
+ * spends its lease without the shared word and takes a new one with the
+ * packet that the lease no longer covers; the shared word holds at most
+ * ltau and is policed with the tick clock as in lagged_bound_run.
+ */
+struct lease_sim {
+	struct sl_police_param p;
+	__u64 lag, tick, now, jiffies, jiffies_at, e, admitted, total, maxlen;
+	__u64 tick_of[8], cached[8];
+	struct sl_lease ls[8];
+	unsigned int seed;
+	int takes;
+};
+
+static void lease_sim_init(struct lease_sim *m, int ncpu, __u64 rate, __u64 burst)
+{
+	int cpu;
+
+	memset(m, 0, sizeof(*m));
+	m->tick = 4000000ull << SL_BUCKET_SHIFT;
+	m->lag = 4 * m->tick;
+	m->now = 1000 * SEC;
+	m->jiffies = m->now / m->tick;
+	m->jiffies_at = (m->jiffies + 1) * m->tick;
+	m->seed = 9 + ncpu;
+	sl_bucket_param(rate, burst, &m->p);
+	sl_bucket_lease_param(&m->p, burst, ncpu);
+	assert_true(m->p.lease > 0);
+	assert_true(m->p.ltau + ncpu * m->p.lease <= m->p.tau);
+	assert_true(m->p.ltau >= 4 * m->lag);
+	for (cpu = 0; cpu < ncpu; cpu++)
+		m->tick_of[cpu] = ~0ull;
+}
+
+/* A packet of len bytes on cpu at m->now (jiffies up to a tick late). */
+static void lease_sim_packet(struct lease_sim *m, int cpu, __u64 len)
+{
+	const struct sl_police_param *p = &m->p;
+	__u64 cost = sl_bucket_cost(p, len), have = 0, c, next, got;
+	struct sl_lease *ls = &m->ls[cpu];
+
+	m->total += len;
+	if (len > m->maxlen)
+		m->maxlen = len;
+	while (m->now >= m->jiffies_at) {
+		m->jiffies++;
+		m->jiffies_at = (m->jiffies + 1) * m->tick + rand_r(&m->seed) % m->tick;
+	}
+	if (ls->tag == sl_bucket_lease_tag(p))
+		have = ls->left < p->lease ? ls->left : p->lease;
+	if (have >= cost) {
+		ls->left = have - cost;
+		m->admitted += len;
+		return;
+	}
+	if (m->tick_of[cpu] != m->jiffies) {
+		m->tick_of[cpu] = m->jiffies;
+		m->cached[cpu] = m->now;
+	}
+	c = m->cached[cpu];
+	next = sl_bucket_admit_lagged(m->e, c, m->lag, p->ltau, cost - have);
+	if (next == SL_BUCKET_EXACT) {
+		c = m->cached[cpu] = m->now;
+		next = sl_bucket_admit(m->e, c, p->ltau, cost - have);
+	}
+	if (!next)
+		return;
+	m->e = sl_bucket_take(next, c, p->lease, &got);
+	assert_true(!got || (__s64)(c - m->e) >= 0);
+	ls->tag = sl_bucket_lease_tag(p);
+	ls->left = got;
+	m->admitted += len;
+	m->takes++;
+}
+
+/*
+ * Random arrivals on ncpu CPUs. Every 100000 packets the CPUs idle for
+ * twice the burst's time, each sends one packet (which takes a full lease),
+ * and they idle again, so that the shared word is full while every CPU
+ * holds a full lease; then a window starts (and one every 20000 packets).
+ * Over every window the bytes admitted stay within rate * time + burst +
+ * one packet; far above the rate they reach 98% of it, and below it every
+ * packet passes with a lease taken about once per lease's worth of bytes.
+ * Returns the leases taken.
+ */
+#define LEASE_WINDOWS 64
+
+static int lease_bound_run(int ncpu, __u64 rate, __u64 burst)
+{
+	__u64 win_t[LEASE_WINDOWS], win_a[LEASE_WINDOWS], t0, idle = 0, busy;
+	struct lease_sim m;
+	int i, w, nwin = 0, cpu;
+
+	lease_sim_init(&m, ncpu, rate, burst);
+	t0 = m.now;
+	for (i = 0; i < 1000000; i++) {
+		if (i % 100000 == 99999) {
+			m.now += 2 * m.p.tau;
+			for (cpu = 0; cpu < ncpu; cpu++)
+				lease_sim_packet(&m, cpu, 64);
+			m.now += 2 * m.p.tau;
+			idle += 4 * m.p.tau;
+		}
+		if ((i % 20000 == 0 || i % 100000 == 99999) && nwin < LEASE_WINDOWS) {
+			win_t[nwin] = m.now;
+			win_a[nwin++] = m.admitted;
+		}
+		m.now += rand_r(&m.seed) % 2000;
+		lease_sim_packet(&m, rand_r(&m.seed) % ncpu, 64 + rand_r(&m.seed) % 1450);
+		for (w = 0; w < nwin; w++)
+			assert_true((unsigned __int128)(m.admitted - win_a[w]) * SL_BUCKET_UNITS <=
+				    (unsigned __int128)rate * (m.now - win_t[w]) +
+					    (unsigned __int128)(burst + m.maxlen) * SL_BUCKET_UNITS);
+	}
+	busy = m.now - t0 - idle;
+	if ((unsigned __int128)rate * busy < (unsigned __int128)m.admitted * SL_BUCKET_UNITS * 2)
+		assert_true((unsigned __int128)m.admitted * SL_BUCKET_UNITS >=
+			    (unsigned __int128)rate * busy * 98 / 100);
+	else
+		assert_int_equal(m.admitted, m.total);
+	print_message("%d CPU(s), %llu bit/s: %d leases taken for %llu bytes (a lease %llu bytes)\n",
+		      ncpu, (unsigned long long)rate, m.takes, (unsigned long long)m.admitted,
+		      (unsigned long long)((unsigned __int128)m.p.lease * rate / SL_BUCKET_UNITS));
+	return m.takes;
+}
+
+static void test_lease_bound(void **state)
+{
+	struct sl_police_param p;
+	int takes;
+
+	(void)state;
+	/* bursts of a second: the leases (1/8 of it) are longer than the lag */
+	lease_bound_run(1, 100000000, 12500000); /* 100 Mbit/s */
+	lease_bound_run(2, 100000000, 12500000);
+	lease_bound_run(8, 999999937, 125000000); /* an awkward rate */
+	/* below the rate: 760 MB over 2 CPUs in leases of 62.5 MB */
+	takes = lease_bound_run(2, 100000000000ull, 1000000000);
+	assert_true(takes <= 2 * 760 / 62 + 2 * 10);
+	/* no leases below SL_LEASE_MIN a CPU: the bucket is the whole burst */
+	sl_bucket_param(8000000, 128 * 1024, &p);
+	sl_bucket_lease_param(&p, 128 * 1024, 64);
+	assert_int_equal(p.lease, 0);
+	assert_int_equal(p.ltau, p.tau);
+	sl_bucket_lease_param(&p, 128 * 1024, 4);
+	assert_int_equal(p.lease, p.tau / 32);
+	assert_int_equal(p.ltau, p.tau - 4 * (p.tau / 32));
+	/* a lease is never more than the bucket holds */
+	assert_int_equal(sl_bucket_take(1000, 1500, 10000, &p.lease), 1500);
+	assert_int_equal(p.lease, 500);
+	assert_int_equal(sl_bucket_take(2000, 1500, 10000, &p.lease), 2000);
+	assert_int_equal(p.lease, 0);
+}
+
 static void test_default_bursts(void **state)
 {
 	(void)state;
@@ -322,6 +478,7 @@ int main(void)
 		cmocka_unit_test(test_admitted_bound),
 		cmocka_unit_test(test_lagged_agrees),
 		cmocka_unit_test(test_lagged_bound),
+		cmocka_unit_test(test_lease_bound),
 		cmocka_unit_test(test_default_bursts),
 	};
 
