@@ -99,6 +99,7 @@ static __always_inline int sl_bucket_police(struct sl_bucket *b, const struct sl
 					    __u64 len)
 {
 	__u64 lag = t ? sl_bucket_time(sl_tick_lag_ns()) : 0, now, cost, e, next, seen, got = 0;
+	__u64 tag = sl_bucket_lease_tag(p);
 	int i, lost = 0;
 
 	if (!p->mult)
@@ -106,6 +107,7 @@ static __always_inline int sl_bucket_police(struct sl_bucket *b, const struct sl
 	if (len > SL_BUCKET_MAX_LEN)
 		return SL_DROP;
 	now = sl_bucket_time(now_ns);
+	/* the lease's units are those of the cost function read here */
 	cost = sl_bucket_cost(p, len) - have;
 	e = *(volatile __u64 *)&b->empty;
 	/* one more round than tries: the one that reads the clock */
@@ -125,7 +127,7 @@ static __always_inline int sl_bucket_police(struct sl_bucket *b, const struct sl
 		seen = __sync_val_compare_and_swap(&b->empty, e, next);
 		if (seen == e) {
 			if (ls) {
-				ls->tag = sl_bucket_lease_tag(p);
+				ls->tag = tag;
 				ls->left = got;
 			}
 			return SL_PASS;

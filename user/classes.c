@@ -135,7 +135,12 @@ int sl_class_define(struct sl_ctx *ctx, const char *name, const struct sl_class_
 	}
 	if (!(old.flags & SL_CLASS_USED)) {
 		*created = true;
-		/* A reused slot starts with fresh counters, buckets and no old list. */
+		/*
+		 * A reused slot starts with fresh counters, buckets and no old
+		 * list. CPUs' leases of a former class stay: they count only
+		 * in its cost function and clipped to the new lease, within
+		 * the burst (bpf/police.h).
+		 */
 		err = reset_class_runtime(ctx, id);
 		if (err)
 			return err;

@@ -1250,8 +1250,9 @@ static __u64 police_cpus(struct mc_thread *t, int ncpu, __u64 *total)
  * the burst covering a scheduling gap of a quarter second) at least the
  * burst and 90% of the rate. A burst of 25000 bytes has no per-CPU leases
  * (less than SL_LEASE_MIN a CPU): one compare-and-swap per admitted frame.
- * One of 1 MB has: each CPU spends a lease of 1/16 of it on its own, and
- * the bound is the same. Returns the frames offered.
+ * A larger one has per-CPU leases (1/8 of it over the possible CPUs), each
+ * spent by its CPU on its own, and the same bound. Returns the frames
+ * offered.
  */
 static __u64 police_bound(int ncpu, __u64 rate, __u64 burst)
 {
@@ -1326,11 +1327,14 @@ static void test_police_multicpu(void **state)
 }
 
 /*
- * Two CPUs on a bucket with leases: the same bound, and both CPUs took
- * leases (in the class's units, never more than one lease).
+ * Two CPUs on a bucket with leases (a burst of at least 1 MB and 64 KiB a
+ * possible CPU, so that every CPU's lease is twice SL_LEASE_MIN): the same
+ * bound, and both CPUs took leases (the tag is set by a lease taken; what
+ * is left of it is never more than one lease).
  */
 static void test_police_leases(void **state)
 {
+	__u64 burst = ctx.ncpus * 65536ull > 1000000 ? ctx.ncpus * 65536ull : 1000000;
 	struct sl_lease *ls;
 	struct sl_class c;
 	int i;
@@ -1340,7 +1344,7 @@ static void test_police_leases(void **state)
 		print_message("CPUs 0 and 1 are not both available: skipped\n");
 		skip();
 	}
-	police_bound(2, 8000000, 1000000);
+	police_bound(2, 8000000, burst);
 	assert_int_equal(sl_class_get(&ctx, C_POL, &c), 0);
 	assert_true(c.police[SL_DIR_IN].lease > 0);
 	assert_true(c.police[SL_DIR_IN].ltau + ctx.ncpus * c.police[SL_DIR_IN].lease <=
