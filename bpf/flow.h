@@ -18,9 +18,8 @@
 static __always_inline int sl_police(__u32 key, const struct sl_police_param *p, __u64 len);
 static __always_inline __u64 sl_police_time(__u64 tau, struct sl_tick_clock **t, __u64 *j);
 static __always_inline int sl_bucket_police(struct sl_bucket *b, const struct sl_police_param *p,
-					    __u64 tau, struct sl_lease *ls, __u64 have,
-					    struct sl_tick_clock *t, __u64 j, __u64 now_ns,
-					    __u64 len);
+					    __u64 tau, struct sl_lease *ls, __u64 tag, __u64 cost,
+					    struct sl_tick_clock *t, __u64 j, __u64 now_ns);
 
 #define SL_READ(x) (*(volatile typeof(x) *)&(x))
 
@@ -164,7 +163,7 @@ static __always_inline int sl_police_scoped(const struct sl_class *cls, __u32 cl
 					    const struct sl_addr *r, int match_dst)
 {
 	const struct sl_police_param *p = &cls->police[dir & 1];
-	__u64 rate = cls->rate[dir & 1], idle = cls->idle_ns, now, j = 0;
+	__u64 rate = cls->rate[dir & 1], idle = cls->idle_ns, now, j = 0, cost = 0;
 	struct sl_flow *f = NULL, *b;
 	struct sl_tick_clock *t;
 	struct sl_flow_key k;
@@ -198,7 +197,9 @@ static __always_inline int sl_police_scoped(const struct sl_class *cls, __u32 cl
 		/* the table could not take the entry: pass, never misclassify */
 		if (!b)
 			return SL_PASS;
-		verdict = sl_bucket_police(&b->bucket, p, p->tau, NULL, 0, t, j, now, len);
+		verdict = sl_police_cost(p, len, &cost);
+		if (verdict < 0)
+			verdict = sl_bucket_police(&b->bucket, p, p->tau, NULL, 0, cost, t, j, now);
 		if (b != f)
 			sl_flow_count(b, verdict, len);
 	}

@@ -78,37 +78,28 @@ static __always_inline __u64 sl_police_time(__u64 tau, struct sl_tick_clock **t,
 }
 
 /*
- * Police a packet of len bytes against bucket b of burst tau with
- * parameters p (the class's, or a per-flow bucket's) at time now_ns from
- * sl_police_time(): the GCRA of include/sluice_bucket.h, one multiply and
- * one compare-and-swap, no lock and no division. Dropped packets only read
- * the bucket. With the tick's time (t set) the decision is
+ * Police a packet that needs cost units (sl_police_cost()) from bucket b of
+ * burst tau with parameters p (the class's, or a per-flow bucket's) at time
+ * now_ns from sl_police_time(): the GCRA of include/sluice_bucket.h, one
+ * compare-and-swap, no lock and no division. Dropped packets only read the
+ * bucket. With the tick's time (t set) the decision is
  * sl_bucket_admit_lagged()'s; where it cannot tell, the clock is read and
  * the decision is exact, so the bound stays rate * time + burst + one
  * packet as long as jiffies lag the clock by less than sl_tick_lag_ns(). A
  * CAS lost to another CPU is retried with the state that CPU wrote; after
  * SL_BUCKET_TRIES lost races the packet is dropped (which only ever admits
- * less). With a lease (ls set: a class bucket, this CPU's lease holding
- * have units, less than the packet costs) the packet takes the rest from
- * the bucket and the CPU a new lease with it. Returns the counters'
- * SL_PASS or SL_DROP.
+ * less). With a lease (ls set: a class bucket; cost is what this CPU's
+ * lease did not cover, in the units of tag) the CPU takes a new lease with
+ * the same compare-and-swap. Returns the counters' SL_PASS or SL_DROP.
  */
 static __always_inline int sl_bucket_police(struct sl_bucket *b, const struct sl_police_param *p,
-					    __u64 tau, struct sl_lease *ls, __u64 have,
-					    struct sl_tick_clock *t, __u64 j, __u64 now_ns,
-					    __u64 len)
+					    __u64 tau, struct sl_lease *ls, __u64 tag, __u64 cost,
+					    struct sl_tick_clock *t, __u64 j, __u64 now_ns)
 {
-	__u64 lag = t ? sl_bucket_time(sl_tick_lag_ns()) : 0, now, cost, e, next, seen, got = 0;
-	__u64 tag = sl_bucket_lease_tag(p);
+	__u64 lag = t ? sl_bucket_time(sl_tick_lag_ns()) : 0, now, e, next, seen, got = 0;
 	int i, lost = 0;
 
-	if (!p->mult)
-		return SL_PASS;
-	if (len > SL_BUCKET_MAX_LEN)
-		return SL_DROP;
 	now = sl_bucket_time(now_ns);
-	/* the lease's units are those of the cost function read here */
-	cost = sl_bucket_cost(p, len) - have;
 	e = *(volatile __u64 *)&b->empty;
 	/* one more round than tries: the one that reads the clock */
 	for (i = 0; i <= SL_BUCKET_TRIES; i++) {
@@ -143,34 +134,38 @@ static __always_inline int sl_bucket_police(struct sl_bucket *b, const struct sl
  * Police against the shared bucket of a class and direction (key). With
  * leases (p->lease) a packet that this CPU's lease covers passes without
  * the clock or the shared word; the others go to the bucket, whose burst
- * is then ltau (the leases hold the rest of tau), and take a new lease.
+ * is then ltau (the leases hold the rest of tau), for what the lease did
+ * not cover, and take a new lease. The tag is read with the cost, so a
+ * class record rewritten meanwhile cannot label old units with a new tag.
  */
 static __always_inline int sl_police(__u32 key, const struct sl_police_param *p, __u64 len)
 {
 	struct sl_lease *ls = NULL;
 	struct sl_tick_clock *t;
 	struct sl_bucket_line *l;
-	__u64 j = 0, now, have = 0, cost;
+	__u64 j = 0, now, have = 0, cost = 0, tag = 0;
+	int verdict = sl_police_cost(p, len, &cost);
 
-	if (!p->mult)
-		return SL_PASS;
+	if (verdict >= 0)
+		return verdict;
 	l = bpf_map_lookup_elem(&sl_buckets, &key);
 	if (!l)
 		return SL_PASS;
-	if (p->lease && len <= SL_BUCKET_MAX_LEN) {
+	if (p->lease) {
 		ls = bpf_map_lookup_elem(&sl_lease, &key);
 		if (ls) {
-			cost = sl_bucket_cost(p, len);
-			if (ls->tag == sl_bucket_lease_tag(p))
+			tag = sl_bucket_lease_tag(p);
+			if (ls->tag == tag)
 				have = ls->left < p->lease ? ls->left : p->lease;
 			if (have >= cost) {
 				ls->left = have - cost;
 				return SL_PASS;
 			}
+			cost -= have;
 		}
 	}
 	now = sl_police_time(p->ltau, &t, &j);
-	return sl_bucket_police(&l->b, p, p->ltau, ls, have, t, j, now, len);
+	return sl_bucket_police(&l->b, p, p->ltau, ls, tag, cost, t, j, now);
 }
 
 /*

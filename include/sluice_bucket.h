@@ -44,6 +44,21 @@ static inline __u64 sl_bucket_cost(const struct sl_police_param *p, __u64 len)
 }
 
 /*
+ * The units a packet of len bytes costs under p, in *cost. Returns -1 to
+ * police it, else the verdict it gets without a bucket: SL_PASS when p
+ * polices nothing, SL_DROP when the packet is too long to cost.
+ */
+static inline int sl_police_cost(const struct sl_police_param *p, __u64 len, __u64 *cost)
+{
+	if (!p->mult)
+		return SL_PASS;
+	if (len > SL_BUCKET_MAX_LEN)
+		return SL_DROP;
+	*cost = sl_bucket_cost(p, len);
+	return -1;
+}
+
+/*
  * The bucket's next state when a packet costing cost arrives at now, or 0
  * when the packet is dropped (a state never 0 otherwise: 0 is a new,
  * full bucket). A bucket idle for longer than tau is full; differences are
@@ -126,14 +141,15 @@ static inline __u64 sl_bucket_lease_tag(const struct sl_police_param *p)
 #ifndef __bpf__
 /*
  * The leases of a class bucket of burst bytes shared by ncpu CPUs (the
- * possible CPUs): lease and ltau of struct sl_police_param, ltau + ncpu *
- * lease <= tau. Without leases ltau is tau.
+ * possible CPUs; 0 or less: not known, no leases): lease and ltau of
+ * struct sl_police_param, ltau + ncpu * lease <= tau. Without leases ltau
+ * is tau.
  */
-static inline void sl_bucket_lease_param(struct sl_police_param *p, __u64 burst, __u32 ncpu)
+static inline void sl_bucket_lease_param(struct sl_police_param *p, __u64 burst, int ncpu)
 {
 	p->ltau = p->tau;
 	p->lease = 0;
-	if (!p->mult || !ncpu || burst / SL_LEASE_SHARE / ncpu < SL_LEASE_MIN)
+	if (!p->mult || ncpu <= 0 || burst / SL_LEASE_SHARE / ncpu < SL_LEASE_MIN)
 		return;
 	p->lease = p->tau / SL_LEASE_SHARE / ncpu;
 	p->ltau = p->tau - p->lease * ncpu;

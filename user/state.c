@@ -644,8 +644,7 @@ int sl_class_put(struct sl_ctx *ctx, __u32 id, const struct sl_class *c)
 	for (d = 0; d < SL_DIR_MAX; d++) {
 		sl_bucket_param(w.policy == SL_POLICY_POLICE ? w.rate[d] : 0, w.burst[d],
 				&w.police[d]);
-		/* CPUs unknown: no leases (their bound needs the count) */
-		sl_bucket_lease_param(&w.police[d], w.burst[d], ctx->ncpus > 0 ? ctx->ncpus : 0);
+		sl_bucket_lease_param(&w.police[d], w.burst[d], ctx->ncpus);
 	}
 	if (bpf_map_update_elem(ctx->classes_fd, &id, &w, BPF_ANY))
 		return -errno;

@@ -351,8 +351,6 @@ int bm_set_class(struct bm *b, __u32 id, __u32 policy, __u64 rate, __u64 burst)
 	int d, ncpu = libbpf_num_possible_cpus();
 	__u32 key;
 
-	if (ncpu < 1)
-		ncpu = 0; /* unknown: no leases */
 	for (d = 0; d < SL_DIR_MAX; d++) {
 		c.rate[d] = rate;
 		c.burst[d] = burst;
