@@ -783,6 +783,28 @@ out:
 }
 
 /*
+ * The length of the run of address characters at s (digits, '.', '/', ':'
+ * and lower-case hex), at most BARE_MAX and at most n: a line that is only
+ * such a run is one address or prefix, with nothing to trim or take apart.
+ */
+#define BARE_MAX 48
+static const bool bare_char[256] = {
+	['0' ... '9'] = true, ['a' ... 'f'] = true, ['.'] = true, ['/'] = true, [':'] = true,
+};
+
+static size_t bare_len(const char *s, size_t n)
+{
+	size_t i;
+
+	/* a table, not comparisons: digits and dots come in no order a branch predicts */
+	if (n > BARE_MAX)
+		n = BARE_MAX;
+	for (i = 0; i < n && bare_char[(unsigned char)s[i]]; i++)
+		;
+	return i;
+}
+
+/*
  * Parse one data line of the given format (not csv). Returns the number of
  * prefixes added (0 for lines that hold none), or -EINVAL with *why set.
  */
@@ -821,11 +843,7 @@ static int parse_line(enum sl_format fmt, char *line, const struct sl_feed_opts 
 		 * Most lines are one address or prefix and nothing else: then
 		 * there is no comment, space or range to take apart.
 		 */
-		for (i = 0; i < 48 && ((line[i] >= '0' && line[i] <= '9') || line[i] == '.' ||
-				       line[i] == '/' || line[i] == ':' ||
-				       (line[i] >= 'a' && line[i] <= 'f'));
-		     i++)
-			;
+		i = bare_len(line, SIZE_MAX);
 		if (i && !line[i])
 			return sl_parse_entry(line, i, out, why, masked);
 		line[strcspn(line, "#;")] = '\0';
@@ -1022,6 +1040,28 @@ struct feed_run {
 	unsigned int max_report;
 };
 
+/*
+ * A plain line that is a bare address or prefix, parsed where it lies in
+ * the buffer, without the copy read_line() makes: what parse_line() would
+ * return for it, or -EAGAIN (nothing consumed) for any other line, or one
+ * the buffer does not hold to its end.
+ */
+static int bare_line(struct line_reader *r, struct sl_pfx_vec *out, const char **why,
+		     bool *masked)
+{
+	const char *s = r->buf + r->pos;
+	size_t avail = r->len - r->pos, i = bare_len(s, avail), end = i;
+
+	if (!i || i == avail)
+		return -EAGAIN;
+	if (s[end] == '\r' && end + 1 < avail)
+		end++;
+	if (s[end] != '\n')
+		return -EAGAIN;
+	r->pos += end + 1;
+	return sl_parse_entry(s, i, out, why, masked);
+}
+
 /* The next line's entries into out: > 0 entries, 0 none, < 0 invalid or an error. */
 static int read_entry(struct feed_run *f, const char **why, bool *masked)
 {
@@ -1040,6 +1080,11 @@ static int read_entry(struct feed_run *f, const char **why, bool *masked)
 		return rc;
 	if (f->fmt == SL_FMT_CSV)
 		return csv_line(f->r, f->lineno, f->out, why, masked);
+	if (f->fmt == SL_FMT_PLAIN) {
+		rc = bare_line(f->r, f->out, why, masked);
+		if (rc != -EAGAIN)
+			return rc;
+	}
 	rc = read_line(f->r, &f->line, SL_FEED_MAX_LINE);
 	if (rc > 0)
 		return parse_line(f->fmt == SL_FMT_AUTO ? SL_FMT_PLAIN : f->fmt, f->line.s, f->opts,

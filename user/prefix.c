@@ -484,12 +484,14 @@ void sl_fmt_pfx(char *buf, size_t len, const struct sl_pfx *p)
 
 sl_u128 sl_pfx_to_u128(const struct sl_pfx *p)
 {
-	int i, n = p->family == 4 ? 4 : 16;
-	sl_u128 v = 0;
+	__u32 w;
 
-	for (i = 0; i < n; i++)
-		v = v << 8 | p->addr[i];
-	return v;
+	/* loads, not a byte loop: plans convert every prefix of both lists */
+	if (p->family == 4) {
+		memcpy(&w, p->addr, sizeof(w));
+		return __builtin_bswap32(w);
+	}
+	return (sl_u128)be64_at(p->addr) << 64 | be64_at(p->addr + 8);
 }
 
 static void int_to_pfx(sl_u128 v, int family, int plen, struct sl_pfx *p)

@@ -178,13 +178,21 @@ static __u32 node_put(struct v4_nodes *nd, const struct v4_runs *r)
 /* Compress 256 slots into a new node; returns SL_E_NODE | index, or 0. */
 static __u32 node_add(struct v4_nodes *nd, const __u32 slots[256])
 {
+	__u32 i, prev = slots[0];
 	struct v4_runs r;
-	__u32 i;
 
+	/* a run starts where a slot differs from the one before */
 	memset(r.bm, 0, sizeof(r.bm));
-	r.n = 0;
-	for (i = 0; i < 256; i++)
-		run_at(&r, i, slots[i]);
+	r.bm[0] = 1;
+	r.run[0] = prev;
+	r.n = 1;
+	for (i = 1; i < 256; i++) {
+		if (slots[i] == prev)
+			continue;
+		prev = slots[i];
+		r.bm[i / 64] |= 1ull << (i % 64);
+		r.run[r.n++] = prev;
+	}
 	return node_put(nd, &r);
 }
 

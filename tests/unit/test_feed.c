@@ -1203,6 +1203,68 @@ static void test_ipset_nomatch(void **state)
 	sl_pfx_vec_free(&vec);
 }
 
+/*
+ * Bare addresses and prefixes are parsed where they lie in the read buffer:
+ * lines of every length end at every offset of the 64 KiB buffer, with LF,
+ * CRLF and CR CR LF, and a last line without a line end. Each line gives
+ * what sl_parse_prefix() makes of it, an invalid bare line far into the
+ * file is reported at its own line, and plain and gzip input agree.
+ */
+static void test_bare_lines(void **state)
+{
+	static const char *const ends[] = { "\n", "\r\n", "\r\r\n" };
+	const size_t lines = 30011, bad = 25013;
+	struct sl_feed_opts o = { .format = SL_FMT_AUTO };
+	struct sl_pfx_vec want = { 0 }, a = { 0 }, b = { 0 };
+	char *data = malloc(lines * 64), *p = data, *err, msg[128], line[64];
+	struct sl_feed_stats st = { 0 };
+	const char *path, *why;
+	struct sl_pfx pf;
+	bool masked;
+	size_t i;
+
+	(void)state;
+	assert_non_null(data);
+	for (i = 0; i < lines; i++) {
+		if (i == bad)
+			snprintf(line, sizeof(line), "10.%zu.0.256", i % 256);
+		else if (i % 5 == 2)
+			snprintf(line, sizeof(line), "2001:db8:%zx::%zx", i, i % 97);
+		else if (i % 2)
+			snprintf(line, sizeof(line), "%zu.%zu.%zu.%zu", 1 + i % 200,
+				 i / 256 % 256, i % 256, i % 7 * 32);
+		else
+			snprintf(line, sizeof(line), "%zu.%zu.%zu.0/24", 1 + i % 200,
+				 i / 256 % 256, i % 256);
+		p += sprintf(p, "%s%s", line, i + 1 == lines ? "" : ends[i % 3]);
+		if (i == bad)
+			continue;
+		assert_int_equal(sl_parse_prefix(line, strlen(line), &pf, &why, &masked), 0);
+		assert_int_equal(sl_pfx_vec_push(&want, &pf), 0);
+	}
+	assert_true(p - data > 4 * 65536);
+
+	path = tmp_file(data, p - data);
+	assert_int_equal(read_feed_opts(path, &o, &a, &st, &err), 0);
+	snprintf(msg, sizeof(msg), ":%zu: not an IPv4 or IPv6 address or prefix", bad + 1);
+	check_msg(err, path, msg);
+	free(err);
+	assert_int_equal(st.lines, lines);
+	assert_int_equal(st.invalid, 1);
+	check_same(&a, &want);
+
+	st = (struct sl_feed_stats){ 0 };
+	path = tmp_gz(data, p - data);
+	assert_int_equal(read_feed_opts(path, &o, &b, &st, &err), 0);
+	check_msg(err, path, msg);
+	free(err);
+	check_same(&b, &want);
+	free(data);
+	sl_pfx_vec_free(&want);
+	sl_pfx_vec_free(&a);
+	sl_pfx_vec_free(&b);
+}
+
 #define T(f) cmocka_unit_test_teardown(f, teardown)
 
 #define NCASES (sizeof(feed_cases) / sizeof(feed_cases[0]))
@@ -1223,6 +1285,7 @@ int main(void)
 		T(test_json_invalid),
 		T(test_detect),
 		T(test_nul_byte),
+		T(test_bare_lines),
 		T(test_gzip_large),
 		T(test_gzip_truncated),
 		T(test_gzip_pipe_stops_early),
