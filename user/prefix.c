@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -135,44 +136,56 @@ static void sort_runs(struct sl_pfx_vec *vec)
 	free(starts);
 }
 
-/* LSD radix sort of 64-bit keys, 8 bits a pass, skipping constant digits. */
+/*
+ * LSD radix sort of the IPv4 keys (sort_all), RADIX_BITS a pass, skipping
+ * digits that are the same in every key. The digits' counts are taken in one
+ * pass before the first: a pass moves keys, it does not change them.
+ */
+#define RADIX_BITS 11
+#define RADIX_DIGITS 5 /* 55 bits: address 32, length 6, class 16 */
+#define RADIX_MASK ((1u << RADIX_BITS) - 1)
 static int radix_sort64(__u64 *k, size_t n)
 {
 	__u64 *tmp = malloc(n * sizeof(*k)), *src = k, *dst = tmp;
-	size_t count[256], i;
-	int pass;
+	__u32(*count)[1u << RADIX_BITS] = calloc(RADIX_DIGITS, sizeof(*count));
+	size_t i;
+	int d;
 
-	if (!tmp)
+	if (!tmp || !count) {
+		free(tmp);
+		free(count);
 		return -ENOMEM;
-	for (pass = 0; pass < 8; pass++) {
-		int shift = pass * 8;
-		size_t sum = 0;
+	}
+	for (i = 0; i < n; i++)
+		for (d = 0; d < RADIX_DIGITS; d++)
+			count[d][k[i] >> (d * RADIX_BITS) & RADIX_MASK]++;
+	for (d = 0; d < RADIX_DIGITS; d++) {
+		int shift = d * RADIX_BITS;
+		__u32 *c = count[d], sum = 0;
 
-		memset(count, 0, sizeof(count));
-		for (i = 0; i < n; i++)
-			count[(src[i] >> shift) & 0xff]++;
-		if (count[(src[0] >> shift) & 0xff] == n)
+		if (c[src[0] >> shift & RADIX_MASK] == n)
 			continue;
-		for (i = 0; i < 256; i++) {
-			size_t c = count[i];
+		for (i = 0; i <= RADIX_MASK; i++) {
+			__u32 x = c[i];
 
-			count[i] = sum;
-			sum += c;
+			c[i] = sum;
+			sum += x;
 		}
 		for (i = 0; i < n; i++)
-			dst[count[(src[i] >> shift) & 0xff]++] = src[i];
+			dst[c[src[i] >> shift & RADIX_MASK]++] = src[i];
 		src = dst;
 		dst = src == k ? tmp : k;
 	}
 	if (src != k)
 		memcpy(k, src, n * sizeof(*k));
 	free(tmp);
+	free(count);
 	return 0;
 }
 
 /*
  * IPv4 entries are fully described by address, length and class, so they
- * sort as 64-bit keys (address:32, length:16, class:16) with a radix sort;
+ * sort as 64-bit keys (address:32, length:6, class:16) with a radix sort;
  * IPv6 entries are few and go through the comparison sorts.
  */
 static void sort_all(struct sl_pfx_vec *vec)
@@ -189,7 +202,8 @@ static void sort_all(struct sl_pfx_vec *vec)
 		return;
 	for (i = 0; i < vec->n; i++)
 		n4 += vec->v[i].family == 4;
-	keys = n4 > 64 ? malloc(n4 * sizeof(*keys)) : NULL;
+	/* radix_sort64() counts in 32 bits */
+	keys = n4 > 64 && n4 < UINT32_MAX ? malloc(n4 * sizeof(*keys)) : NULL;
 	if (!keys) {
 		sort_runs(vec);
 		return;
@@ -199,8 +213,8 @@ static void sort_all(struct sl_pfx_vec *vec)
 		struct sl_pfx *p = &vec->v[i];
 
 		if (p->family == 4)
-			keys[j++] = (__u64)p->addr[0] << 56 | (__u64)p->addr[1] << 48 |
-				    (__u64)p->addr[2] << 40 | (__u64)p->addr[3] << 32 |
+			keys[j++] = (__u64)p->addr[0] << 46 | (__u64)p->addr[1] << 38 |
+				    (__u64)p->addr[2] << 30 | (__u64)p->addr[3] << 22 |
 				    (__u64)p->plen << 16 | (p->class_id & 0xffff);
 		else
 			vec->v[i - j] = *p;
@@ -217,11 +231,11 @@ static void sort_all(struct sl_pfx_vec *vec)
 
 		memset(p, 0, sizeof(*p));
 		p->family = 4;
-		p->addr[0] = keys[i] >> 56;
-		p->addr[1] = keys[i] >> 48;
-		p->addr[2] = keys[i] >> 40;
-		p->addr[3] = keys[i] >> 32;
-		p->plen = (keys[i] >> 16) & 0xff;
+		p->addr[0] = keys[i] >> 46;
+		p->addr[1] = keys[i] >> 38;
+		p->addr[2] = keys[i] >> 30;
+		p->addr[3] = keys[i] >> 22;
+		p->plen = (keys[i] >> 16) & 0x3f;
 		p->class_id = keys[i] & 0xffff;
 	}
 	free(keys);

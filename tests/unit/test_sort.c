@@ -72,10 +72,62 @@ static void test_resolve_merges_runs(void **state)
 	sl_pfx_vec_free(&ref);
 }
 
+/*
+ * Addresses, lengths and classes over their whole ranges, in no order: the
+ * IPv4 radix sort's digits straddle the key's fields and bytes, and every
+ * one of them varies. Each prefix comes twice or more, in several classes:
+ * the lowest class is kept.
+ */
+static void test_resolve_radix(void **state)
+{
+	struct sl_pfx_vec vec = { 0 }, ref = { 0 };
+	unsigned int seed = 7;
+	size_t i, out;
+
+	(void)state;
+	for (i = 0; i < 200000; i++) {
+		struct sl_pfx p = { .family = rand_r(&seed) % 8 ? 4 : 6 };
+		int b;
+
+		for (b = 0; b < (p.family == 4 ? 4 : 16); b++)
+			p.addr[b] = rand_r(&seed);
+		if (i % 3 == 0)
+			p.addr[0] = p.addr[1] = 0; /* ties in the high digits */
+		p.plen = rand_r(&seed) % (p.family == 4 ? 33 : 129);
+		sl_pfx_mask(&p);
+		p.class_id = 1 + rand_r(&seed) % 1023;
+		assert_int_equal(sl_pfx_vec_push(&vec, &p), 0);
+		if (i % 4 == 0) {
+			p.class_id = 1 + rand_r(&seed) % 1023;
+			assert_int_equal(sl_pfx_vec_push(&vec, &p), 0);
+		}
+	}
+	assert_int_equal(sl_pfx_vec_append(&ref, vec.v, vec.n), 0);
+	qsort(ref.v, ref.n, sizeof(*ref.v), cmp);
+	for (i = 1, out = 0; i < ref.n; i++) {
+		struct sl_pfx *a = &ref.v[out], *b = &ref.v[i];
+
+		if (a->family != b->family || a->plen != b->plen || memcmp(a->addr, b->addr, 16))
+			ref.v[++out] = *b;
+		else
+			assert_true(a->class_id <= b->class_id);
+	}
+	ref.n = out + 1;
+
+	sl_pfx_resolve(&vec);
+	assert_int_equal(vec.n, ref.n);
+	for (i = 0; i < vec.n; i++) {
+		assert_memory_equal(&vec.v[i], &ref.v[i], sizeof(vec.v[i]));
+	}
+	sl_pfx_vec_free(&vec);
+	sl_pfx_vec_free(&ref);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_resolve_merges_runs),
+		cmocka_unit_test(test_resolve_radix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
