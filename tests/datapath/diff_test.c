@@ -339,6 +339,40 @@ static void test_empty_and_default_route(void **state)
 	sl_pfx_vec_free(&pfx);
 }
 
+/*
+ * The IPv4 host hash wraps: hosts homed in its last slots run past the end
+ * into the first ones, and hosts homed there probe past them. 400
+ * hosts make a hash of 2^11 slots (user/table_build.c, 1/8 to 1/4 full):
+ * 24 of them are homed in the last 8 slots, 12 in the first 4.
+ */
+static void test_host_hash_wrap(void **state)
+{
+	struct sl_pfx_vec pfx = { 0 };
+	unsigned long long s = 51;
+	size_t end = 0, start = 0, other = 0;
+	__u32 a = 0x0a000000;
+
+	(void)state;
+	while (end + start + other < 400) {
+		__u32 h = sl_hash32(++a, 11);
+		struct sl_pfx p = { .family = 4, .plen = 32, .class_id = 1 + a % 3 };
+
+		if (h >= 2040 && end < 24)
+			end++;
+		else if (h < 4 && start < 12)
+			start++;
+		else if (h >= 4 && h < 2040 && other < 364 && rng(&s) % 64 == 0)
+			other++;
+		else
+			continue;
+		p.addr[0] = a >> 24, p.addr[1] = a >> 16, p.addr[2] = a >> 8, p.addr[3] = a;
+		assert_int_equal(sl_pfx_vec_push(&pfx, &p), 0);
+	}
+	push(&pfx, 4, 0x0a000000ull << 32, 0, 16, 5);
+	run_set(&pfx, 51);
+	sl_pfx_vec_free(&pfx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +382,7 @@ int main(void)
 		cmocka_unit_test(test_worst_mix),
 		cmocka_unit_test(test_dense),
 		cmocka_unit_test(test_swaps_between_sizes),
+		cmocka_unit_test(test_host_hash_wrap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
