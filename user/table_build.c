@@ -102,6 +102,38 @@ static void paint4(__u32 *slots, const struct sl_pfx *p, int level_end)
 		slots[first + j] = SL_E_MAKE(p->class_id, p->plen);
 }
 
+/*
+ * The slots of a node where a run may start: a bit for each. Only these
+ * change what the slot before holds, so a node is compressed from them
+ * rather than from a pass over its 256 slots.
+ */
+struct v4_starts {
+	__u64 bm[4];
+};
+
+static void start_at(struct v4_starts *st, __u32 pos)
+{
+	if (pos < 256)
+		st->bm[pos / 64] |= 1ull << (pos % 64);
+}
+
+/* paint4() within a node, and the two slots where the paint may start or end a run. */
+static void paint_node(__u32 *slots, struct v4_starts *st, const struct sl_pfx *p, int level_end)
+{
+	__u32 first = addr4(p) >> (32 - level_end) & 0xff;
+
+	paint4(slots, p, level_end);
+	start_at(st, first);
+	start_at(st, first + (1u << (level_end - p->plen)));
+}
+
+/* A slot that was changed on its own. */
+static void start_one(struct v4_starts *st, __u32 pos)
+{
+	start_at(st, pos);
+	start_at(st, pos + 1);
+}
+
 struct v4_nodes {
 	__u32 *w;	/* SL_T4_NODE_WORDS a node */
 	size_t n, cap;
@@ -175,24 +207,22 @@ static __u32 node_put(struct v4_nodes *nd, const struct v4_runs *r)
 	return SL_E_NODE | idx;
 }
 
-/* Compress 256 slots into a new node; returns SL_E_NODE | index, or 0. */
-static __u32 node_add(struct v4_nodes *nd, const __u32 slots[256])
+/*
+ * Compress 256 slots into a new node, given every slot where a run may
+ * start (slot 0 among them); returns SL_E_NODE | index, or 0.
+ */
+static __u32 node_add(struct v4_nodes *nd, const __u32 slots[256], const struct v4_starts *st)
 {
-	__u32 i, prev = slots[0];
 	struct v4_runs r;
+	__u32 w, pos;
 
-	/* a run starts where a slot differs from the one before */
 	memset(r.bm, 0, sizeof(r.bm));
-	r.bm[0] = 1;
-	r.run[0] = prev;
-	r.n = 1;
-	for (i = 1; i < 256; i++) {
-		if (slots[i] == prev)
-			continue;
-		prev = slots[i];
-		r.bm[i / 64] |= 1ull << (i % 64);
-		r.run[r.n++] = prev;
-	}
+	r.n = 0;
+	for (w = 0; w < 4; w++)
+		for (__u64 m = st->bm[w]; m; m &= m - 1) {
+			pos = w * 64 + __builtin_ctzll(m);
+			run_at(&r, pos, slots[pos]);
+		}
 	return node_put(nd, &r);
 }
 
@@ -230,6 +260,7 @@ static __u32 node_hosts(struct v4_nodes *nd, __u32 base, const struct sl_pfx *v,
  */
 static __u32 node16(struct v4_nodes *nd, __u32 base, const struct sl_pfx *v, size_t n)
 {
+	struct v4_starts s2 = { { 1 } }, s3;
 	__u32 l2[256], l3[256], j;
 	size_t i, k, m;
 	int longer;
@@ -243,7 +274,7 @@ static __u32 node16(struct v4_nodes *nd, __u32 base, const struct sl_pfx *v, siz
 		l2[j] = base;
 	for (i = 0; i < n; i++)
 		if (v[i].plen <= 24)
-			paint4(l2, &v[i], 24);
+			paint_node(l2, &s2, &v[i], 24);
 	/* a /24's prefixes are contiguous (sorted by address) */
 	for (i = 0; i < n; i = k) {
 		__u32 s24 = addr4(&v[i]) >> 8 & 0xff;
@@ -255,18 +286,22 @@ static __u32 node16(struct v4_nodes *nd, __u32 base, const struct sl_pfx *v, siz
 		if (longer) {
 			for (j = 0; j < 256; j++)
 				l3[j] = l2[s24];
+			s3 = (struct v4_starts){ { 1 } };
 			for (m = i; m < k; m++)
 				if (v[m].plen > 24 && v[m].plen < 32)
-					paint4(l3, &v[m], 32);
-			l2[s24] = node_add(nd, l3);
+					paint_node(l3, &s3, &v[m], 32);
+			l2[s24] = node_add(nd, l3, &s3);
 			if (!l2[s24])
 				return 0;
+			start_one(&s2, s24);
 		}
 	}
 	for (i = 0; i < n; i++)
-		if (v[i].plen == 32)
+		if (v[i].plen == 32) {
 			l2[addr4(&v[i]) >> 8 & 0xff] |= SL_E_HOSTS;
-	return node_add(nd, l2);
+			start_one(&s2, addr4(&v[i]) >> 8 & 0xff);
+		}
+	return node_add(nd, l2, &s2);
 }
 
 /* The directory, and the nodes of every /16 with longer prefixes or hosts. */
