@@ -110,30 +110,68 @@ int sl_parse_size(const char *s, __u64 *bytes)
  * octets up to 255, no leading zeros, nothing else), without its per-call
  * overhead: most lines of a large feed are IPv4 addresses.
  */
-static bool parse_quad(const char *s, const char *end, __u8 out[4])
+/*
+ * The dotted quad at s (four decimal octets without leading zeros, at most
+ * 255), before end: where it ends, or NULL when s does not start with one.
+ * What follows it is not looked at ("1.2.3.4567" ends before the 7).
+ */
+static const char *quad_at(const char *s, const char *end, __u8 out[4])
 {
 	unsigned int v;
 	int i;
 
 	for (i = 0; i < 4; i++) {
 		if (s == end || *s < '0' || *s > '9')
-			return false;
+			return NULL;
 		v = *s++ - '0';
 		if (s < end && *s >= '0' && *s <= '9') {
 			if (!v)
-				return false;
+				return NULL;
 			v = v * 10 + (*s++ - '0');
 			if (s < end && *s >= '0' && *s <= '9') {
 				v = v * 10 + (*s++ - '0');
 				if (v > 255)
-					return false;
+					return NULL;
 			}
 		}
 		out[i] = v;
 		if (i < 3 && (s == end || *s++ != '.'))
-			return false;
+			return NULL;
 	}
-	return s == end;
+	return s;
+}
+
+static bool parse_quad(const char *s, const char *end, __u8 out[4])
+{
+	return quad_at(s, end, out) == end;
+}
+
+const char *sl_parse_v4_at(const char *s, const char *end, struct sl_pfx *p, bool *masked)
+{
+	const char *q;
+	unsigned int plen = 32;
+
+	memset(p, 0, sizeof(*p));
+	q = quad_at(s, end, p->addr);
+	if (!q)
+		return NULL;
+	if (q < end && *q == '/') {
+		/* as sl_parse_prefix: decimal, no leading zero, at most 32 */
+		if (++q == end || *q < '0' || *q > '9')
+			return NULL;
+		plen = *q++ - '0';
+		if (q < end && *q >= '0' && *q <= '9') {
+			if (!plen)
+				return NULL;
+			plen = plen * 10 + (*q++ - '0');
+			if (plen > 32)
+				return NULL;
+		}
+	}
+	p->family = 4;
+	p->plen = plen;
+	*masked = plen < 32 && sl_pfx_mask(p);
+	return q;
 }
 
 int sl_parse_addr(const char *s, struct sl_pfx *p)

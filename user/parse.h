@@ -20,6 +20,13 @@ int sl_parse_size(const char *s, __u64 *bytes);
  */
 int sl_parse_prefix(const char *s, size_t len, struct sl_pfx *p, const char **why,
 		    bool *masked);
+/*
+ * The IPv4 address or prefix at s, before end, as sl_parse_prefix() would
+ * read it if it ended there: where it ends (what follows is not looked
+ * at), or NULL when s does not start with one. Host bits are cleared and
+ * *masked set as there.
+ */
+const char *sl_parse_v4_at(const char *s, const char *end, struct sl_pfx *p, bool *masked);
 /* Parse a bare address (no prefix length). */
 int sl_parse_addr(const char *s, struct sl_pfx *p);
 
