@@ -988,6 +988,65 @@ static void test_duration(void **state)
 	}
 }
 
+/*
+ * sl_parse_v4_at() (the feed reader's fast path) takes exactly the IPv4
+ * entries sl_parse_prefix() takes, with the same result: over a million
+ * strings of digits, dots and slashes, and the edge cases by name.
+ */
+static void check_v4_at(const char *s, size_t len)
+{
+	struct sl_pfx a, b;
+	const char *why, *q;
+	bool ma = false, mb = false;
+	int rc = sl_parse_prefix(s, len, &b, &why, &mb);
+
+	q = sl_parse_v4_at(s, s + len, &a, &ma);
+	if (q == s + len) {
+		assert_int_equal(rc, 0);
+		assert_memory_equal(&a, &b, sizeof(a));
+		assert_int_equal(ma, mb);
+	} else {
+		assert_true(rc != 0 || b.family == 6);
+	}
+}
+
+static void test_v4_at_same(void **state)
+{
+	static const char *const named[] = {
+		"0.0.0.0", "255.255.255.255", "256.1.1.1", "01.2.3.4", "1.2.3.4/0", "1.2.3.4/00",
+		"1.2.3.4/032", "1.2.3.4/32", "1.2.3.4/33", "1.2.3.4/", "1.2.3.4/3x", "1.2.3",
+		"1.2.3.4.5", "1.2.3.4567", "10.0.0.1/8", "0.0.0.0/0", "1..2.3", ".1.2.3.4",
+	};
+	const char alpha[] = "0123456789./";
+	unsigned int seed = 3;
+	char buf[24];
+	size_t i, k, len;
+
+	(void)state;
+	for (i = 0; i < sizeof(named) / sizeof(named[0]); i++)
+		check_v4_at(named[i], strlen(named[i]));
+	for (i = 0; i < 1000000; i++) {
+		if (i % 2) {
+			/* four octets of 1-3 digits, maybe a length, maybe one byte changed */
+			len = 0;
+			for (k = 0; k < 4; k++)
+				len += snprintf(buf + len, sizeof(buf) - len, "%s%.*d", k ? "." : "",
+						1 + rand_r(&seed) % 3, rand_r(&seed) % 300);
+			if (rand_r(&seed) % 2)
+				len += snprintf(buf + len, sizeof(buf) - len, "/%.*d",
+						1 + rand_r(&seed) % 2, rand_r(&seed) % 40);
+			if (rand_r(&seed) % 4 == 0)
+				buf[rand_r(&seed) % len] = alpha[rand_r(&seed) % 12];
+		} else {
+			len = 1 + rand_r(&seed) % 20;
+			for (k = 0; k < len; k++)
+				buf[k] = rand_r(&seed) % 4 ? alpha[rand_r(&seed) % 10] :
+							     alpha[10 + rand_r(&seed) % 2];
+		}
+		check_v4_at(buf, len);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1016,6 +1075,7 @@ int main(void)
 		cmocka_unit_test(test_entry_ranges),
 		cmocka_unit_test(test_entry_ranges_random),
 		cmocka_unit_test(test_entry_ranges_random_v6),
+		cmocka_unit_test(test_v4_at_same),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
