@@ -111,6 +111,28 @@ int sl_parse_size(const char *s, __u64 *bytes)
  * overhead: most lines of a large feed are IPv4 addresses.
  */
 /*
+ * A decimal number at s of 1 to digits (at most 3) digits, without a
+ * leading zero, at most max: where it ends (a further digit is not read),
+ * or NULL.
+ */
+static inline const char *dec_at(const char *s, const char *end, int digits, unsigned int max,
+				 unsigned int *v)
+{
+	if (s == end || *s < '0' || *s > '9')
+		return NULL;
+	*v = *s++ - '0';
+	/* written out, not a loop: both callers' digits are constants */
+	if (digits > 1 && s < end && *s >= '0' && *s <= '9') {
+		if (!*v)
+			return NULL;
+		*v = *v * 10 + (*s++ - '0');
+		if (digits > 2 && s < end && *s >= '0' && *s <= '9')
+			*v = *v * 10 + (*s++ - '0');
+	}
+	return *v <= max ? s : NULL;
+}
+
+/*
  * The dotted quad at s (four decimal octets without leading zeros, at most
  * 255), before end: where it ends, or NULL when s does not start with one.
  * What follows it is not looked at ("1.2.3.4567" ends before the 7).
@@ -121,19 +143,9 @@ static const char *quad_at(const char *s, const char *end, __u8 out[4])
 	int i;
 
 	for (i = 0; i < 4; i++) {
-		if (s == end || *s < '0' || *s > '9')
+		s = dec_at(s, end, 3, 255, &v);
+		if (!s)
 			return NULL;
-		v = *s++ - '0';
-		if (s < end && *s >= '0' && *s <= '9') {
-			if (!v)
-				return NULL;
-			v = v * 10 + (*s++ - '0');
-			if (s < end && *s >= '0' && *s <= '9') {
-				v = v * 10 + (*s++ - '0');
-				if (v > 255)
-					return NULL;
-			}
-		}
 		out[i] = v;
 		if (i < 3 && (s == end || *s++ != '.'))
 			return NULL;
@@ -155,19 +167,9 @@ const char *sl_parse_v4_at(const char *s, const char *end, struct sl_pfx *p, boo
 	q = quad_at(s, end, p->addr);
 	if (!q)
 		return NULL;
-	if (q < end && *q == '/') {
-		/* as sl_parse_prefix: decimal, no leading zero, at most 32 */
-		if (++q == end || *q < '0' || *q > '9')
-			return NULL;
-		plen = *q++ - '0';
-		if (q < end && *q >= '0' && *q <= '9') {
-			if (!plen)
-				return NULL;
-			plen = plen * 10 + (*q++ - '0');
-			if (plen > 32)
-				return NULL;
-		}
-	}
+	/* as sl_parse_prefix: decimal, no leading zero, at most 32 */
+	if (q < end && *q == '/' && !(q = dec_at(q + 1, end, 2, 32, &plen)))
+		return NULL;
 	p->family = 4;
 	p->plen = plen;
 	*masked = plen < 32 && sl_pfx_mask(p);
