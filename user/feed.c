@@ -1040,6 +1040,16 @@ struct feed_run {
 	unsigned int max_report;
 };
 
+/* Past the line end ("\n" or "\r\n") at q, if the buffer holds it to end; else NULL. */
+static const char *line_end(const char *q, const char *end)
+{
+	if (q < end && *q == '\n')
+		return q + 1;
+	if (end - q >= 2 && q[0] == '\r' && q[1] == '\n')
+		return q + 2;
+	return NULL;
+}
+
 /*
  * A plain line that is a bare address or prefix, parsed where it lies in
  * the buffer, without the copy read_line() makes: what parse_line() would
@@ -1049,28 +1059,22 @@ struct feed_run {
 static int bare_line(struct line_reader *r, struct sl_pfx_vec *out, const char **why,
 		     bool *masked)
 {
-	const char *s = r->buf + r->pos, *q;
-	size_t avail = r->len - r->pos, i, end;
+	const char *s = r->buf + r->pos, *end = r->buf + r->len, *q, *next;
 	struct sl_pfx p;
 	int err;
 
 	/* an IPv4 address or prefix, most lines of most feeds, in one pass */
-	q = sl_parse_v4_at(s, s + avail, &p, masked);
-	if (q && q + 1 < s + avail && (q[0] == '\n' || (q[0] == '\r' && q[1] == '\n'))) {
-		r->pos += q - s + 1 + (q[0] == '\r');
+	q = sl_parse_v4_at(s, end, &p, masked);
+	if (q && (next = line_end(q, end))) {
+		r->pos = next - r->buf;
 		err = sl_pfx_vec_push(out, &p);
 		return err ? err : 1;
 	}
-	i = bare_len(s, avail);
-	end = i;
-	if (!i || i == avail)
+	q = s + bare_len(s, end - s);
+	if (q == s || !(next = line_end(q, end)))
 		return -EAGAIN;
-	if (s[end] == '\r' && end + 1 < avail)
-		end++;
-	if (s[end] != '\n')
-		return -EAGAIN;
-	r->pos += end + 1;
-	return sl_parse_entry(s, i, out, why, masked);
+	r->pos = next - r->buf;
+	return sl_parse_entry(s, q - s, out, why, masked);
 }
 
 /* The next line's entries into out: > 0 entries, 0 none, < 0 invalid or an error. */

@@ -106,14 +106,9 @@ int sl_parse_size(const char *s, __u64 *bytes)
 
 
 /*
- * A dotted quad, exactly as inet_pton(AF_INET) takes it (four decimal
- * octets up to 255, no leading zeros, nothing else), without its per-call
- * overhead: most lines of a large feed are IPv4 addresses.
- */
-/*
  * A decimal number at s of 1 to digits (at most 3) digits, without a
  * leading zero, at most max: where it ends (a further digit is not read),
- * or NULL.
+ * or NULL. The octets of a quad and prefix lengths are read with it.
  */
 static inline const char *dec_at(const char *s, const char *end, int digits, unsigned int max,
 				 unsigned int *v)
@@ -133,9 +128,11 @@ static inline const char *dec_at(const char *s, const char *end, int digits, uns
 }
 
 /*
- * The dotted quad at s (four decimal octets without leading zeros, at most
- * 255), before end: where it ends, or NULL when s does not start with one.
- * What follows it is not looked at ("1.2.3.4567" ends before the 7).
+ * The dotted quad at s, before end, as inet_pton(AF_INET) takes it (four
+ * decimal octets up to 255, no leading zeros) without its per-call
+ * overhead, most lines of a large feed being IPv4 addresses: where it
+ * ends, or NULL when s does not start with one. What follows it is not
+ * looked at ("1.2.3.4567" ends before the 7).
  */
 static const char *quad_at(const char *s, const char *end, __u8 out[4])
 {
@@ -195,7 +192,7 @@ int sl_parse_addr(const char *s, struct sl_pfx *p)
 int sl_parse_prefix(const char *s, size_t len, struct sl_pfx *p, const char **why,
 		    bool *masked)
 {
-	const char *slash = memchr(s, '/', len), *l, *end = s + len;
+	const char *slash = memchr(s, '/', len), *end = s + len;
 	char buf[INET6_ADDRSTRLEN + 8];
 	size_t alen = slash ? (size_t)(slash - s) : len;
 	unsigned int plen = 0;
@@ -229,17 +226,9 @@ int sl_parse_prefix(const char *s, size_t len, struct sl_pfx *p, const char **wh
 		return 0;
 
 	/* decimal without leading zeros: "/024" is a typo, not /24 */
-	l = slash + 1;
-	if (l == end || end - l > 3 || (l[0] == '0' && end - l > 1)) {
+	if (dec_at(slash + 1, end, 3, ~0u, &plen) != end) {
 		*why = "bad prefix length";
 		return -EINVAL;
-	}
-	for (; l < end; l++) {
-		if (*l < '0' || *l > '9') {
-			*why = "bad prefix length";
-			return -EINVAL;
-		}
-		plen = plen * 10 + (*l - '0');
 	}
 	if (plen > (p->family == 4 ? 32u : 128u)) {
 		*why = p->family == 4 ? "prefix length above 32" : "prefix length above 128";

@@ -143,6 +143,8 @@ static void sort_runs(struct sl_pfx_vec *vec)
  */
 #define RADIX_BITS 11
 #define RADIX_DIGITS 5 /* 55 bits: address 32, length 6, class 16 */
+#define KEY_ADDR 22	/* the key's fields: address above length above class */
+#define KEY_PLEN 16
 #define RADIX_MASK ((1u << RADIX_BITS) - 1)
 static int radix_sort64(__u64 *k, size_t n)
 {
@@ -213,9 +215,8 @@ static void sort_all(struct sl_pfx_vec *vec)
 		struct sl_pfx *p = &vec->v[i];
 
 		if (p->family == 4)
-			keys[j++] = (__u64)p->addr[0] << 46 | (__u64)p->addr[1] << 38 |
-				    (__u64)p->addr[2] << 30 | (__u64)p->addr[3] << 22 |
-				    (__u64)p->plen << 16 | (p->class_id & 0xffff);
+			keys[j++] = (__u64)sl_pfx_to_u128(p) << KEY_ADDR | (__u64)p->plen << KEY_PLEN |
+				    (p->class_id & 0xffff);
 		else
 			vec->v[i - j] = *p;
 	}
@@ -229,13 +230,12 @@ static void sort_all(struct sl_pfx_vec *vec)
 	for (i = 0; i < n4; i++) {
 		struct sl_pfx *p = &vec->v[i];
 
+		__u32 a = htonl(keys[i] >> KEY_ADDR);
+
 		memset(p, 0, sizeof(*p));
 		p->family = 4;
-		p->addr[0] = keys[i] >> 46;
-		p->addr[1] = keys[i] >> 38;
-		p->addr[2] = keys[i] >> 30;
-		p->addr[3] = keys[i] >> 22;
-		p->plen = (keys[i] >> 16) & 0x3f;
+		memcpy(p->addr, &a, sizeof(a));
+		p->plen = (keys[i] >> KEY_PLEN) & 0x3f;
 		p->class_id = keys[i] & 0xffff;
 	}
 	free(keys);

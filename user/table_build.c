@@ -208,8 +208,8 @@ static __u32 node_put(struct v4_nodes *nd, const struct v4_runs *r)
 }
 
 /*
- * Compress 256 slots into a new node, given every slot where a run may
- * start (slot 0 among them); returns SL_E_NODE | index, or 0.
+ * Compress 256 slots into a new node, given every slot after the first
+ * where a run may start; returns SL_E_NODE | index, or 0.
  */
 static __u32 node_add(struct v4_nodes *nd, const __u32 slots[256], const struct v4_starts *st)
 {
@@ -219,7 +219,7 @@ static __u32 node_add(struct v4_nodes *nd, const __u32 slots[256], const struct 
 	memset(r.bm, 0, sizeof(r.bm));
 	r.n = 0;
 	for (w = 0; w < 4; w++)
-		for (__u64 m = st->bm[w]; m; m &= m - 1) {
+		for (__u64 m = st->bm[w] | !w; m; m &= m - 1) {
 			pos = w * 64 + __builtin_ctzll(m);
 			run_at(&r, pos, slots[pos]);
 		}
@@ -260,7 +260,7 @@ static __u32 node_hosts(struct v4_nodes *nd, __u32 base, const struct sl_pfx *v,
  */
 static __u32 node16(struct v4_nodes *nd, __u32 base, const struct sl_pfx *v, size_t n)
 {
-	struct v4_starts s2 = { { 1 } }, s3;
+	struct v4_starts s2 = { { 0 } }, s3;
 	__u32 l2[256], l3[256], j;
 	size_t i, k, m;
 	int longer;
@@ -286,7 +286,7 @@ static __u32 node16(struct v4_nodes *nd, __u32 base, const struct sl_pfx *v, siz
 		if (longer) {
 			for (j = 0; j < 256; j++)
 				l3[j] = l2[s24];
-			s3 = (struct v4_starts){ { 1 } };
+			s3 = (struct v4_starts){ { 0 } };
 			for (m = i; m < k; m++)
 				if (v[m].plen > 24 && v[m].plen < 32)
 					paint_node(l3, &s3, &v[m], 32);
