@@ -90,48 +90,58 @@ static u128 pfx_span(const struct sl_pfx *p)
 	return bits >= 128 ? ~(u128)0 : ((u128)1 << bits) - 1;
 }
 
-/* Addresses covered by a sorted list (nested prefixes counted once). */
-static void covered(const struct sl_pfx *v, size_t n, int family, u128 *lo, u128 *hi, size_t *k)
+/*
+ * The address intervals of one family's part of a sorted list, one at a
+ * time: nested and overlapping prefixes make one interval, as adjacent
+ * ones may not (the count is the same either way).
+ */
+struct spans {
+	const struct sl_pfx *v, *end;
+	u128 lo, hi;
+};
+
+static bool span_next(struct spans *s)
 {
-	size_t i;
+	u128 a, b;
 
-	*k = 0;
-	for (i = 0; i < n; i++) {
-		u128 a, b;
-
-		if (v[i].family != family)
-			continue;
-		a = sl_pfx_to_u128(&v[i]);
-		b = a + pfx_span(&v[i]);
-		if (*k && a <= hi[*k - 1]) {
-			if (b > hi[*k - 1])
-				hi[*k - 1] = b;
-			continue;
-		}
-		lo[*k] = a;
-		hi[*k] = b;
-		(*k)++;
+	if (s->v == s->end)
+		return false;
+	s->lo = sl_pfx_to_u128(s->v);
+	s->hi = s->lo + pfx_span(s->v);
+	for (s->v++; s->v < s->end; s->v++) {
+		a = sl_pfx_to_u128(s->v);
+		if (a > s->hi)
+			break;
+		b = a + pfx_span(s->v);
+		if (b > s->hi)
+			s->hi = b;
 	}
+	return true;
 }
 
-/* Addresses in intervals x that are not in intervals y. */
-static double only_in(const u128 *xl, const u128 *xh, size_t nx, const u128 *yl, const u128 *yh,
-		      size_t ny)
+/*
+ * Addresses of x[0..nx) that no prefix of y[0..ny) covers (IPv6 parts of
+ * sorted lists; doubles, as 2^128 does not fit). A y interval that reaches past the end of an x interval
+ * is kept for the next one; those that end before it cannot reach it.
+ */
+static double only_in(const struct sl_pfx *x, size_t nx, const struct sl_pfx *y, size_t ny)
 {
+	struct spans xs = { .v = x, .end = x + nx }, ys = { .v = y, .end = y + ny };
+	bool have_y = span_next(&ys);
 	double total = 0;
-	size_t i, j = 0;
+	u128 a, b;
 
-	for (i = 0; i < nx; i++) {
-		u128 a = xl[i], b = xh[i];
-
-		while (j < ny && yh[j] < a)
-			j++;
-		for (size_t k = j; k < ny && yl[k] <= b; k++) {
-			if (yl[k] > a)
-				total += (double)(yl[k] - a);
-			if (yh[k] >= b)
+	while (span_next(&xs)) {
+		a = xs.lo;
+		b = xs.hi;
+		while (have_y && ys.hi < a)
+			have_y = span_next(&ys);
+		for (; have_y && ys.lo <= b; have_y = span_next(&ys)) {
+			if (ys.lo > a)
+				total += (double)(ys.lo - a);
+			if (ys.hi >= b)
 				goto next;
-			a = yh[k] + 1;
+			a = ys.hi + 1;
 		}
 		total += (double)(b - a) + 1;
 next:;
@@ -139,55 +149,100 @@ next:;
 	return total;
 }
 
-/* The intervals of one family of a list (covered()), for a thread. */
-struct cover_job {
-	const struct sl_pfx *v;
-	size_t n, k;
-	int family;
-	u128 *lo, *hi;
+/* IPv4 intervals of a sorted list, one at a time, as spans does (exact in 64 bits). */
+struct spans4 {
+	const struct sl_pfx *v, *end;
+	__u64 lo, hi;
 };
 
-static void *cover_run(void *arg)
+static __u64 addr4(const struct sl_pfx *p)
 {
-	struct cover_job *j = arg;
-	int i;
+	return (__u64)p->addr[0] << 24 | p->addr[1] << 16 | p->addr[2] << 8 | p->addr[3];
+}
 
-	for (i = 0; i < 4; i++)
-		covered(j[i].v, j[i].n, j[i].family, j[i].lo, j[i].hi, &j[i].k);
+static bool span4_next(struct spans4 *s)
+{
+	__u64 a, b;
+
+	if (s->v == s->end)
+		return false;
+	s->lo = addr4(s->v);
+	s->hi = s->lo + ((1ull << (32 - s->v->plen)) - 1);
+	for (s->v++; s->v < s->end; s->v++) {
+		a = addr4(s->v);
+		if (a > s->hi)
+			break;
+		b = a + ((1ull << (32 - s->v->plen)) - 1);
+		if (b > s->hi)
+			s->hi = b;
+	}
+	return true;
+}
+
+/*
+ * IPv4 addresses only in x and only in y, in one pass over both: each
+ * list's addresses less those both cover (the overlaps of their intervals).
+ */
+struct change4 {
+	const struct sl_pfx *x, *y;
+	size_t nx, ny;
+	double only_x, only_y;
+};
+
+static void *change4_run(void *arg)
+{
+	struct change4 *c = arg;
+	struct spans4 xs = { .v = c->x, .end = c->x + c->nx }, ys = { .v = c->y, .end = c->y + c->ny };
+	__u64 nx = 0, ny = 0, both = 0, lo, hi;
+	bool hx = span4_next(&xs), hy = span4_next(&ys);
+
+	if (hx)
+		nx += xs.hi - xs.lo + 1;
+	if (hy)
+		ny += ys.hi - ys.lo + 1;
+	while (hx && hy) {
+		lo = xs.lo > ys.lo ? xs.lo : ys.lo;
+		hi = xs.hi < ys.hi ? xs.hi : ys.hi;
+		if (lo <= hi)
+			both += hi - lo + 1;
+		/* the interval that ends first can overlap no later one */
+		if (xs.hi < ys.hi) {
+			hx = span4_next(&xs);
+			if (hx)
+				nx += xs.hi - xs.lo + 1;
+		} else {
+			hy = span4_next(&ys);
+			if (hy)
+				ny += ys.hi - ys.lo + 1;
+		}
+	}
+	while (hx && (hx = span4_next(&xs)))
+		nx += xs.hi - xs.lo + 1;
+	while (hy && (hy = span4_next(&ys)))
+		ny += ys.hi - ys.lo + 1;
+	c->only_x = (double)(nx - both);
+	c->only_y = (double)(ny - both);
 	return NULL;
 }
 
 /*
- * Entries and addresses added and removed. The address intervals of both
- * lists are computed by a second thread while this one merges the lists
- * (each half of the work; inline when no thread can be started).
+ * Entries and addresses added and removed. IPv4's addresses are counted by
+ * a second thread while this one merges the lists and counts IPv6's (inline
+ * when no thread can be started).
  */
-static int make_plan(const struct sl_pfx_vec *old, const struct sl_pfx_vec *new, struct sl_plan *p,
-		     size_t kept[2])
+static void make_plan(const struct sl_pfx_vec *old, const struct sl_pfx_vec *new,
+		      struct sl_plan *p, size_t kept[2])
 {
-	const struct sl_pfx_vec *l[2] = { old, new };
-	struct cover_job job[4]; /* old v4, new v4, old v6, new v6 */
-	size_t i = 0, j = 0, split[2];
+	size_t i = 0, j = 0, so, sn;
+	struct change4 v4;
 	pthread_t thr;
 	bool threaded;
-	int err = 0, k;
 
 	/* both lists sorted: IPv4 first, then IPv6 */
-	split[0] = sl_pfx_split(old->v, old->n);
-	split[1] = sl_pfx_split(new->v, new->n);
-	for (k = 0; k < 4; k++) {
-		const struct sl_pfx_vec *v = l[k & 1];
-		size_t s = split[k & 1];
-
-		job[k].v = k < 2 ? v->v : v->v + s;
-		job[k].n = k < 2 ? s : v->n - s;
-		job[k].family = k < 2 ? 4 : 6;
-		job[k].lo = malloc((job[k].n + 1) * sizeof(u128));
-		job[k].hi = malloc((job[k].n + 1) * sizeof(u128));
-		if (!job[k].lo || !job[k].hi)
-			err = -ENOMEM;
-	}
-	threaded = !err && !pthread_create(&thr, NULL, cover_run, job);
+	so = sl_pfx_split(old->v, old->n);
+	sn = sl_pfx_split(new->v, new->n);
+	v4 = (struct change4){ .x = new->v, .nx = sn, .y = old->v, .ny = so };
+	threaded = !pthread_create(&thr, NULL, change4_run, &v4);
 	while (i < old->n || j < new->n) {
 		int c = i == old->n ? 1 : j == new->n ? -1 : sl_pfx_cmp(&old->v[i], &new->v[j]);
 
@@ -201,23 +256,15 @@ static int make_plan(const struct sl_pfx_vec *old, const struct sl_pfx_vec *new,
 			j++;
 		}
 	}
+	p->addr_added[1] = only_in(new->v + sn, new->n - sn, old->v + so, old->n - so);
+	p->addr_removed[1] = only_in(old->v + so, old->n - so, new->v + sn, new->n - sn);
 	if (threaded)
 		pthread_join(thr, NULL);
-	else if (!err)
-		cover_run(job);
-	for (k = 0; k < 4 && !err; k += 2) {
-		struct cover_job *o = &job[k], *n = &job[k + 1];
-
-		p->addr_added[k / 2] = only_in(n->lo, n->hi, n->k, o->lo, o->hi, o->k);
-		p->addr_removed[k / 2] = only_in(o->lo, o->hi, o->k, n->lo, n->hi, n->k);
-	}
-	for (k = 0; k < 4; k++) {
-		free(job[k].lo);
-		free(job[k].hi);
-	}
-	return err;
+	else
+		change4_run(&v4);
+	p->addr_added[0] = v4.only_x;
+	p->addr_removed[0] = v4.only_y;
 }
-
 
 static bool plan_changes(const struct sl_plan *p)
 {
@@ -457,10 +504,9 @@ static int plan_churn(struct sl_ctx *ctx, const struct sl_feed_args *a, __u32 id
 	int i, err;
 
 	err = sl_store_view(ctx, id, &old);
-	if (!err)
-		err = make_plan(&old, vec, p, kept);
 	if (err)
 		goto out;
+	make_plan(&old, vec, p, kept);
 	for (i = 0; i < 2; i++)
 		p->prefixes[i] = kept[i] + p->added[i];
 	p->changes = plan_changes(p);
@@ -612,7 +658,7 @@ int sl_feed_rollback(struct sl_ctx *ctx, const char *cls, struct sl_plan *p)
 	if (!err)
 		err = sl_store_read(ctx, id, &live);
 	if (!err)
-		err = make_plan(&live, &prev, p, kept);
+		make_plan(&live, &prev, p, kept);
 	p->prefixes[0] = kept[0] + p->added[0];
 	p->prefixes[1] = kept[1] + p->added[1];
 	p->changes = true;
