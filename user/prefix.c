@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 
 #include "prefix.h"
+#include "util.h"
 
 int sl_pfx_vec_append(struct sl_pfx_vec *vec, const struct sl_pfx *p, size_t n)
 {
@@ -16,7 +17,7 @@ int sl_pfx_vec_append(struct sl_pfx_vec *vec, const struct sl_pfx *p, size_t n)
 
 		while (cap < vec->n + n)
 			cap *= 2;
-		v = realloc(vec->v, cap * sizeof(*v));
+		v = sl_big_grow(vec->v, vec->n * sizeof(*v), cap * sizeof(*v));
 		if (!v)
 			return -ENOMEM;
 		vec->v = v;
@@ -102,7 +103,7 @@ static void sort_runs(struct sl_pfx_vec *vec)
 		runs += sl_pfx_cmp(&a[i - 1], &a[i]) > 0;
 	if (runs == 1)
 		return;
-	tmp = malloc(n * sizeof(*a));
+	tmp = sl_big_alloc(n * sizeof(*a));
 	starts = malloc((runs + 1) * sizeof(*starts));
 	if (!tmp || !starts || runs > n / 8) {
 		free(tmp);
@@ -148,7 +149,7 @@ static void sort_runs(struct sl_pfx_vec *vec)
 #define RADIX_MASK ((1u << RADIX_BITS) - 1)
 static int radix_sort64(__u64 *k, size_t n)
 {
-	__u64 *tmp = malloc(n * sizeof(*k)), *src = k, *dst = tmp;
+	__u64 *tmp = sl_big_alloc(n * sizeof(*k)), *src = k, *dst = tmp;
 	__u32(*count)[1u << RADIX_BITS] = calloc(RADIX_DIGITS, sizeof(*count));
 	size_t i;
 	int d;
@@ -205,7 +206,7 @@ static void sort_all(struct sl_pfx_vec *vec)
 	for (i = 0; i < vec->n; i++)
 		n4 += vec->v[i].family == 4;
 	/* radix_sort64() counts in 32 bits */
-	keys = n4 > 64 && n4 < UINT32_MAX ? malloc(n4 * sizeof(*keys)) : NULL;
+	keys = n4 > 64 && n4 < UINT32_MAX ? sl_big_alloc(n4 * sizeof(*keys)) : NULL;
 	if (!keys) {
 		sort_runs(vec);
 		return;

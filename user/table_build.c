@@ -153,7 +153,7 @@ static int grow(void **v, size_t *cap, size_t need, size_t size)
 		return 0;
 	while (ncap < need)
 		ncap *= 2;
-	nv = realloc(*v, ncap * size);
+	nv = sl_big_grow(*v, *cap * size, ncap * size);
 	if (!nv)
 		return -ENOMEM;
 	*v = nv;
@@ -401,10 +401,13 @@ int sl_build_v4(const struct sl_pfx *v, size_t n, struct sl_built *out)
 	for (i = 0; i < n; i++)
 		nhosts += v[i].plen == 32;
 	if (nhosts) {
-		/* 1/8 to 1/4 full: a miss in a /24 with hosts probes 1.3 slots */
-		for (bits = bits_for(2 * nhosts);; bits++) {
+		/*
+		 * 1/4 to 1/2 full: a miss in a /24 with hosts probes 1.4-2.5
+		 * slots, 8 to a cache line, and the hash takes 8-16 bytes a host
+		 */
+		for (bits = bits_for(nhosts);; bits++) {
 			free(used);
-			used = malloc((size_t)1 << bits);
+			used = sl_big_alloc((size_t)1 << bits);
 			if (!used)
 				return -ENOMEM;
 			probes = plan_hash4(v, n, bits, used);

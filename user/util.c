@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include "util.h"
 
@@ -88,4 +90,44 @@ char *sl_abs_path(const char *path)
 		sprintf(out, "%s/%s", strcmp(cwd, "/") ? cwd : "", path);
 	free(cwd);
 	return out;
+}
+
+/*
+ * The 2 MiB pages inside [p, p + len) are to be transparent huge pages,
+ * where the kernel has them (madvise mode, Debian's default): one fault
+ * and one TLB entry where there would be 512. Only pages not yet touched
+ * change, so a buffer is advised before it is written.
+ */
+static void huge_hint(void *p, size_t len)
+{
+	const uintptr_t huge = 2u << 20;
+	uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+	uintptr_t b = ((uintptr_t)p + len) & ~(huge - 1);
+
+	if (b > a)
+		madvise((void *)a, b - a, MADV_HUGEPAGE); /* a hint: failing changes nothing */
+}
+
+void *sl_big_alloc(size_t size)
+{
+	void *p = malloc(size);
+
+	if (p && size >= SL_BIG_MIN)
+		huge_hint(p, size);
+	return p;
+}
+
+void *sl_big_grow(void *p, size_t used, size_t size)
+{
+	void *n;
+
+	if (size < SL_BIG_MIN)
+		return realloc(p, size);
+	n = sl_big_alloc(size);
+	if (!n)
+		return NULL;
+	if (used)
+		memcpy(n, p, used);
+	free(p);
+	return n;
 }

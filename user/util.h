@@ -27,4 +27,14 @@ void sl_fmt_time(char *buf, size_t len, __u64 ns);
  */
 char *sl_abs_path(const char *path);
 
+/*
+ * Buffers of SL_BIG_MIN bytes or more (lists of prefixes, sort buffers,
+ * table nodes) in transparent huge pages where the kernel gives them;
+ * freed with free(). sl_big_grow() is realloc() for them: a new buffer,
+ * advised before the used bytes are copied into it.
+ */
+#define SL_BIG_MIN (4u << 20)
+void *sl_big_alloc(size_t size);
+void *sl_big_grow(void *p, size_t used, size_t size);
+
 #endif

@@ -14,10 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
 #include <cmocka.h>
 
 #include "bm.h"
 #include "sluice.h"
+#include "table_build.h"
 
 #define RANDOM_PROBES (1u << 20)
 
@@ -339,10 +342,25 @@ static void test_empty_and_default_route(void **state)
 	sl_pfx_vec_free(&pfx);
 }
 
+/* The size of the host hash sl_build_v4() makes for an IPv4 list (2^bits slots). */
+static __u32 v4_hash_bits(const struct sl_pfx_vec *pfx)
+{
+	struct sl_built b;
+	__u32 *t, bits;
+
+	assert_int_equal(sl_build_v4(pfx->v, pfx->n, &b), 0);
+	t = mmap(NULL, 4096, PROT_READ, MAP_SHARED, b.fd, 0);
+	assert_true(t != MAP_FAILED);
+	bits = t[SL_T4_W_HASH_BITS];
+	munmap(t, 4096);
+	close(b.fd);
+	return bits;
+}
+
 /*
  * The IPv4 host hash wraps: hosts homed in its last slots run past the end
- * into the first ones, and hosts homed there probe past them. 400
- * hosts make a hash of 2^11 slots (user/table_build.c, 1/8 to 1/4 full):
+ * into the first ones, and hosts homed there probe past them. 800
+ * hosts make a hash of 2^11 slots (user/table_build.c, 1/4 to 1/2 full):
  * 24 of them are homed in the last 8 slots, 12 in the first 4.
  */
 static void test_host_hash_wrap(void **state)
@@ -353,7 +371,7 @@ static void test_host_hash_wrap(void **state)
 	__u32 a = 0x0a000000;
 
 	(void)state;
-	while (end + start + other < 400) {
+	while (end + start + other < 800) {
 		__u32 h = sl_hash32(++a, 11);
 		struct sl_pfx p = { .family = 4, .plen = 32, .class_id = 1 + a % 3 };
 
@@ -361,7 +379,7 @@ static void test_host_hash_wrap(void **state)
 			end++;
 		else if (h < 4 && start < 12)
 			start++;
-		else if (h >= 4 && h < 2040 && other < 364 && rng(&s) % 64 == 0)
+		else if (h >= 4 && h < 2040 && other < 764 && rng(&s) % 64 == 0)
 			other++;
 		else
 			continue;
@@ -369,6 +387,8 @@ static void test_host_hash_wrap(void **state)
 		assert_int_equal(sl_pfx_vec_push(&pfx, &p), 0);
 	}
 	push(&pfx, 4, 0x0a000000ull << 32, 0, 16, 5);
+	sl_pfx_resolve(&pfx);
+	assert_int_equal(v4_hash_bits(&pfx), 11);
 	run_set(&pfx, 51);
 	sl_pfx_vec_free(&pfx);
 }
