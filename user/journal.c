@@ -2,7 +2,7 @@
 /*
  * The commit record (journal.h). Order of a commit:
  *
- *   stage    new tables pinned (staged_v4, staged_v6), lists as c<ID>_new
+ *   stage    lists as c<ID>_new, new tables pinned (staged_v4, staged_v6)
  *   journal  the record of what is staged, pinned as journal_tmp
  *   COMMIT   journal_tmp renamed to journal: from here on, done
  *   apply    swap each table in; c<ID> -> p<ID> (the previous list),
@@ -368,26 +368,33 @@ static void unlink_staging(struct sl_ctx *ctx)
 	}
 }
 
-/* Staged lists with no journal to commit them (feeds/c<ID>_new). */
-static void unlink_staged_lists(struct sl_ctx *ctx)
+/*
+ * Staged lists (feeds/c<ID>_new): whether there are any; with drop, once no
+ * journal is left to commit them, unlinked.
+ */
+static bool staged_lists(struct sl_ctx *ctx, bool drop)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 256];
 	struct dirent *de;
+	bool any = false;
 	size_t n;
 	DIR *d;
 
 	sl_pin_path(dir, sizeof(dir), ctx, "feeds");
 	d = opendir(dir);
 	if (!d)
-		return;
-	while ((de = readdir(d))) {
+		return false;
+	while ((de = readdir(d)) && (drop || !any)) {
 		n = strlen(de->d_name);
 		if (n > 4 && !strcmp(de->d_name + n - 4, "_new")) {
+			any = true;
 			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-			unlink(path);
+			if (drop)
+				unlink(path);
 		}
 	}
 	closedir(d);
+	return any;
 }
 
 static void journal_clear(struct sl_ctx *ctx)
@@ -410,7 +417,7 @@ int sl_journal_commit(struct sl_ctx *ctx, const struct sl_commit *c)
 	err = journal_write(ctx, c);
 	if (err) {
 		unlink_staging(ctx);
-		unlink_staged_lists(ctx);
+		staged_lists(ctx, true);
 		return err;
 	}
 	sl_crash_point("commit");
@@ -445,7 +452,8 @@ bool sl_journal_pending(struct sl_ctx *ctx)
 		if (exists(path))
 			return true;
 	}
-	return false;
+	/* a writer killed after staging its lists, before its tables */
+	return staged_lists(ctx, false);
 }
 
 int sl_journal_recover(struct sl_ctx *ctx)
@@ -472,7 +480,7 @@ int sl_journal_recover(struct sl_ctx *ctx)
 	} else {
 		unlink_staging(ctx);
 	}
-	unlink_staged_lists(ctx);
+	staged_lists(ctx, true);
 	return 0;
 }
 

@@ -230,8 +230,12 @@ void sl_batch_free(struct sl_batch *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* Every class's prefixes: the batch's lists, else the stored ones. */
-static int gather(struct sl_ctx *ctx, const struct sl_classes *cs, const struct sl_batch *b,
+/*
+ * Every class's prefixes: the batch's lists, else the stored ones. The
+ * first batch list is taken over rather than copied (stage_items() has
+ * stored it already): with one class, the common case, nothing is copied.
+ */
+static int gather(struct sl_ctx *ctx, const struct sl_classes *cs, struct sl_batch *b,
 		  struct sl_pfx_vec *all)
 {
 	struct sl_batch_item *it;
@@ -243,10 +247,15 @@ static int gather(struct sl_ctx *ctx, const struct sl_classes *cs, const struct 
 			continue;
 		start = all->n;
 		it = batch_find(b, id);
-		if (it)
+		if (it && !all->cap) {
+			*all = it->list;
+			it->list = (struct sl_pfx_vec){ 0 };
+			err = 0;
+		} else if (it) {
 			err = sl_pfx_vec_append(all, it->list.v, it->list.n);
-		else
+		} else {
 			err = sl_store_read(ctx, id, all);
+		}
 		if (err)
 			return err;
 		for (i = start; i < all->n; i++)
@@ -306,8 +315,11 @@ static int families(struct sl_ctx *ctx, const struct sl_batch *b, bool family[2]
 	return 0;
 }
 
-/* Build the new tables of the families asked for, and pin them as staged. */
-static int stage_tables(struct sl_ctx *ctx, const struct sl_batch *b, const bool family[2],
+/*
+ * Build the new tables of the families asked for, and pin them as staged;
+ * after stage_items(), as the batch's lists are taken over.
+ */
+static int stage_tables(struct sl_ctx *ctx, struct sl_batch *b, const bool family[2],
 			struct sl_commit *cm)
 {
 	struct sl_pfx_vec all = { 0 };
@@ -379,11 +391,12 @@ int sl_batch_commit(struct sl_ctx *ctx, struct sl_batch *b)
 	int err;
 
 	err = families(ctx, b, family);
+	if (!err)
+		err = stage_items(ctx, b, &cm);
+	sl_crash_point("lists");
 	/* only provenance, or lists that stay empty: no table to build */
 	if (!err && (family[0] || family[1]))
 		err = stage_tables(ctx, b, family, &cm);
-	if (!err)
-		err = stage_items(ctx, b, &cm);
 	t1 = sl_now_mono_ns();
 	b->build_ns = t1 - t0;
 	if (!err)

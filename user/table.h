@@ -44,7 +44,9 @@ struct sl_batch_item *sl_batch_item(struct sl_batch *b, __u32 id);
  * Rebuild the live tables with the batch's lists in place of the classes'
  * stored ones and commit them with the class records (journal.h): on an
  * error or a kill before the commit point nothing live has changed; after
- * it, the change completes (now, or in the next sluice command).
+ * it, the change completes (now, or in the next sluice command). The
+ * items' lists are used up (stored, then taken over for the tables): only
+ * sl_batch_free() is left to call.
  */
 int sl_batch_commit(struct sl_ctx *ctx, struct sl_batch *b);
 void sl_batch_free(struct sl_batch *b);

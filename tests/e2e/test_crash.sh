@@ -76,9 +76,9 @@ r2=$(live)
 [ "$r1/$r2" = "A/B" ] && ok "rollback puts back the previous list, a second one undoes it" ||
 	not_ok "rollback puts back the previous list, a second one undoes it" "$r1 then $r2"
 
-POINTS="stage journal commit swap rotate records done"
+POINTS="lists stage journal commit swap rotate records done"
 # points before the commit leave the old list, the others the new one
-want_after() { case $1 in stage | journal) echo "$2" ;; *) echo "$3" ;; esac; }
+want_after() { case $1 in lists | stage | journal) echo "$2" ;; *) echo "$3" ;; esac; }
 
 for p in $POINTS; do
 	fresh
@@ -111,7 +111,7 @@ for p in $POINTS class-del; do
 	l=$(sl -j lookup "$A4" "$B4" | jq -r '[.results[].class] | join(" ")')
 	n=$(sl -j status | jq -r .tables.prefixes_v4)
 	case "$p/$l/$n" in
-	stage/"blk default"/1 | journal/"blk default"/1 | */"default default"/0)
+	lists/"blk default"/1 | stage/"blk default"/1 | journal/"blk default"/1 | */"default default"/0)
 		ok "class del killed at $p: tables and records agree ($l, $n prefixes)" ;;
 	*) not_ok "class del killed at $p: tables and records agree" "lookups $l, table v4 $n" ;;
 	esac
