@@ -307,6 +307,7 @@ enum {
 	SL_T4_W_HASH_OFF,
 	SL_T4_W_HASH_BITS,
 	SL_T4_W_HASH_PROBES,
+	SL_T4_W_USED,	/* elements the content takes; the map may have more, zero */
 	SL_T4_HDR = 16,
 };
 #define SL_T4_ELEM_WORDS 16

@@ -168,7 +168,7 @@ cleanup:
  * kernel memory in *bytes.
  */
 static int table_fill(struct sl_ctx *ctx, int family, const struct sl_pfx *p, size_t n,
-		      __u64 *bytes)
+		      struct sl_spare *spare, __u64 *bytes)
 {
 	__u32 cap = family == 4 ? ctx->st.v4_entries : ctx->st.v6_entries;
 	struct sl_built b;
@@ -180,7 +180,7 @@ static int table_fill(struct sl_ctx *ctx, int family, const struct sl_pfx *p, si
 		       family, n, cap, family);
 		return -E2BIG;
 	}
-	err = family == 4 ? sl_build_v4(p, n, &b) : sl_build_v6(p, n, &b);
+	err = family == 4 ? sl_build_v4_spare(p, n, spare, &b) : sl_build_v6(p, n, &b);
 	if (err)
 		return err;
 	*bytes = b.bytes;
@@ -320,7 +320,7 @@ static int families(struct sl_ctx *ctx, const struct sl_batch *b, bool family[2]
  * after stage_items(), as the batch's lists are taken over.
  */
 static int stage_tables(struct sl_ctx *ctx, struct sl_batch *b, const bool family[2],
-			struct sl_commit *cm)
+			struct sl_spare *spare, struct sl_commit *cm)
 {
 	struct sl_pfx_vec all = { 0 };
 	struct sl_classes cs = { 0 };
@@ -340,8 +340,8 @@ static int stage_tables(struct sl_ctx *ctx, struct sl_batch *b, const bool famil
 	for (f = 0; f < 2 && !err; f++) {
 		if (!family[f])
 			continue;
-		fd = f ? table_fill(ctx, 6, all.v + split, all.n - split, &cm->bytes[f]) :
-			 table_fill(ctx, 4, all.v, split, &cm->bytes[f]);
+		fd = f ? table_fill(ctx, 6, all.v + split, all.n - split, NULL, &cm->bytes[f]) :
+			 table_fill(ctx, 4, all.v, split, spare, &cm->bytes[f]);
 		err = fd < 0 ? fd : sl_journal_stage_table(ctx, f ? 6 : 4, fd);
 		if (fd >= 0)
 			close(fd);
@@ -383,20 +383,48 @@ static int stage_items(struct sl_ctx *ctx, const struct sl_batch *b, struct sl_c
 	return 0;
 }
 
+/* Elements the content of the live IPv4 table takes (its header); 0 when unknown. */
+static __u32 live_v4_used(struct sl_ctx *ctx)
+{
+	struct sl_t4_elem h;
+	__u32 zero = 0, id;
+	int fd;
+
+	if (bpf_map_lookup_elem(ctx->v4_fd, &zero, &id))
+		return 0;
+	fd = bpf_map_get_fd_by_id(id);
+	if (fd < 0)
+		return 0;
+	if (bpf_map_lookup_elem(fd, &zero, &h))
+		h.w[SL_T4_W_USED] = 0;
+	close(fd);
+	return h.w[SL_T4_W_USED];
+}
+
+/* Tables smaller than this (64-byte elements, 4 MiB) are made without a spare. */
+#define SPARE_MIN (1u << 16)
+
 int sl_batch_commit(struct sl_ctx *ctx, struct sl_batch *b)
 {
+	struct sl_spare spare = { .fd = -ENOENT };
 	struct sl_commit cm = { 0 };
 	bool family[2] = { false, false };
 	__u64 t0 = sl_now_mono_ns(), t1;
+	__u32 used;
 	int err;
 
 	err = families(ctx, b, family);
+	/* a reload is most often about the size of what it replaces */
+	used = !err && family[0] ? live_v4_used(ctx) : 0;
+	if (used >= SPARE_MIN)
+		sl_spare_start(&spare, used + used / 32);
 	if (!err)
 		err = stage_items(ctx, b, &cm);
 	sl_crash_point("lists");
 	/* only provenance, or lists that stay empty: no table to build */
 	if (!err && (family[0] || family[1]))
-		err = stage_tables(ctx, b, family, &cm);
+		err = stage_tables(ctx, b, family, &spare, &cm);
+	sl_spare_drop(&spare);
 	t1 = sl_now_mono_ns();
 	b->build_ns = t1 - t0;
 	if (!err)

@@ -6,6 +6,7 @@
  * building it costs memory bandwidth rather than one syscall per prefix.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -389,11 +390,63 @@ static void fill_summary4(__u32 *t, const __u32 *dir)
 	}
 }
 
+static void *spare_run(void *arg)
+{
+	struct sl_spare *s = arg;
+
+	s->fd = sl_table_map_create(sizeof(struct sl_t4_elem), s->nelem, &s->mem);
+	return NULL;
+}
+
+void sl_spare_start(struct sl_spare *s, __u32 nelem)
+{
+	memset(s, 0, sizeof(*s));
+	s->fd = -ENOENT;
+	s->nelem = nelem;
+	s->running = !pthread_create(&s->thr, NULL, spare_run, s);
+}
+
+void sl_spare_drop(struct sl_spare *s)
+{
+	if (s->running)
+		pthread_join(s->thr, NULL);
+	s->running = false;
+	if (s->fd >= 0) {
+		munmap(s->mem, map_bytes(sizeof(struct sl_t4_elem), s->nelem));
+		close(s->fd);
+	}
+	s->fd = -ENOENT;
+}
+
+/* The spare map, mapped in *mem, when *nelem fit in it: its fd; else -ENOENT. */
+static int spare_take(struct sl_spare *s, __u32 *nelem, void **mem)
+{
+	int fd;
+
+	if (!s || !s->running)
+		return -ENOENT;
+	pthread_join(s->thr, NULL);
+	s->running = false;
+	if (s->fd < 0 || s->nelem < *nelem || s->nelem - *nelem > s->nelem / 16)
+		return -ENOENT;
+	fd = s->fd;
+	*nelem = s->nelem;
+	*mem = s->mem;
+	s->fd = -ENOENT;
+	return fd;
+}
+
 int sl_build_v4(const struct sl_pfx *v, size_t n, struct sl_built *out)
+{
+	return sl_build_v4_spare(v, n, NULL, out);
+}
+
+int sl_build_v4_spare(const struct sl_pfx *v, size_t n, struct sl_spare *spare,
+		      struct sl_built *out)
 {
 	struct v4_nodes nd = { 0 };
 	size_t i, nhosts = 0;
-	__u32 bits = 0, words, nelem, leaf_off = 0, hash_off = 0, *t, *dir = NULL;
+	__u32 bits = 0, words, nelem, content, leaf_off = 0, hash_off = 0, *t, *dir = NULL;
 	__u8 *used = NULL;
 	int probes = 0, fd, err;
 
@@ -439,13 +492,16 @@ int sl_build_v4(const struct sl_pfx *v, size_t n, struct sl_built *out)
 	}
 
 	/* 16 words per 64-byte element (struct sl_t4_elem) */
-	nelem = (words + SL_T4_ELEM_WORDS - 1) / SL_T4_ELEM_WORDS;
-	fd = sl_table_map_create(sizeof(struct sl_t4_elem), nelem, (void **)&t);
+	nelem = content = (words + SL_T4_ELEM_WORDS - 1) / SL_T4_ELEM_WORDS;
+	fd = spare_take(spare, &nelem, (void **)&t);
+	if (fd < 0)
+		fd = sl_table_map_create(sizeof(struct sl_t4_elem), nelem, (void **)&t);
 	if (fd < 0) {
 		err = fd;
 		goto out;
 	}
 	t[SL_T4_W_MAGIC] = SL_T4_MAGIC;
+	t[SL_T4_W_USED] = content;
 	if (n) {
 		t[SL_T4_W_HASH_OFF] = hash_off;
 		t[SL_T4_W_HASH_BITS] = nhosts ? bits : 0;

@@ -393,6 +393,56 @@ static void test_host_hash_wrap(void **state)
 	sl_pfx_vec_free(&pfx);
 }
 
+/* A table's bytes, mapped read-only. */
+static const __u8 *map_table(const struct sl_built *b)
+{
+	void *m = mmap(NULL, b->bytes, PROT_READ, MAP_SHARED, b->fd, 0);
+
+	assert_true(m != MAP_FAILED);
+	return m;
+}
+
+/*
+ * A spare map made ahead (table_build.h) holds the same table as a map of
+ * the table's own size, with zeros after it; one with more than 1/16 to
+ * spare, or too small, is not taken.
+ */
+static void test_spare(void **state)
+{
+	struct sl_pfx_vec pfx = { 0 };
+	struct sl_built exact, b;
+	struct sl_spare sp;
+	const __u8 *e, *m;
+	__u32 nelem, more[3], i;
+	size_t n4, k;
+
+	(void)state;
+	assert_int_equal(bm_gen(BM_MIX_REALISTIC, 200000, 50, 12, &pfx), 0);
+	n4 = sl_pfx_split(pfx.v, pfx.n);
+	assert_int_equal(sl_build_v4(pfx.v, n4, &exact), 0);
+	nelem = exact.bytes / sizeof(struct sl_t4_elem);
+	e = map_table(&exact);
+	assert_int_equal(((const __u32 *)e)[SL_T4_W_USED], nelem);
+	more[0] = nelem / 32;	  /* taken */
+	more[1] = nelem / 8;	  /* too much to spare */
+	more[2] = (__u32)-1;	  /* one element short */
+	for (i = 0; i < 3; i++) {
+		sl_spare_start(&sp, nelem + more[i]);
+		assert_int_equal(sl_build_v4_spare(pfx.v, n4, &sp, &b), 0);
+		sl_spare_drop(&sp);
+		assert_int_equal(b.bytes, (i ? nelem : nelem + more[0]) * sizeof(struct sl_t4_elem));
+		m = map_table(&b);
+		assert_memory_equal(m, e, exact.bytes);
+		for (k = exact.bytes; k < b.bytes; k++)
+			assert_int_equal(m[k], 0);
+		munmap((void *)m, b.bytes);
+		close(b.fd);
+	}
+	munmap((void *)e, exact.bytes);
+	close(exact.fd);
+	sl_pfx_vec_free(&pfx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -403,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_dense),
 		cmocka_unit_test(test_swaps_between_sizes),
 		cmocka_unit_test(test_host_hash_wrap),
+		cmocka_unit_test(test_spare),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
