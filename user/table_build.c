@@ -64,28 +64,68 @@ static __u32 bits_for(size_t n)
 	return bits;
 }
 
-/* Hosts: probe lengths for a table of 2^bits slots, or -1 when too long. */
-static int plan_hash4(const struct sl_pfx *v, size_t n, __u32 bits, __u8 *used)
+/*
+ * The host hash: slots of two words (address, entry), built in a buffer of
+ * its own so that it can be built beside the nodes, by a second thread,
+ * then copied into the table. 1/4 to 1/2 full: a miss in a /24 with hosts
+ * probes 1.4-2.5 slots, 8 to a cache line, and the hash takes 8-16 bytes a
+ * host. Grown until no host is more than SL_MAX_PROBES slots from home.
+ */
+struct hash4 {
+	const struct sl_pfx *v;
+	size_t n, nhosts;
+	__u32 bits, *slots; /* 2 << bits words */
+	int probes, err;
+};
+
+/* Insert the hosts in list order into 2^bits slots: the longest probe, or -1. */
+static int fill_hash4(struct hash4 *hs)
 {
-	__u32 mask = (1u << bits) - 1;
-	int worst = 1;
+	__u32 mask = (1u << hs->bits) - 1, h, a, *slot;
+	int worst = 1, j;
 	size_t i;
 
-	memset(used, 0, (size_t)1 << bits);
-	for (i = 0; i < n; i++) {
-		__u32 h = sl_hash32(addr4(&v[i]), bits);
-		int j;
-
-		if (v[i].plen != 32)
+	memset(hs->slots, 0, (size_t)8 << hs->bits);
+	for (i = 0; i < hs->n; i++) {
+		if (hs->v[i].plen != 32)
 			continue;
-		for (j = 0; used[(h + j) & mask]; j++)
+		a = addr4(&hs->v[i]);
+		h = sl_hash32(a, hs->bits);
+		for (j = 0;; j++) {
+			slot = hs->slots + 2 * ((h + j) & mask);
+			if (!(slot[1] & SL_E_VALID))
+				break;
 			if (j + 1 >= SL_MAX_PROBES)
 				return -1;
-		used[(h + j) & mask] = 1;
+		}
+		slot[0] = a;
+		slot[1] = SL_E_MAKE(hs->v[i].class_id, 32);
 		if (j + 1 > worst)
 			worst = j + 1;
 	}
 	return worst;
+}
+
+static void *hash4_run(void *arg)
+{
+	struct hash4 *hs = arg;
+
+	for (hs->bits = bits_for(hs->nhosts);; hs->bits++) {
+		free(hs->slots);
+		hs->slots = sl_big_alloc((size_t)8 << hs->bits);
+		if (!hs->slots) {
+			hs->err = -ENOMEM;
+			break;
+		}
+		hs->probes = fill_hash4(hs);
+		if (hs->probes > 0)
+			break;
+		if (hs->bits >= 30) {
+			hs->err = -E2BIG;
+			break;
+		}
+	}
+	return NULL;
 }
 
 /*
@@ -444,43 +484,34 @@ int sl_build_v4(const struct sl_pfx *v, size_t n, struct sl_built *out)
 int sl_build_v4_spare(const struct sl_pfx *v, size_t n, struct sl_spare *spare,
 		      struct sl_built *out)
 {
+	struct hash4 hs = { .v = v, .n = n };
 	struct v4_nodes nd = { 0 };
-	size_t i, nhosts = 0;
-	__u32 bits = 0, words, nelem, content, leaf_off = 0, hash_off = 0, *t, *dir = NULL;
-	__u8 *used = NULL;
-	int probes = 0, fd, err;
+	__u32 words, nelem, content, leaf_off = 0, hash_off = 0, *t, *dir = NULL;
+	bool threaded;
+	pthread_t thr;
+	size_t i;
+	int fd, err;
 
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < n; i++)
-		nhosts += v[i].plen == 32;
-	if (nhosts) {
-		/*
-		 * 1/4 to 1/2 full: a miss in a /24 with hosts probes 1.4-2.5
-		 * slots, 8 to a cache line, and the hash takes 8-16 bytes a host
-		 */
-		for (bits = bits_for(nhosts);; bits++) {
-			free(used);
-			used = sl_big_alloc((size_t)1 << bits);
-			if (!used)
-				return -ENOMEM;
-			probes = plan_hash4(v, n, bits, used);
-			if (probes > 0)
-				break;
-			if (bits >= 30) {
-				free(used);
-				return -E2BIG;
-			}
-		}
-		free(used);
-	}
+		hs.nhosts += v[i].plen == 32;
+	/* the hosts' hash beside the nodes (inline when no thread can start) */
+	threaded = hs.nhosts && !pthread_create(&thr, NULL, hash4_run, &hs);
 	words = SL_T4_HDR;
 	if (n) {
 		dir = malloc(SL_T4_DIR_SIZE * sizeof(*dir));
 		err = dir ? build_nodes4(dir, &nd, v, n) : -ENOMEM;
+		if (threaded)
+			pthread_join(thr, NULL);
+		else if (hs.nhosts)
+			hash4_run(&hs);
+		threaded = false;
+		if (!err)
+			err = hs.err;
 		if (err)
 			goto out;
 		_Static_assert(SL_T4_NODE_OFF % 16 == 0, "nodes are cache lines");
-		if (SL_T4_NODE_OFF + nd.n * SL_T4_NODE_WORDS + nd.nleaves + ((size_t)2 << bits) >
+		if (SL_T4_NODE_OFF + nd.n * SL_T4_NODE_WORDS + nd.nleaves + ((size_t)2 << hs.bits) >
 		    1u << 30) {
 			err = -E2BIG;
 			goto out;
@@ -488,7 +519,7 @@ int sl_build_v4_spare(const struct sl_pfx *v, size_t n, struct sl_spare *spare,
 		leaf_off = SL_T4_NODE_OFF + nd.n * SL_T4_NODE_WORDS;
 		/* even, so that a hash slot lies in one element (bpf/classify.h) */
 		hash_off = (leaf_off + nd.nleaves + 1) & ~1u;
-		words = hash_off + (nhosts ? 2u << bits : 0);
+		words = hash_off + (hs.nhosts ? 2u << hs.bits : 0);
 	}
 
 	/* 16 words per 64-byte element (struct sl_t4_elem) */
@@ -504,8 +535,8 @@ int sl_build_v4_spare(const struct sl_pfx *v, size_t n, struct sl_spare *spare,
 	t[SL_T4_W_USED] = content;
 	if (n) {
 		t[SL_T4_W_HASH_OFF] = hash_off;
-		t[SL_T4_W_HASH_BITS] = nhosts ? bits : 0;
-		t[SL_T4_W_HASH_PROBES] = probes;
+		t[SL_T4_W_HASH_BITS] = hs.nhosts ? hs.bits : 0;
+		t[SL_T4_W_HASH_PROBES] = hs.probes;
 		memcpy(t + SL_T4_DIR_OFF, dir, SL_T4_DIR_SIZE * sizeof(*dir));
 		fill_summary4(t, dir);
 		for (i = 0; i < nd.n; i++) {
@@ -519,26 +550,17 @@ int sl_build_v4_spare(const struct sl_pfx *v, size_t n, struct sl_spare *spare,
 		if (nd.nleaves)
 			memcpy(t + leaf_off, nd.leaves, nd.nleaves * sizeof(__u32));
 	}
-	/* Hosts: into the hash (their /24s are flagged in the nodes). */
-	for (i = 0; i < n; i++) {
-		__u32 a = addr4(&v[i]), h, mask = (1u << bits) - 1, *slot;
-
-		if (v[i].plen != 32)
-			continue;
-		h = sl_hash32(a, bits);
-		for (;; h++) {
-			slot = t + hash_off + 2 * (h & mask);
-			if (!(slot[1] & SL_E_VALID))
-				break;
-		}
-		slot[0] = a;
-		slot[1] = SL_E_MAKE(v[i].class_id, 32);
-	}
+	/* the hosts (their /24s are flagged in the nodes) */
+	if (hs.nhosts)
+		memcpy(t + hash_off, hs.slots, (size_t)8 << hs.bits);
 	munmap(t, map_bytes(sizeof(struct sl_t4_elem), nelem));
 	out->fd = fd;
 	out->bytes = (__u64)nelem * sizeof(struct sl_t4_elem);
 	err = 0;
 out:
+	if (threaded)
+		pthread_join(thr, NULL);
+	free(hs.slots);
 	free(dir);
 	free(nd.w);
 	free(nd.leaves);
