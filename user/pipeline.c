@@ -120,9 +120,10 @@ static bool span_next(struct spans *s)
 }
 
 /*
- * Addresses of x[0..nx) that no prefix of y[0..ny) covers (IPv6 parts of
- * sorted lists; doubles, as 2^128 does not fit). A y interval that reaches past the end of an x interval
- * is kept for the next one; those that end before it cannot reach it.
+ * Addresses of x[0..nx) that no prefix of y[0..ny) covers (the IPv6 parts
+ * of sorted lists; a double, as 2^128 does not fit). A y interval that
+ * reaches past the end of an x interval is kept for the next one; those
+ * that end before it cannot reach it.
  */
 static double only_in(const struct sl_pfx *x, size_t nx, const struct sl_pfx *y, size_t ny)
 {
