@@ -193,7 +193,8 @@ struct change4 {
 static void *change4_run(void *arg)
 {
 	struct change4 *c = arg;
-	struct spans4 xs = { .v = c->x, .end = c->x + c->nx }, ys = { .v = c->y, .end = c->y + c->ny };
+	struct spans4 xs = { .v = c->x, .end = c->x + c->nx };
+	struct spans4 ys = { .v = c->y, .end = c->y + c->ny };
 	__u64 nx = 0, ny = 0, both = 0, lo, hi;
 	bool hx = span4_next(&xs), hy = span4_next(&ys);
 

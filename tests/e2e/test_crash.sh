@@ -111,7 +111,8 @@ for p in $POINTS class-del; do
 	l=$(sl -j lookup "$A4" "$B4" | jq -r '[.results[].class] | join(" ")')
 	n=$(sl -j status | jq -r .tables.prefixes_v4)
 	case "$p/$l/$n" in
-	lists/"blk default"/1 | stage/"blk default"/1 | journal/"blk default"/1 | */"default default"/0)
+	lists/"blk default"/1 | stage/"blk default"/1 | journal/"blk default"/1 | \
+		*/"default default"/0)
 		ok "class del killed at $p: tables and records agree ($l, $n prefixes)" ;;
 	*) not_ok "class del killed at $p: tables and records agree" "lookups $l, table v4 $n" ;;
 	esac
