@@ -150,39 +150,10 @@ next:;
 	return total;
 }
 
-/* IPv4 intervals of a sorted list, one at a time, as spans does (exact in 64 bits). */
-struct spans4 {
-	const struct sl_pfx *v, *end;
-	__u64 lo, hi;
-};
-
-static __u64 addr4(const struct sl_pfx *p)
-{
-	return (__u64)p->addr[0] << 24 | p->addr[1] << 16 | p->addr[2] << 8 | p->addr[3];
-}
-
-static bool span4_next(struct spans4 *s)
-{
-	__u64 a, b;
-
-	if (s->v == s->end)
-		return false;
-	s->lo = addr4(s->v);
-	s->hi = s->lo + ((1ull << (32 - s->v->plen)) - 1);
-	for (s->v++; s->v < s->end; s->v++) {
-		a = addr4(s->v);
-		if (a > s->hi)
-			break;
-		b = a + ((1ull << (32 - s->v->plen)) - 1);
-		if (b > s->hi)
-			s->hi = b;
-	}
-	return true;
-}
-
 /*
  * IPv4 addresses only in x and only in y, in one pass over both: each
- * list's addresses less those both cover (the overlaps of their intervals).
+ * list's addresses less those both cover (the overlaps of their intervals),
+ * exact (IPv4 counts fit in 64 bits; IPv6's can be 2^128: only_in()).
  */
 struct change4 {
 	const struct sl_pfx *x, *y;
@@ -193,10 +164,10 @@ struct change4 {
 static void *change4_run(void *arg)
 {
 	struct change4 *c = arg;
-	struct spans4 xs = { .v = c->x, .end = c->x + c->nx };
-	struct spans4 ys = { .v = c->y, .end = c->y + c->ny };
-	__u64 nx = 0, ny = 0, both = 0, lo, hi;
-	bool hx = span4_next(&xs), hy = span4_next(&ys);
+	struct spans xs = { .v = c->x, .end = c->x + c->nx };
+	struct spans ys = { .v = c->y, .end = c->y + c->ny };
+	bool hx = span_next(&xs), hy = span_next(&ys);
+	u128 nx = 0, ny = 0, both = 0, lo, hi;
 
 	if (hx)
 		nx += xs.hi - xs.lo + 1;
@@ -209,18 +180,18 @@ static void *change4_run(void *arg)
 			both += hi - lo + 1;
 		/* the interval that ends first can overlap no later one */
 		if (xs.hi < ys.hi) {
-			hx = span4_next(&xs);
+			hx = span_next(&xs);
 			if (hx)
 				nx += xs.hi - xs.lo + 1;
 		} else {
-			hy = span4_next(&ys);
+			hy = span_next(&ys);
 			if (hy)
 				ny += ys.hi - ys.lo + 1;
 		}
 	}
-	while (hx && (hx = span4_next(&xs)))
+	while (hx && (hx = span_next(&xs)))
 		nx += xs.hi - xs.lo + 1;
-	while (hy && (hy = span4_next(&ys)))
+	while (hy && (hy = span_next(&ys)))
 		ny += ys.hi - ys.lo + 1;
 	c->only_x = (double)(nx - both);
 	c->only_y = (double)(ny - both);

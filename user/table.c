@@ -406,7 +406,7 @@ static __u32 live_v4_used(struct sl_ctx *ctx)
 
 int sl_batch_commit(struct sl_ctx *ctx, struct sl_batch *b)
 {
-	struct sl_spare spare = { .fd = -ENOENT };
+	struct sl_spare spare = { 0 };
 	struct sl_commit cm = { 0 };
 	bool family[2] = { false, false };
 	__u64 t0 = sl_now_mono_ns(), t1;

@@ -441,7 +441,6 @@ static void *spare_run(void *arg)
 void sl_spare_start(struct sl_spare *s, __u32 nelem)
 {
 	memset(s, 0, sizeof(*s));
-	s->fd = -ENOENT;
 	s->nelem = nelem;
 	s->running = !pthread_create(&s->thr, NULL, spare_run, s);
 }
@@ -451,11 +450,11 @@ void sl_spare_drop(struct sl_spare *s)
 	if (s->running)
 		pthread_join(s->thr, NULL);
 	s->running = false;
-	if (s->fd >= 0) {
+	if (s->mem) {
 		munmap(s->mem, map_bytes(sizeof(struct sl_t4_elem), s->nelem));
 		close(s->fd);
 	}
-	s->fd = -ENOENT;
+	s->mem = NULL;
 }
 
 /* The spare map, mapped in *mem, when *nelem fit in it: its fd; else -ENOENT. */
@@ -467,12 +466,12 @@ static int spare_take(struct sl_spare *s, __u32 *nelem, void **mem)
 		return -ENOENT;
 	pthread_join(s->thr, NULL);
 	s->running = false;
-	if (s->fd < 0 || s->nelem < *nelem || s->nelem - *nelem > s->nelem / 16)
+	if (!s->mem || s->nelem < *nelem || s->nelem - *nelem > s->nelem / 16)
 		return -ENOENT;
 	fd = s->fd;
 	*nelem = s->nelem;
 	*mem = s->mem;
-	s->fd = -ENOENT;
+	s->mem = NULL;
 	return fd;
 }
 
@@ -487,25 +486,24 @@ int sl_build_v4_spare(const struct sl_pfx *v, size_t n, struct sl_spare *spare,
 	struct hash4 hs = { .v = v, .n = n };
 	struct v4_nodes nd = { 0 };
 	__u32 words, nelem, content, leaf_off = 0, hash_off = 0, *t, *dir = NULL;
-	bool threaded;
-	pthread_t thr;
 	size_t i;
 	int fd, err;
 
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < n; i++)
 		hs.nhosts += v[i].plen == 32;
-	/* the hosts' hash beside the nodes (inline when no thread can start) */
-	threaded = hs.nhosts && !pthread_create(&thr, NULL, hash4_run, &hs);
 	words = SL_T4_HDR;
 	if (n) {
+		/* the hosts' hash beside the nodes (inline when no thread can start) */
+		pthread_t thr;
+		bool threaded = hs.nhosts && !pthread_create(&thr, NULL, hash4_run, &hs);
+
 		dir = malloc(SL_T4_DIR_SIZE * sizeof(*dir));
 		err = dir ? build_nodes4(dir, &nd, v, n) : -ENOMEM;
 		if (threaded)
 			pthread_join(thr, NULL);
 		else if (hs.nhosts)
 			hash4_run(&hs);
-		threaded = false;
 		if (!err)
 			err = hs.err;
 		if (err)
@@ -535,7 +533,7 @@ int sl_build_v4_spare(const struct sl_pfx *v, size_t n, struct sl_spare *spare,
 	t[SL_T4_W_USED] = content;
 	if (n) {
 		t[SL_T4_W_HASH_OFF] = hash_off;
-		t[SL_T4_W_HASH_BITS] = hs.nhosts ? hs.bits : 0;
+		t[SL_T4_W_HASH_BITS] = hs.bits; /* 0: no hosts */
 		t[SL_T4_W_HASH_PROBES] = hs.probes;
 		memcpy(t + SL_T4_DIR_OFF, dir, SL_T4_DIR_SIZE * sizeof(*dir));
 		fill_summary4(t, dir);
@@ -558,8 +556,6 @@ int sl_build_v4_spare(const struct sl_pfx *v, size_t n, struct sl_spare *spare,
 	out->bytes = (__u64)nelem * sizeof(struct sl_t4_elem);
 	err = 0;
 out:
-	if (threaded)
-		pthread_join(thr, NULL);
 	free(hs.slots);
 	free(dir);
 	free(nd.w);

@@ -32,8 +32,8 @@ struct sl_spare {
 	pthread_t thr;
 	bool running;
 	__u32 nelem;	/* 64-byte elements */
-	int fd;		/* or -errno */
-	void *mem;
+	int fd;
+	void *mem;	/* its mapping; NULL: no map (a zeroed spare holds none) */
 };
 void sl_spare_start(struct sl_spare *s, __u32 nelem);
 void sl_spare_drop(struct sl_spare *s);

@@ -342,17 +342,26 @@ static void test_empty_and_default_route(void **state)
 	sl_pfx_vec_free(&pfx);
 }
 
+/* A table's bytes, mapped read-only. */
+static const __u8 *map_table(const struct sl_built *b)
+{
+	void *m = mmap(NULL, b->bytes, PROT_READ, MAP_SHARED, b->fd, 0);
+
+	assert_true(m != MAP_FAILED);
+	return m;
+}
+
 /* The size of the host hash sl_build_v4() makes for an IPv4 list (2^bits slots). */
 static __u32 v4_hash_bits(const struct sl_pfx_vec *pfx)
 {
 	struct sl_built b;
-	__u32 *t, bits;
+	const __u32 *t;
+	__u32 bits;
 
 	assert_int_equal(sl_build_v4(pfx->v, pfx->n, &b), 0);
-	t = mmap(NULL, 4096, PROT_READ, MAP_SHARED, b.fd, 0);
-	assert_true(t != MAP_FAILED);
+	t = (const __u32 *)map_table(&b);
 	bits = t[SL_T4_W_HASH_BITS];
-	munmap(t, 4096);
+	munmap((void *)t, b.bytes);
 	close(b.fd);
 	return bits;
 }
@@ -391,15 +400,6 @@ static void test_host_hash_wrap(void **state)
 	assert_int_equal(v4_hash_bits(&pfx), 11);
 	run_set(&pfx, 51);
 	sl_pfx_vec_free(&pfx);
-}
-
-/* A table's bytes, mapped read-only. */
-static const __u8 *map_table(const struct sl_built *b)
-{
-	void *m = mmap(NULL, b->bytes, PROT_READ, MAP_SHARED, b->fd, 0);
-
-	assert_true(m != MAP_FAILED);
-	return m;
 }
 
 /*
