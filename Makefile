@@ -9,7 +9,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 
 MULTIARCH := $(shell $(CC) -dumpmachine 2>/dev/null || echo x86_64-linux-gnu)
-PKGS      := libbpf json-c zlib libxxhash libnl-route-3.0 libmicrohttpd
+PKGS      := libbpf json-c zlib libisal libxxhash libnl-route-3.0 libmicrohttpd
 
 ifeq ($(V),1)
 Q :=
@@ -22,7 +22,7 @@ endif
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror
 CPPFLAGS := -Iinclude -Iuser -I$(OUTPUT) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -ljson-c -lz -lxxhash -lnl-route-3 -lnl-3 -lmicrohttpd) -lelf -lm -pthread
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lbpf -ljson-c -lz -lisal -lxxhash -lnl-route-3 -lnl-3 -lmicrohttpd) -lelf -lm -pthread
 DEPFLAGS  = -MMD -MP
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 $(WARN) -Iinclude -I/usr/include/$(MULTIARCH)
 ASAN     := -fsanitize=address,undefined -fno-omit-frame-pointer
@@ -153,7 +153,7 @@ $(OUTPUT)/fuzz/%.o: user/%.c
 $(OUTPUT)/fuzz_feed: tests/fuzz/fuzz_feed.c $(FUZZ_OBJS) | $(OUTPUT)
 	$(call msg,CC-FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer,address,undefined $(DEPFLAGS) \
-		-MF $(OUTPUT)/fuzz/fuzz_feed.d $< $(FUZZ_OBJS) -lz -ljson-c -lm -o $@
+		-MF $(OUTPUT)/fuzz/fuzz_feed.d $< $(FUZZ_OBJS) -lisal -ljson-c -lm -o $@
 
 fuzz: $(OUTPUT)/fuzz_feed
 	$(Q)mkdir -p $(OUTPUT)/fuzz-corpus

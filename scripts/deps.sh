@@ -3,7 +3,7 @@
 # Idempotent: installs only what is missing. Run as root.
 set -eu
 
-PKGS="make gcc clang llvm libclang-rt-14-dev pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev
+PKGS="make gcc clang llvm libclang-rt-14-dev pkg-config libbpf-dev bpftool libelf-dev zlib1g-dev libisal-dev
 libjson-c-dev libxxhash-dev libnl-route-3-dev libinih-dev libmicrohttpd-dev libcmocka-dev iproute2 iputils-ping iperf3 jq ethtool ipset nftables gnuplot-nox time bc curl prometheus python3"
 
 missing=""

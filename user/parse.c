@@ -155,13 +155,43 @@ static bool parse_quad(const char *s, const char *end, __u8 out[4])
 	return quad_at(s, end, out) == end;
 }
 
+/*
+ * quad_at() without a branch on the digits, whose count varies from octet
+ * to octet and is mispredicted in a large feed: each octet reads three
+ * bytes and keeps those that are digits before end; one test at the end.
+ * Reads the 15 bytes from s, also past end.
+ */
+static const char *quad_at_slack(const char *s, const char *end, __u8 out[4])
+{
+	unsigned int bad = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		unsigned int c0 = (unsigned char)s[0] - '0', c1 = (unsigned char)s[1] - '0';
+		unsigned int c2 = (unsigned char)s[2] - '0';
+		unsigned int d1 = (c1 < 10) & (s + 1 < end), d2 = d1 & (c2 < 10) & (s + 2 < end);
+		unsigned int v2 = c0 * 10 + c1, v3 = v2 * 10 + c2;
+		unsigned int v = c0 + d1 * (v2 - c0) + d2 * (v3 - v2);
+
+		/* a digit; no leading zero; at most 255 */
+		bad |= (s >= end) | (c0 > 9) | ((c0 == 0) & d1) | (v > 255);
+		out[i] = v;
+		s += 1 + d1 + d2;
+		if (i < 3) {
+			bad |= (s >= end) | (*s != '.');
+			s++;
+		}
+	}
+	return bad ? NULL : s;
+}
+
 const char *sl_parse_v4_at(const char *s, const char *end, struct sl_pfx *p, bool *masked)
 {
 	const char *q;
 	unsigned int plen = 32;
 
 	memset(p, 0, sizeof(*p));
-	q = quad_at(s, end, p->addr);
+	q = quad_at_slack(s, end, p->addr);
 	if (!q)
 		return NULL;
 	/* as sl_parse_prefix: decimal, no leading zero, at most 32 */

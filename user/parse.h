@@ -24,8 +24,10 @@ int sl_parse_prefix(const char *s, size_t len, struct sl_pfx *p, const char **wh
  * The IPv4 address or prefix at s, before end, as sl_parse_prefix() would
  * read it if it ended there: where it ends (what follows is not looked
  * at), or NULL when s does not start with one. Host bits are cleared and
- * *masked set as there.
+ * *masked set as there. The SL_PARSE_V4_SLACK bytes from s must be
+ * readable, also past end: the address is read without a branch a digit.
  */
+#define SL_PARSE_V4_SLACK 16
 const char *sl_parse_v4_at(const char *s, const char *end, struct sl_pfx *p, bool *masked);
 /* Parse a bare address (no prefix length). */
 int sl_parse_addr(const char *s, struct sl_pfx *p);
