@@ -78,19 +78,50 @@ struct hash4 {
 	int probes, err;
 };
 
-/* Insert the hosts in list order into 2^bits slots: the longest probe, or -1. */
-static int fill_hash4(struct hash4 *hs)
+/* A host as the hash holds it, and how many bits of its home order the inserts. */
+struct host4 {
+	__u32 a, e;
+};
+
+#define HASH4_PART_BITS 8
+
+/*
+ * Insert the hosts into 2^bits slots: the longest probe, or -1. They are
+ * put in order of the top bits of their home first (in list order among
+ * equal ones), so that the inserts fill the hash a 1/256 of it after the
+ * other, in cache, instead of at random over all of it: a cache miss a host
+ * took 17-70 ms for 850K hosts. Linear probing finds a host from its home
+ * whatever the order of the inserts; in order of home, fewer hosts are far
+ * from it. The last 1/256 goes first: the hosts that run past the end into
+ * the first slots are then nearer their home than those homed there.
+ */
+static int fill_hash4(struct hash4 *hs, struct host4 *by)
 {
-	__u32 mask = (1u << hs->bits) - 1, h, a, *slot;
+	__u32 pbits = hs->bits < HASH4_PART_BITS ? hs->bits : HASH4_PART_BITS;
+	__u32 mask = (1u << hs->bits) - 1, h, *slot, start[1u << HASH4_PART_BITS] = { 0 };
+	__u32 k, sum = 0;
 	int worst = 1, j;
 	size_t i;
 
-	memset(hs->slots, 0, (size_t)8 << hs->bits);
+	for (i = 0; i < hs->n; i++)
+		if (hs->v[i].plen == 32)
+			start[sl_hash32(addr4(&hs->v[i]), pbits)]++;
+	for (k = 0; k < 1u << pbits; k++) {
+		__u32 b = (k + (1u << pbits) - 1) & ((1u << pbits) - 1), c = start[b];
+
+		start[b] = sum;
+		sum += c;
+	}
 	for (i = 0; i < hs->n; i++) {
-		if (hs->v[i].plen != 32)
-			continue;
-		a = addr4(&hs->v[i]);
-		h = sl_hash32(a, hs->bits);
+		const struct sl_pfx *p = &hs->v[i];
+		__u32 a = addr4(p);
+
+		if (p->plen == 32)
+			by[start[sl_hash32(a, pbits)]++] = (struct host4){ a, SL_E_MAKE(p->class_id, 32) };
+	}
+	memset(hs->slots, 0, (size_t)8 << hs->bits);
+	for (i = 0; i < hs->nhosts; i++) {
+		h = sl_hash32(by[i].a, hs->bits);
 		for (j = 0;; j++) {
 			slot = hs->slots + 2 * ((h + j) & mask);
 			if (!(slot[1] & SL_E_VALID))
@@ -98,8 +129,8 @@ static int fill_hash4(struct hash4 *hs)
 			if (j + 1 >= SL_MAX_PROBES)
 				return -1;
 		}
-		slot[0] = a;
-		slot[1] = SL_E_MAKE(hs->v[i].class_id, 32);
+		slot[0] = by[i].a;
+		slot[1] = by[i].e;
 		if (j + 1 > worst)
 			worst = j + 1;
 	}
@@ -109,7 +140,12 @@ static int fill_hash4(struct hash4 *hs)
 static void *hash4_run(void *arg)
 {
 	struct hash4 *hs = arg;
+	struct host4 *by = sl_big_alloc(hs->nhosts * sizeof(*by));
 
+	if (!by) {
+		hs->err = -ENOMEM;
+		return NULL;
+	}
 	for (hs->bits = bits_for(hs->nhosts);; hs->bits++) {
 		free(hs->slots);
 		hs->slots = sl_big_alloc((size_t)8 << hs->bits);
@@ -117,7 +153,7 @@ static void *hash4_run(void *arg)
 			hs->err = -ENOMEM;
 			break;
 		}
-		hs->probes = fill_hash4(hs);
+		hs->probes = fill_hash4(hs, by);
 		if (hs->probes > 0)
 			break;
 		if (hs->bits >= 30) {
@@ -125,6 +161,7 @@ static void *hash4_run(void *arg)
 			break;
 		}
 	}
+	free(by);
 	return NULL;
 }
 
