@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE /* memrchr */
 #include <ctype.h>
 #include <errno.h>
 #include <strings.h>
@@ -57,7 +58,7 @@ struct zpipe {
 	char *buf[ZP_SLOTS];
 };
 
-#define LR_BUF 65536
+#define LR_BUF (1 << 20)
 
 struct line_reader {
 	struct zsrc src;
@@ -136,13 +137,23 @@ static void zsrc_close(struct zsrc *z)
 	close(z->fd);
 }
 
-/* Plain input: first what zsrc_open looked at, then the file. */
+/* Plain input: first what zsrc_open looked at, then the file, read into buf. */
 static int plain_read(struct zsrc *z, char *buf, size_t len)
 {
+	ssize_t got;
 	size_t n;
 
-	if (zsrc_fill(z))
-		return -EIO;
+	if (!z->avail_in && !z->in_eof) {
+		do {
+			got = read(z->fd, buf, len);
+		} while (got < 0 && errno == EINTR);
+		if (got < 0) {
+			z->msg = strerror(errno);
+			return -EIO;
+		}
+		z->in_eof = got == 0;
+		return got;
+	}
 	n = z->avail_in < len ? z->avail_in : len;
 	memcpy(buf, z->next_in, n);
 	z->next_in += n;
@@ -275,7 +286,7 @@ static void zpipe_start(struct zsrc *z)
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
 	z->pipe = p;
-	if (!pthread_create(&p->thr, NULL, zpipe_run, z))
+	if (!sl_thread_start(&p->thr, zpipe_run, z))
 		return;
 	z->pipe = NULL;
 	pthread_cond_destroy(&p->cv);
@@ -306,10 +317,13 @@ static void zpipe_stop(struct zsrc *z)
 	z->pipe = NULL;
 }
 
-/* What the thread inflated: up to len bytes, 0 at the end, -EIO. */
+/*
+ * What the thread inflated: up to len bytes, 0 at the end, -EIO. Waits
+ * for one chunk at most; takes the others already made while they fit.
+ */
 static int zpipe_read(struct zpipe *p, char *buf, size_t len)
 {
-	size_t slot, n;
+	size_t slot, n, got = 0, ready;
 	int ret;
 
 	pthread_mutex_lock(&p->mu);
@@ -320,20 +334,25 @@ static int zpipe_read(struct zpipe *p, char *buf, size_t len)
 		pthread_mutex_unlock(&p->mu);
 		return ret;
 	}
+	ready = p->tail - p->head;
 	pthread_mutex_unlock(&p->mu);
-	/* the slot at head is the reader's until it is given back */
-	slot = p->head % ZP_SLOTS;
-	n = p->len[slot] - p->pos < len ? p->len[slot] - p->pos : len;
-	memcpy(buf, p->buf[slot] + p->pos, n);
-	p->pos += n;
-	if (p->pos == p->len[slot]) {
+	/* the slots from head are the reader's until they are given back */
+	while (ready && got < len) {
+		slot = p->head % ZP_SLOTS;
+		n = p->len[slot] - p->pos < len - got ? p->len[slot] - p->pos : len - got;
+		memcpy(buf + got, p->buf[slot] + p->pos, n);
+		got += n;
+		p->pos += n;
+		if (p->pos < p->len[slot])
+			break;
 		pthread_mutex_lock(&p->mu);
 		p->pos = 0;
 		p->head++;
+		ready = p->tail - p->head;
 		pthread_cond_broadcast(&p->cv);
 		pthread_mutex_unlock(&p->mu);
 	}
-	return n;
+	return got;
 }
 
 /* Up to len bytes, 0 at the end, -EIO (the reason in z->msg). */
@@ -1071,6 +1090,25 @@ int sl_feed_read_opts(const char *path, const struct sl_feed_opts *opts, struct 
 }
 
 /* One read of a source, line by line. */
+struct odd_line {
+	unsigned long line, entries; /* its number in the region; entry lines before it */
+	int rc;
+	bool masked;
+	const char *why;
+};
+
+struct region {
+	const char *s, *end; /* whole lines */
+	const struct sl_feed_opts *opts;
+	struct sl_pfx_vec *out;
+	struct line_buf line;
+	unsigned long lines, entries; /* lines read, lines with entries */
+	struct odd_line *odd;
+	size_t nodd, cap;
+	int err;   /* -ENOMEM */
+	__u64 ns;  /* parse_region() took */
+};
+
 struct feed_run {
 	char name[SL_QUOTE_MAX + 8]; /* the source, quoted once for every message */
 	const struct sl_feed_opts *opts;
@@ -1081,7 +1119,13 @@ struct feed_run {
 	enum sl_format fmt;
 	unsigned long lineno, invalid;
 	unsigned int max_report;
+	/* read_block(): the halves, and the second one's entries, kept from block to block */
+	struct region half[2];
+	struct sl_pfx_vec second;
+	unsigned int share; /* the second half's, in SHARE_ONE; 0: not set */
 };
+
+#define SHARE_ONE 1024
 
 /* Past the line end ("\n" or "\r\n") at q, if the buffer holds it to end; else NULL. */
 static const char *line_end(const char *q, const char *end)
@@ -1099,25 +1143,34 @@ static const char *line_end(const char *q, const char *end)
  * return for it, or -EAGAIN (nothing consumed) for any other line, or one
  * the buffer does not hold to its end.
  */
-static int bare_line(struct line_reader *r, struct sl_pfx_vec *out, const char **why,
-		     bool *masked)
+static int bare_at(const char *s, const char *end, const char **next, struct sl_pfx_vec *out,
+		   const char **why, bool *masked)
 {
-	const char *s = r->buf + r->pos, *end = r->buf + r->len, *q, *next;
+	const char *q;
 	struct sl_pfx p;
 	int err;
 
 	/* an IPv4 address or prefix, most lines of most feeds, in one pass */
 	q = sl_parse_v4_at(s, end, &p, masked);
-	if (q && (next = line_end(q, end))) {
-		r->pos = next - r->buf;
+	if (q && (*next = line_end(q, end))) {
 		err = sl_pfx_vec_push(out, &p);
 		return err ? err : 1;
 	}
 	q = s + bare_len(s, end - s);
-	if (q == s || !(next = line_end(q, end)))
+	if (q == s || !(*next = line_end(q, end)))
 		return -EAGAIN;
-	r->pos = next - r->buf;
 	return sl_parse_entry(s, q - s, out, why, masked);
+}
+
+static int bare_line(struct line_reader *r, struct sl_pfx_vec *out, const char **why,
+		     bool *masked)
+{
+	const char *next;
+	int rc = bare_at(r->buf + r->pos, r->buf + r->len, &next, out, why, masked);
+
+	if (rc != -EAGAIN)
+		r->pos = next - r->buf;
+	return rc;
 }
 
 /* The next line's entries into out: > 0 entries, 0 none, < 0 invalid or an error. */
@@ -1194,6 +1247,176 @@ static int judge(struct feed_run *f, int rc, const char *why, bool masked)
 	return 0;
 }
 
+/*
+ * Plain lines in parallel. When the buffer holds PAR_MIN bytes or more of
+ * whole lines, their second half is parsed by a second thread while this
+ * one parses the first: the same steps as read_entry() takes a line at a
+ * time (bare_at(), else the line as read_line() copies it for
+ * parse_line()), into a vector and a list of the lines judge() must see
+ * (invalid or masked), which are judged in line order after the first
+ * half's. The entries come out in the order a single pass gives.
+ */
+#define PAR_MIN (128 * 1024)
+
+/* The line [s, nl) as read_line() gives it: 1, or -EILSEQ for a NUL byte, -ENOMEM. */
+static int region_copy(struct line_buf *l, const char *s, const char *nl)
+{
+	size_t n = nl - s;
+
+	if (memchr(s, '\0', n))
+		return -EILSEQ;
+	if (n >= l->cap) {
+		char *t = realloc(l->s, n + 1);
+
+		if (!t)
+			return -ENOMEM;
+		l->s = t;
+		l->cap = n + 1;
+	}
+	memcpy(l->s, s, n);
+	l->s[n] = '\0';
+	if (n && l->s[n - 1] == '\r')
+		l->s[n - 1] = '\0';
+	return 1;
+}
+
+static void *parse_region(void *arg)
+{
+	struct region *g = arg;
+	const char *s = g->s, *next, *why;
+	__u64 t0 = sl_now_mono_ns();
+	bool masked;
+	int rc;
+
+	while (s < g->end) {
+		g->lines++;
+		why = "unreadable line";
+		masked = false;
+		rc = bare_at(s, g->end, &next, g->out, &why, &masked);
+		if (rc == -EAGAIN) {
+			const char *nl = memchr(s, '\n', g->end - s);
+
+			next = nl + 1;
+			rc = region_copy(&g->line, s, nl);
+			if (rc == -EILSEQ)
+				why = "NUL byte in line";
+			else if (rc > 0)
+				rc = parse_line(SL_FMT_PLAIN, g->line.s, g->opts, g->out, &why, &masked);
+		}
+		s = next;
+		if (rc == -ENOMEM) {
+			g->err = rc;
+			break;
+		}
+		if (rc >= 0 && !masked) {
+			g->entries += rc > 0;
+			continue;
+		}
+		if (g->nodd == g->cap) {
+			size_t cap = g->cap ? 2 * g->cap : 64;
+			struct odd_line *o = realloc(g->odd, cap * sizeof(*o));
+
+			if (!o) {
+				g->err = -ENOMEM;
+				break;
+			}
+			g->odd = o;
+			g->cap = cap;
+		}
+		g->odd[g->nodd++] = (struct odd_line){ g->lines, g->entries, rc, masked, why };
+	}
+	g->ns = sl_now_mono_ns() - t0;
+	return NULL;
+}
+
+/* Count and report a parsed region's lines, as read_lines() would have. */
+static int judge_region(struct feed_run *f, const struct region *g)
+{
+	/* judged: the entries of masked lines, which judge() counts */
+	unsigned long line0 = f->lineno, entries0 = f->st->entries, judged = 0, before;
+	size_t i;
+	int err;
+
+	for (i = 0; i < g->nodd; i++) {
+		const struct odd_line *o = &g->odd[i];
+
+		f->lineno = line0 + o->line;
+		f->st->entries = before = entries0 + o->entries + judged;
+		err = judge(f, o->rc, o->why, o->masked);
+		if (err)
+			return err;
+		judged += f->st->entries - before;
+	}
+	f->lineno = line0 + g->lines;
+	f->st->entries = entries0 + g->entries + judged;
+	return g->err;
+}
+
+/*
+ * The second half's share of the next block, from how fast each thread
+ * parsed this one, so that both end together: the second thread may share
+ * its CPU, with the one inflating a gzip feed or with another process.
+ */
+static void balance(struct feed_run *f, const struct region *g)
+{
+	double r0 = (g[0].end - g[0].s) / (g[0].ns + 1.0), r1 = (g[1].end - g[1].s) / (g[1].ns + 1.0);
+	unsigned int want = SHARE_ONE * r1 / (r0 + r1);
+
+	f->share = (f->share + want) / 2;
+	if (f->share < SHARE_ONE / 8)
+		f->share = SHARE_ONE / 8;
+	if (f->share > SHARE_ONE * 7 / 8)
+		f->share = SHARE_ONE * 7 / 8;
+}
+
+/* 1 when the buffer's whole lines were read in two halves, 0 when too few, < 0 error. */
+static int read_block(struct feed_run *f)
+{
+	struct line_reader *r = f->r;
+	const char *s = r->buf + r->pos, *last, *mid;
+	struct region *g = f->half;
+	pthread_t thr;
+	bool threaded;
+	int i, err;
+
+	if (r->len - r->pos < PAR_MIN)
+		return 0;
+	last = memrchr(s, '\n', r->len - r->pos);
+	if (!last || last + 1 - s < PAR_MIN)
+		return 0;
+	/* the line end at or after the second half's share; at worst last itself */
+	if (!f->share)
+		f->share = SHARE_ONE / 2;
+	mid = s + (size_t)(last - s) * (SHARE_ONE - f->share) / SHARE_ONE;
+	mid = memchr(mid, '\n', last + 1 - mid);
+	for (i = 0; i < 2; i++) {
+		g[i].opts = f->opts;
+		g[i].lines = g[i].entries = g[i].nodd = 0;
+		g[i].err = 0;
+	}
+	g[0].s = s;
+	g[0].end = g[1].s = mid + 1;
+	g[1].end = last + 1;
+	g[0].out = f->out;
+	g[1].out = &f->second;
+	f->second.n = 0;
+	threaded = g[1].s < g[1].end && !sl_thread_start(&thr, parse_region, &g[1]);
+	parse_region(&g[0]);
+	if (threaded)
+		pthread_join(thr, NULL);
+	else
+		parse_region(&g[1]);
+	r->pos = last + 1 - r->buf;
+	if (threaded)
+		balance(f, g);
+	err = judge_region(f, &g[0]);
+	if (!err)
+		err = judge_region(f, &g[1]);
+	if (!err)
+		err = sl_pfx_vec_append(f->out, f->second.v, f->second.n);
+	return err ? err : 1;
+}
+
 static int read_lines(struct feed_run *f)
 {
 	const char *why;
@@ -1201,6 +1424,16 @@ static int read_lines(struct feed_run *f)
 	int rc, err = 0;
 
 	while (!err && (rc = at_end(f->r)) != 1) {
+		if (!rc && f->fmt == SL_FMT_PLAIN) {
+			rc = read_block(f);
+			if (rc == 1)
+				continue;
+			/* -ENOMEM, or --strict stopped at a line (judged) */
+			if (rc < 0) {
+				err = rc;
+				break;
+			}
+		}
 		f->lineno++;
 		why = "unreadable line";
 		masked = false;
@@ -1219,7 +1452,7 @@ int sl_feed_read_fd(int src_fd, const char *src_name, const struct sl_feed_opts 
 		    struct sl_pfx_vec *out, struct sl_feed_stats *st)
 {
 	struct feed_run f = { .opts = opts, .out = out, .st = st, .fmt = opts->format };
-	int fd, err;
+	int fd, err, i;
 
 	f.max_report = opts->max_report ? opts->max_report : 10;
 	snprintf(f.name, sizeof(f.name), "%s",
@@ -1241,6 +1474,11 @@ int sl_feed_read_fd(int src_fd, const char *src_name, const struct sl_feed_opts 
 	else
 		err = read_lines(&f);
 	zsrc_close(&f.r->src);
+	for (i = 0; i < 2; i++) {
+		free(f.half[i].line.s);
+		free(f.half[i].odd);
+	}
+	sl_pfx_vec_free(&f.second);
 	st->lines += f.lineno;
 	st->invalid += f.invalid;
 	st->format = f.fmt == SL_FMT_AUTO ? SL_FMT_PLAIN : f.fmt;

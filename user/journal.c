@@ -131,7 +131,7 @@ static int swap_staged(struct sl_ctx *ctx, const __u32 table[2])
 	int err[2] = { 0, 0 }, f;
 
 	if (table[0] && table[1])
-		threaded = !pthread_create(&thr, NULL, swap_v6, &j);
+		threaded = !sl_thread_start(&thr, swap_v6, &j);
 	if (table[0])
 		err[0] = swap_one(ctx, 0);
 	if (threaded) {

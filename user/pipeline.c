@@ -215,7 +215,7 @@ static void make_plan(const struct sl_pfx_vec *old, const struct sl_pfx_vec *new
 	so = sl_pfx_split(old->v, old->n);
 	sn = sl_pfx_split(new->v, new->n);
 	v4 = (struct change4){ .x = new->v, .nx = sn, .y = old->v, .ny = so };
-	threaded = !pthread_create(&thr, NULL, change4_run, &v4);
+	threaded = !sl_thread_start(&thr, change4_run, &v4);
 	while (i < old->n || j < new->n) {
 		int c = i == old->n ? 1 : j == new->n ? -1 : sl_pfx_cmp(&old->v[i], &new->v[j]);
 

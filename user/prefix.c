@@ -30,44 +30,10 @@ int sl_pfx_vec_append(struct sl_pfx_vec *vec, const struct sl_pfx *p, size_t n)
 	return 0;
 }
 
-int sl_pfx_vec_push(struct sl_pfx_vec *vec, const struct sl_pfx *p)
-{
-	return sl_pfx_vec_append(vec, p, 1);
-}
-
 void sl_pfx_vec_free(struct sl_pfx_vec *vec)
 {
 	free(vec->v);
 	memset(vec, 0, sizeof(*vec));
-}
-
-static inline __u64 be64_at(const __u8 *p)
-{
-	__u64 v;
-
-	memcpy(&v, p, sizeof(v));
-	return __builtin_bswap64(v);
-}
-
-int sl_pfx_cmp(const struct sl_pfx *a, const struct sl_pfx *b)
-{
-	__u64 x, y;
-
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	x = be64_at(a->addr);
-	y = be64_at(b->addr);
-	if (x == y && a->family == 6) {
-		x = be64_at(a->addr + 8);
-		y = be64_at(b->addr + 8);
-	}
-	if (x != y)
-		return x < y ? -1 : 1;
-	if (a->plen != b->plen)
-		return a->plen < b->plen ? -1 : 1;
-	if (a->class_id != b->class_id)
-		return a->class_id < b->class_id ? -1 : 1;
-	return 0;
 }
 
 static int cmp_qsort(const void *a, const void *b)
@@ -82,8 +48,8 @@ static bool same_prefix(const struct sl_pfx *a, const struct sl_pfx *b)
 	if (a->family != b->family || a->plen != b->plen)
 		return false;
 	if (a->family == 6)
-		return be64_at(a->addr) == be64_at(b->addr) &&
-		       be64_at(a->addr + 8) == be64_at(b->addr + 8);
+		return sl_be64_at(a->addr) == sl_be64_at(b->addr) &&
+		       sl_be64_at(a->addr + 8) == sl_be64_at(b->addr + 8);
 	memcpy(&x, a->addr, sizeof(x));
 	memcpy(&y, b->addr, sizeof(y));
 	return x == y;
@@ -202,7 +168,8 @@ static void *sort_runs_run(void *arg)
 /* IPv6 entries worth a thread of their own (50K take 11 ms) */
 #define SORT6_THREAD_MIN 4096
 
-static void sort_all(struct sl_pfx_vec *vec)
+/* Sort; the entries before the index returned are unique already. */
+static size_t sort_all(struct sl_pfx_vec *vec)
 {
 	struct sl_pfx_vec tail;
 	size_t n4 = 0, i, j;
@@ -217,14 +184,14 @@ static void sort_all(struct sl_pfx_vec *vec)
 		if (sl_pfx_cmp(&vec->v[i - 1], &vec->v[i]) > 0)
 			break;
 	if (i >= vec->n)
-		return;
+		return 0;
 	for (i = 0; i < vec->n; i++)
 		n4 += vec->v[i].family == 4;
 	/* radix_sort64() counts in 32 bits */
 	keys = n4 > 64 && n4 < UINT32_MAX ? sl_big_alloc(n4 * sizeof(*keys)) : NULL;
 	if (!keys) {
 		sort_runs(vec);
-		return;
+		return 0;
 	}
 	/* Stable partition: IPv4 keys out, IPv6 entries to the tail. */
 	for (i = 0, j = 0; i < vec->n; i++) {
@@ -240,7 +207,7 @@ static void sort_all(struct sl_pfx_vec *vec)
 	memmove(vec->v + n4, v6, (vec->n - n4) * sizeof(*v6));
 	tail = (struct sl_pfx_vec){ vec->v + n4, vec->n - n4, vec->n - n4 };
 	/* the IPv6 tail beside the IPv4 keys, on the other core */
-	threaded = tail.n >= SORT6_THREAD_MIN && !pthread_create(&thr, NULL, sort_runs_run, &tail);
+	threaded = tail.n >= SORT6_THREAD_MIN && !sl_thread_start(&thr, sort_runs_run, &tail);
 	if (!threaded)
 		sort_runs(&tail);
 	err = radix_sort64(keys, n4);
@@ -249,30 +216,38 @@ static void sort_all(struct sl_pfx_vec *vec)
 	if (err) {
 		free(keys);
 		qsort(vec->v, vec->n, sizeof(*vec->v), cmp_qsort);
-		return;
+		return 0;
 	}
-	for (i = 0; i < n4; i++) {
-		struct sl_pfx *p = &vec->v[i];
-
+	/* back, each prefix once: its lowest class sorts first */
+	for (i = 0, j = 0; i < n4; i++) {
+		struct sl_pfx *p = &vec->v[j];
 		__u32 a = htonl(keys[i] >> KEY_ADDR);
 
+		if (i && keys[i] >> KEY_PLEN == keys[i - 1] >> KEY_PLEN)
+			continue;
 		memset(p, 0, sizeof(*p));
 		p->family = 4;
 		memcpy(p->addr, &a, sizeof(a));
 		p->plen = (keys[i] >> KEY_PLEN) & 0x3f;
 		p->class_id = keys[i] & 0xffff;
+		j++;
 	}
 	free(keys);
+	memmove(vec->v + j, vec->v + n4, (vec->n - n4) * sizeof(*vec->v));
+	vec->n -= n4 - j;
+	return j;
 }
 
 static void sort_unique(struct sl_pfx_vec *vec)
 {
-	size_t i, out = 0;
+	size_t i, out = 0, from;
 
 	if (vec->n < 2)
 		return;
-	sort_all(vec);
-	for (i = 1; i < vec->n; i++) {
+	from = sort_all(vec);
+	if (from)
+		out = from - 1;
+	for (i = out + 1; i < vec->n; i++) {
 		if (same_prefix(&vec->v[out], &vec->v[i]))
 			continue;
 		if (++out != i)
@@ -524,7 +499,7 @@ sl_u128 sl_pfx_to_u128(const struct sl_pfx *p)
 		memcpy(&w, p->addr, sizeof(w));
 		return __builtin_bswap32(w);
 	}
-	return (sl_u128)be64_at(p->addr) << 64 | be64_at(p->addr + 8);
+	return (sl_u128)sl_be64_at(p->addr) << 64 | sl_be64_at(p->addr + 8);
 }
 
 static void int_to_pfx(sl_u128 v, int family, int plen, struct sl_pfx *p)

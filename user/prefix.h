@@ -34,15 +34,53 @@ struct sl_pfx_vec {
 	size_t cap;
 };
 
-int sl_pfx_vec_push(struct sl_pfx_vec *vec, const struct sl_pfx *p);
 int sl_pfx_vec_append(struct sl_pfx_vec *vec, const struct sl_pfx *p, size_t n);
+
+/* Inline while there is room: a feed reader pushes every entry. */
+static inline int sl_pfx_vec_push(struct sl_pfx_vec *vec, const struct sl_pfx *p)
+{
+	if (vec->n == vec->cap)
+		return sl_pfx_vec_append(vec, p, 1);
+	vec->v[vec->n++] = *p;
+	return 0;
+}
 void sl_pfx_vec_free(struct sl_pfx_vec *vec);
 
 /* Append the minimal prefixes covering lo..hi (same family, lo <= hi). */
 int sl_range_to_pfx(const struct sl_pfx *lo, const struct sl_pfx *hi, struct sl_pfx_vec *vec);
 
-/* Order: IPv4 before IPv6, then address, then prefix length, then class. */
-int sl_pfx_cmp(const struct sl_pfx *a, const struct sl_pfx *b);
+static inline __u64 sl_be64_at(const __u8 *p)
+{
+	__u64 v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return __builtin_bswap64(v);
+}
+
+/*
+ * Order: IPv4 before IPv6, then address, then prefix length, then class.
+ * Inline: sorts and plans compare millions of entries.
+ */
+static inline int sl_pfx_cmp(const struct sl_pfx *a, const struct sl_pfx *b)
+{
+	__u64 x, y;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	x = sl_be64_at(a->addr);
+	y = sl_be64_at(b->addr);
+	if (x == y && a->family == 6) {
+		x = sl_be64_at(a->addr + 8);
+		y = sl_be64_at(b->addr + 8);
+	}
+	if (x != y)
+		return x < y ? -1 : 1;
+	if (a->plen != b->plen)
+		return a->plen < b->plen ? -1 : 1;
+	if (a->class_id != b->class_id)
+		return a->class_id < b->class_id ? -1 : 1;
+	return 0;
+}
 
 /* In a sorted list, the index of the first IPv6 prefix (n when none). */
 size_t sl_pfx_split(const struct sl_pfx *v, size_t n);

@@ -368,7 +368,7 @@ static int load_programs(struct sluice_bpf *maps, struct prog_half h[2])
 		}
 	}
 	threaded = !sl_debug && sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
-		   !pthread_create(&thread, NULL, load_half, &h[1]);
+		   !sl_thread_start(&thread, load_half, &h[1]);
 	load_half(&h[0]);
 	if (threaded)
 		pthread_join(thread, NULL);

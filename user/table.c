@@ -234,14 +234,18 @@ void sl_batch_free(struct sl_batch *b)
  * Every class's prefixes: the batch's lists, else the stored ones. The
  * first batch list is taken over rather than copied (stage_items() has
  * stored it already): with one class, the common case, nothing is copied.
+ * *lists: how many classes have prefixes. Each list is sorted and unique
+ * (a feed's is normalised, sl_tables_replace() resolves its own), so one
+ * alone needs no sl_pfx_resolve().
  */
 static int gather(struct sl_ctx *ctx, const struct sl_classes *cs, struct sl_batch *b,
-		  struct sl_pfx_vec *all)
+		  struct sl_pfx_vec *all, int *lists)
 {
 	struct sl_batch_item *it;
 	size_t start, i;
 	int id, err;
 
+	*lists = 0;
 	sl_for_each_class(cs, id) {
 		if (id == SL_CLASS_DEFAULT)
 			continue;
@@ -258,6 +262,7 @@ static int gather(struct sl_ctx *ctx, const struct sl_classes *cs, struct sl_bat
 		}
 		if (err)
 			return err;
+		*lists += all->n > start;
 		for (i = start; i < all->n; i++)
 			all->v[i].class_id = id;
 	}
@@ -325,13 +330,14 @@ static int stage_tables(struct sl_ctx *ctx, struct sl_batch *b, const bool famil
 	struct sl_pfx_vec all = { 0 };
 	struct sl_classes cs = { 0 };
 	size_t split;
-	int err, f, fd;
+	int err, f, fd, lists;
 
 	err = sl_classes_read(ctx, &cs);
 	if (!err)
-		err = gather(ctx, &cs, b, &all);
+		err = gather(ctx, &cs, b, &all, &lists);
 	if (!err) {
-		sl_pfx_resolve(&all);
+		if (lists > 1)
+			sl_pfx_resolve(&all);
 		err = merge_classes(&cs, b, &all);
 	}
 	split = sl_pfx_split(all.v, all.n);
@@ -451,8 +457,11 @@ int sl_tables_replace(struct sl_ctx *ctx, __u32 id, const struct sl_pfx *list, s
 		return -ENOMEM;
 	it->flags = c.flags;
 	err = sl_pfx_vec_append(&it->list, list, n);
-	if (!err)
+	/* sorted and unique, as a normalised feed (gather()) */
+	if (!err) {
+		sl_pfx_resolve(&it->list);
 		err = sl_batch_commit(ctx, &b);
+	}
 	sl_batch_free(&b);
 	return err;
 }

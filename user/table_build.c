@@ -479,7 +479,7 @@ void sl_spare_start(struct sl_spare *s, __u32 nelem)
 {
 	memset(s, 0, sizeof(*s));
 	s->nelem = nelem;
-	s->running = !pthread_create(&s->thr, NULL, spare_run, s);
+	s->running = !sl_thread_start(&s->thr, spare_run, s);
 }
 
 void sl_spare_drop(struct sl_spare *s)
@@ -533,7 +533,7 @@ int sl_build_v4_spare(const struct sl_pfx *v, size_t n, struct sl_spare *spare,
 	if (n) {
 		/* the hosts' hash beside the nodes (inline when no thread can start) */
 		pthread_t thr;
-		bool threaded = hs.nhosts && !pthread_create(&thr, NULL, hash4_run, &hs);
+		bool threaded = hs.nhosts && !sl_thread_start(&thr, hash4_run, &hs);
 
 		dir = malloc(SL_T4_DIR_SIZE * sizeof(*dir));
 		err = dir ? build_nodes4(dir, &nd, v, n) : -ENOMEM;

@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE /* sched_getcpu, pthread_attr_setaffinity_np */
+#include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,4 +133,48 @@ void *sl_big_grow(void *p, size_t used, size_t size)
 		memcpy(n, p, used);
 	free(p);
 	return n;
+}
+
+struct thread_start {
+	void *(*fn)(void *);
+	void *arg;
+	cpu_set_t cpus; /* the caller's, which the thread may use once it runs */
+};
+
+static void *thread_begin(void *p)
+{
+	struct thread_start t = *(struct thread_start *)p;
+
+	free(p);
+	sched_setaffinity(0, sizeof(t.cpus), &t.cpus);
+	return t.fn(t.arg);
+}
+
+int sl_thread_start(pthread_t *thr, void *(*fn)(void *), void *arg)
+{
+	int cpu = sched_getcpu(), err = -1;
+	struct thread_start *t;
+	pthread_attr_t attr;
+	cpu_set_t other;
+
+	t = malloc(sizeof(*t));
+	if (!t || cpu < 0 || cpu >= CPU_SETSIZE || sched_getaffinity(0, sizeof(t->cpus), &t->cpus) ||
+	    !CPU_ISSET(cpu, &t->cpus) || CPU_COUNT(&t->cpus) < 2) {
+		free(t);
+		return pthread_create(thr, NULL, fn, arg);
+	}
+	/* started off this CPU, then free to move */
+	t->fn = fn;
+	t->arg = arg;
+	other = t->cpus;
+	CPU_CLR(cpu, &other);
+	if (!pthread_attr_init(&attr)) {
+		if (!pthread_attr_setaffinity_np(&attr, sizeof(other), &other))
+			err = pthread_create(thr, &attr, thread_begin, t);
+		pthread_attr_destroy(&attr);
+	}
+	if (!err)
+		return 0;
+	free(t);
+	return pthread_create(thr, NULL, fn, arg);
 }

@@ -4,6 +4,7 @@
 #define SLUICE_UTIL_H
 
 #include <stdbool.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <linux/types.h>
 
@@ -36,5 +37,13 @@ char *sl_abs_path(const char *path);
 #define SL_BIG_MIN (4u << 20)
 void *sl_big_alloc(size_t size);
 void *sl_big_grow(void *p, size_t used, size_t size);
+
+/*
+ * pthread_create() for a helper that works beside its caller: on the
+ * other CPUs the caller may use, not the one it runs on. A thread made
+ * for a few milliseconds of work was often queued behind its caller on
+ * the same CPU (2 vCPUs here), so the two ran one after the other.
+ */
+int sl_thread_start(pthread_t *thr, void *(*fn)(void *), void *arg);
 
 #endif

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <zlib.h>
 #include <cmocka.h>
@@ -892,6 +894,154 @@ static void test_gzip_large(void **state)
 	sl_pfx_vec_free(&b);
 }
 
+/*
+ * A plain feed of every kind of line, some in every 1000: hosts, prefixes
+ * with and without host bits, CRLF, comments, blanks, IPv6, ranges, two
+ * fields, bad lengths and addresses, NUL bytes, a fast-path line cut by a
+ * comment. bad_at: the number of the one invalid line, or 0 for lines of
+ * every kind.
+ */
+static char *mixed_feed(size_t lines, size_t bad_at, size_t *len)
+{
+	char *buf = malloc(lines * 64 + 64), *p = buf;
+	unsigned int seed = 11;
+	size_t i;
+
+	assert_non_null(buf);
+	for (i = 1; i <= lines; i++) {
+		unsigned int r = rand_r(&seed), a = rand_r(&seed);
+
+		if (i == bad_at) {
+			p += sprintf(p, "the bad line\n");
+			continue;
+		}
+		/* with a bad line placed: no other line --strict refuses */
+		if (bad_at && (r % 1000 == 0 || (r % 1000 >= 5 && r % 1000 <= 8)))
+			r = 1;
+		switch (r % 1000) {
+		case 0: p += sprintf(p, "10.%u.%u.7/24\n", a >> 8 & 255, a & 255); break;
+		case 1: p += sprintf(p, "# comment %zu\n", i); break;
+		case 2: p += sprintf(p, "\n"); break;
+		case 3: p += sprintf(p, "2001:db8:%x::/48\n", a & 0xffff); break;
+		case 4: p += sprintf(p, "192.0.2.%u-192.0.2.%u\n", a % 100, 100 + a % 100); break;
+		case 5: p += sprintf(p, "192.0.2.1 192.0.2.2\n"); break;
+		case 6: p += sprintf(p, "10.0.0.0/33\n"); break;
+		case 7: p += sprintf(p, "300.1.2.3\n"); break;
+		case 8: p += sprintf(p, "10.1.%u.0/24", a & 255); *p++ = '\0'; *p++ = '\n'; break;
+		case 9: p += sprintf(p, "10.2.%u.0/24 # cut\n", a & 255); break;
+		case 10: p += sprintf(p, "  10.3.%u.0/24\t\n", a & 255); break;
+		default:
+			p += sprintf(p, "%u.%u.%u.%u%s", a >> 24, a >> 16 & 255, a >> 8 & 255, a & 255,
+				     r % 7 ? "\n" : "\r\n");
+		}
+	}
+	*len = p - buf;
+	return buf;
+}
+
+struct pipe_writer {
+	int fd;
+	const char *data;
+	size_t len;
+};
+
+/* Write the data in pieces of 4 KB: a reader of the pipe gets little at a time. */
+static void *pipe_write(void *arg)
+{
+	struct pipe_writer *w = arg;
+	size_t off, n;
+
+	for (off = 0; off < w->len; off += n) {
+		n = w->len - off < 4096 ? w->len - off : 4096;
+		if (write(w->fd, w->data + off, n) != (ssize_t)n)
+			break;
+	}
+	close(w->fd);
+	return NULL;
+}
+
+/* One read of data: from a file (rc, entries, stats and messages), or from a pipe. */
+static int read_mixed(const char *data, size_t len, bool pipe_in, const struct sl_feed_opts *o,
+		      struct sl_pfx_vec *vec, struct sl_feed_stats *st, char **msgs)
+{
+	struct pipe_writer w = { .data = data, .len = len };
+	struct capture c;
+	pthread_t thr;
+	int fd, fds[2], rc;
+
+	if (pipe_in) {
+		/* --strict stops reading early: the writer's next write fails */
+		signal(SIGPIPE, SIG_IGN);
+		assert_int_equal(pipe(fds), 0);
+		w.fd = fds[1];
+		assert_int_equal(pthread_create(&thr, NULL, pipe_write, &w), 0);
+		fd = fds[0];
+	} else {
+		fd = open(tmp_file(data, len), O_RDONLY);
+		assert_true(fd >= 0);
+	}
+	capture_start(&c);
+	rc = sl_feed_read_fd(fd, "feed", o, vec, st);
+	*msgs = capture_end(&c);
+	close(fd);
+	if (pipe_in)
+		pthread_join(thr, NULL);
+	return rc;
+}
+
+/*
+ * A large plain file is read in blocks whose halves two threads parse
+ * (user/feed.c, read_block); a pipe that brings 4 KB at a time is read a
+ * line at a time. Both give the same entries in the same order, the same
+ * counts and the same messages with the same line numbers: every invalid
+ * and masked line reported, or --strict stopping at a line past the middle
+ * of a block.
+ */
+static void test_blocks_as_lines(void **state)
+{
+	struct sl_feed_opts o = { .format = SL_FMT_AUTO, .max_report = 1000000 };
+	struct sl_feed_stats st[2];
+	struct sl_pfx_vec vec[2];
+	size_t len, k, i;
+	char *msgs[2];
+	int rc[2];
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		/* 200000 lines, about 3 MB; strict: a bad line in the second half of a block */
+		char *data = mixed_feed(200000, k ? 150000 : 0, &len);
+
+		o.strict = k;
+		for (i = 0; i < 2; i++) {
+			memset(&st[i], 0, sizeof(st[i]));
+			vec[i] = (struct sl_pfx_vec){ 0 };
+			rc[i] = read_mixed(data, len, i, &o, &vec[i], &st[i], &msgs[i]);
+		}
+		assert_int_equal(rc[0], rc[1]);
+		assert_string_equal(msgs[0], msgs[1]);
+		if (k) {
+			assert_int_equal(rc[0], -EINVAL);
+			assert_non_null(strstr(msgs[0], "feed:150000: "));
+		} else {
+			assert_int_equal(rc[0], 0);
+			assert_true(st[0].invalid > 500 && st[0].masked > 100);
+			assert_non_null(strstr(msgs[0], "NUL byte in line"));
+			assert_int_equal(st[0].lines, 200000);
+			assert_int_equal(vec[0].n, vec[1].n);
+			assert_memory_equal(vec[0].v, vec[1].v, vec[0].n * sizeof(*vec[0].v));
+		}
+		assert_int_equal(st[0].lines, st[1].lines);
+		assert_int_equal(st[0].entries, st[1].entries);
+		assert_int_equal(st[0].invalid, st[1].invalid);
+		assert_int_equal(st[0].masked, st[1].masked);
+		for (i = 0; i < 2; i++) {
+			free(msgs[i]);
+			sl_pfx_vec_free(&vec[i]);
+		}
+		free(data);
+	}
+}
+
 /* A gzip file cut short, at several points, fails the read. */
 static void test_gzip_truncated(void **state)
 {
@@ -1287,6 +1437,7 @@ int main(void)
 		T(test_nul_byte),
 		T(test_bare_lines),
 		T(test_gzip_large),
+		T(test_blocks_as_lines),
 		T(test_gzip_truncated),
 		T(test_gzip_pipe_stops_early),
 		T(test_gzip_corrupt),
