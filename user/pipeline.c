@@ -198,6 +198,46 @@ static void *change4_run(void *arg)
 	return NULL;
 }
 
+/* An IPv4 entry's address and length, and its class: in sl_pfx_cmp() order. */
+static inline __u64 key4(const struct sl_pfx *p)
+{
+	__u32 a;
+
+	memcpy(&a, p->addr, sizeof(a));
+	return (__u64)__builtin_bswap32(a) << 8 | p->plen;
+}
+
+/*
+ * The IPv4 parts of two sorted lists merged without a branch on the
+ * order: two feeds differ at random, and a branch on it was mispredicted
+ * half the time (20 ms for two lists of 1M). Stops at the end of either;
+ * *io and *jo say where.
+ */
+static void merge4(const struct sl_pfx *o, size_t no, const struct sl_pfx *n, size_t nn,
+		   struct sl_plan *p, size_t kept[2], size_t *io, size_t *jo)
+{
+	size_t i = 0, j = 0, removed = 0, added = 0, same = 0;
+
+	while (i < no && j < nn) {
+		__u64 x = key4(&o[i]), y = key4(&n[j]);
+		__u32 cx = o[i].class_id, cy = n[j].class_id;
+		size_t lt = (x < y) | ((x == y) & (cx < cy));
+		size_t gt = (x > y) | ((x == y) & (cx > cy));
+		size_t eq = !(lt | gt);
+
+		removed += lt;
+		added += gt;
+		same += eq;
+		i += lt | eq;
+		j += gt | eq;
+	}
+	p->removed[0] += removed;
+	p->added[0] += added;
+	kept[0] += same;
+	*io = i;
+	*jo = j;
+}
+
 /*
  * Entries and addresses added and removed. IPv4's addresses are counted by
  * a second thread while this one merges the lists and counts IPv6's (inline
@@ -216,6 +256,7 @@ static void make_plan(const struct sl_pfx_vec *old, const struct sl_pfx_vec *new
 	sn = sl_pfx_split(new->v, new->n);
 	v4 = (struct change4){ .x = new->v, .nx = sn, .y = old->v, .ny = so };
 	threaded = !sl_thread_start(&thr, change4_run, &v4);
+	merge4(old->v, so, new->v, sn, p, kept, &i, &j);
 	while (i < old->n || j < new->n) {
 		int c = i == old->n ? 1 : j == new->n ? -1 : sl_pfx_cmp(&old->v[i], &new->v[j]);
 
