@@ -76,6 +76,8 @@ struct hash4 {
 	size_t n, nhosts;
 	__u32 bits, *slots; /* 2 << bits words */
 	int probes, err;
+	struct sl_spare *spare; /* a map made ahead: the hash is first tried at its end */
+	bool in_spare;		/* slots lie there, not in a buffer of their own */
 };
 
 /* A host as the hash holds it, and how many bits of its home order the inserts. */
@@ -95,7 +97,7 @@ struct host4 {
  * from it. The last 1/256 goes first: the hosts that run past the end into
  * the first slots are then nearer their home than those homed there.
  */
-static int fill_hash4(struct hash4 *hs, struct host4 *by)
+static int fill_hash4(struct hash4 *hs, struct host4 *by, bool zeroed)
 {
 	__u32 pbits = hs->bits < HASH4_PART_BITS ? hs->bits : HASH4_PART_BITS;
 	__u32 mask = (1u << hs->bits) - 1, h, *slot, start[1u << HASH4_PART_BITS] = { 0 };
@@ -119,7 +121,8 @@ static int fill_hash4(struct hash4 *hs, struct host4 *by)
 		if (p->plen == 32)
 			by[start[sl_hash32(a, pbits)]++] = (struct host4){ a, SL_E_MAKE(p->class_id, 32) };
 	}
-	memset(hs->slots, 0, (size_t)8 << hs->bits);
+	if (!zeroed)
+		memset(hs->slots, 0, (size_t)8 << hs->bits);
 	for (i = 0; i < hs->nhosts; i++) {
 		h = sl_hash32(by[i].a, hs->bits);
 		for (j = 0;; j++) {
@@ -137,6 +140,34 @@ static int fill_hash4(struct hash4 *hs, struct host4 *by)
 	return worst;
 }
 
+static bool spare_wait(struct sl_spare *s);
+
+/*
+ * The hash at the end of the map made ahead, which the kernel zeroed while
+ * the lists were stored: no buffer to fault in, zero and copy (16 MiB for
+ * 850K hosts). The build takes it there if the nodes end before it; else
+ * it copies it from there. A hash that has to grow goes to a buffer.
+ */
+static bool hash4_in_spare(struct hash4 *hs, struct host4 *by)
+{
+	struct sl_spare *sp = hs->spare;
+	size_t words = (size_t)2 << hs->bits;
+
+	if (!sp || !spare_wait(sp) || (size_t)sp->nelem * SL_T4_ELEM_WORDS < SL_T4_NODE_OFF + words)
+		return false;
+	hs->slots = (__u32 *)sp->mem + (size_t)sp->nelem * SL_T4_ELEM_WORDS - words;
+	hs->in_spare = true;
+	hs->probes = fill_hash4(hs, by, true);
+	if (hs->probes > 0)
+		return true;
+	/* the spare may yet hold the table: zeroed again */
+	memset(hs->slots, 0, words * sizeof(__u32));
+	hs->slots = NULL;
+	hs->in_spare = false;
+	hs->bits++;
+	return false;
+}
+
 static void *hash4_run(void *arg)
 {
 	struct hash4 *hs = arg;
@@ -146,14 +177,19 @@ static void *hash4_run(void *arg)
 		hs->err = -ENOMEM;
 		return NULL;
 	}
-	for (hs->bits = bits_for(hs->nhosts);; hs->bits++) {
+	hs->bits = bits_for(hs->nhosts);
+	if (hash4_in_spare(hs, by)) {
+		free(by);
+		return NULL;
+	}
+	for (;; hs->bits++) {
 		free(hs->slots);
 		hs->slots = sl_big_alloc((size_t)8 << hs->bits);
 		if (!hs->slots) {
 			hs->err = -ENOMEM;
 			break;
 		}
-		hs->probes = fill_hash4(hs, by);
+		hs->probes = fill_hash4(hs, by, false);
 		if (hs->probes > 0)
 			break;
 		if (hs->bits >= 30) {
@@ -494,16 +530,27 @@ void sl_spare_drop(struct sl_spare *s)
 	s->mem = NULL;
 }
 
+/* Wait for the spare map: true when there is one. */
+static bool spare_wait(struct sl_spare *s)
+{
+	if (s->running)
+		pthread_join(s->thr, NULL);
+	s->running = false;
+	return s->mem;
+}
+
+/* Whether a table of nelem elements is built in the spare: it fits, with at most 1/16 left. */
+static bool spare_fits(const struct sl_spare *s, __u32 nelem)
+{
+	return s->mem && s->nelem >= nelem && s->nelem - nelem <= s->nelem / 16;
+}
+
 /* The spare map, mapped in *mem, when *nelem fit in it: its fd; else -ENOENT. */
 static int spare_take(struct sl_spare *s, __u32 *nelem, void **mem)
 {
 	int fd;
 
-	if (!s || !s->running)
-		return -ENOENT;
-	pthread_join(s->thr, NULL);
-	s->running = false;
-	if (!s->mem || s->nelem < *nelem || s->nelem - *nelem > s->nelem / 16)
+	if (!s || !spare_wait(s) || !spare_fits(s, *nelem))
 		return -ENOENT;
 	fd = s->fd;
 	*nelem = s->nelem;
@@ -520,7 +567,7 @@ int sl_build_v4(const struct sl_pfx *v, size_t n, struct sl_built *out)
 int sl_build_v4_spare(const struct sl_pfx *v, size_t n, struct sl_spare *spare,
 		      struct sl_built *out)
 {
-	struct hash4 hs = { .v = v, .n = n };
+	struct hash4 hs = { .v = v, .n = n, .spare = spare };
 	struct v4_nodes nd = { 0 };
 	__u32 words, nelem, content, leaf_off = 0, hash_off = 0, *t, *dir = NULL;
 	size_t i;
@@ -559,7 +606,18 @@ int sl_build_v4_spare(const struct sl_pfx *v, size_t n, struct sl_spare *spare,
 
 	/* 16 words per 64-byte element (struct sl_t4_elem) */
 	nelem = content = (words + SL_T4_ELEM_WORDS - 1) / SL_T4_ELEM_WORDS;
-	fd = spare_take(spare, &nelem, (void **)&t);
+	fd = -ENOENT;
+	if (hs.in_spare) {
+		/* the hash is at the spare's end: the table there if the nodes end before it */
+		__u32 at = hs.slots - (__u32 *)spare->mem;
+
+		if (leaf_off + nd.nleaves <= at && spare_fits(spare, content)) {
+			fd = spare_take(spare, &nelem, (void **)&t);
+			hash_off = at;
+		}
+	} else {
+		fd = spare_take(spare, &nelem, (void **)&t);
+	}
 	if (fd < 0)
 		fd = sl_table_map_create(sizeof(struct sl_t4_elem), nelem, (void **)&t);
 	if (fd < 0) {
@@ -585,15 +643,16 @@ int sl_build_v4_spare(const struct sl_pfx *v, size_t n, struct sl_spare *spare,
 		if (nd.nleaves)
 			memcpy(t + leaf_off, nd.leaves, nd.nleaves * sizeof(__u32));
 	}
-	/* the hosts (their /24s are flagged in the nodes) */
-	if (hs.nhosts)
+	/* the hosts (their /24s are flagged in the nodes), unless built in place */
+	if (hs.nhosts && t + hash_off != hs.slots)
 		memcpy(t + hash_off, hs.slots, (size_t)8 << hs.bits);
 	munmap(t, map_bytes(sizeof(struct sl_t4_elem), nelem));
 	out->fd = fd;
 	out->bytes = (__u64)nelem * sizeof(struct sl_t4_elem);
 	err = 0;
 out:
-	free(hs.slots);
+	if (!hs.in_spare)
+		free(hs.slots);
 	free(dir);
 	free(nd.w);
 	free(nd.leaves);
