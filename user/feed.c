@@ -44,6 +44,7 @@ struct zsrc {
  * (cancelled in read(), its only wait outside the ring's lock).
  */
 #define ZP_SLOTS 4
+#define SHARE_ONE 1024 /* shares of a block or chunk of lines */
 #define ZP_CHUNK (256 * 1024)
 
 struct zpipe {
@@ -56,7 +57,24 @@ struct zpipe {
 	int ret;	   /* 0 at the end, -EIO (z->msg) */
 	bool done, stop;
 	char *buf[ZP_SLOTS];
+	/*
+	 * A plain feed (set by the reader once it knows): the thread also
+	 * parses the last whole lines of each chunk it made, its share of
+	 * them, into reg[slot]; the reader takes those lines parsed (zpipe_read
+	 * stops before them: -EINPROGRESS) and parses the rest. Two threads
+	 * then do all the work; a third that parsed beside them shared a CPU
+	 * with the inflating one, which then took 70 ms instead of 40.
+	 */
+	const struct sl_feed_opts *plain;
+	struct region *reg;		 /* ZP_SLOTS, once plain */
+	struct sl_pfx_vec *vec;		 /* their entries */
+	size_t rs[ZP_SLOTS], re[ZP_SLOTS]; /* the parsed lines of a chunk: [rs, re); rs == re: none */
+	unsigned int share;		 /* of a chunk's lines, in SHARE_ONE */
 };
+
+struct region;
+static void zpipe_parse(struct zpipe *p, size_t slot);
+static void zpipe_regions_free(struct zpipe *p);
 
 #define LR_BUF (1 << 20)
 
@@ -244,6 +262,9 @@ static void *zpipe_run(void *arg)
 	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
+		/* the reader is behind: this thread takes more of the lines */
+		if (p->tail - p->head == ZP_SLOTS && p->share < SHARE_ONE * 3 / 4)
+			__atomic_store_n(&p->share, p->share + SHARE_ONE / 64, __ATOMIC_RELAXED);
 		while (p->tail - p->head == ZP_SLOTS && !p->stop)
 			pthread_cond_wait(&p->cv, &p->mu);
 		if (p->stop) {
@@ -255,6 +276,11 @@ static void *zpipe_run(void *arg)
 		pthread_mutex_unlock(&p->mu);
 		/* the slot at tail is the writer's until it is published */
 		n = zsrc_inflate(z, p->buf[slot], ZP_CHUNK);
+		p->rs[slot] = p->re[slot] = 0;
+		if (n > 0 && __atomic_load_n(&p->plain, __ATOMIC_ACQUIRE)) {
+			p->len[slot] = n;
+			zpipe_parse(p, slot);
+		}
 		pthread_mutex_lock(&p->mu);
 		if (n > 0) {
 			p->len[slot] = n;
@@ -279,7 +305,8 @@ static void zpipe_start(struct zsrc *z)
 	if (!p)
 		return;
 	for (i = 0; i < ZP_SLOTS; i++) {
-		p->buf[i] = malloc(ZP_CHUNK);
+		/* zeroed slack for sl_parse_v4_at(), when this thread parses */
+		p->buf[i] = calloc(1, ZP_CHUNK + SL_PARSE_V4_SLACK);
 		if (!p->buf[i])
 			goto fail;
 	}
@@ -313,6 +340,7 @@ static void zpipe_stop(struct zsrc *z)
 	pthread_mutex_destroy(&p->mu);
 	for (i = 0; i < ZP_SLOTS; i++)
 		free(p->buf[i]);
+	zpipe_regions_free(p);
 	free(p);
 	z->pipe = NULL;
 }
@@ -327,6 +355,9 @@ static int zpipe_read(struct zpipe *p, char *buf, size_t len)
 	int ret;
 
 	pthread_mutex_lock(&p->mu);
+	/* the inflating thread is behind: it takes fewer of the lines */
+	if (p->head == p->tail && !p->done && p->share >= SHARE_ONE / 64)
+		__atomic_store_n(&p->share, p->share - SHARE_ONE / 64, __ATOMIC_RELAXED);
 	while (p->head == p->tail && !p->done)
 		pthread_cond_wait(&p->cv, &p->mu);
 	if (p->head == p->tail) {
@@ -338,8 +369,15 @@ static int zpipe_read(struct zpipe *p, char *buf, size_t len)
 	pthread_mutex_unlock(&p->mu);
 	/* the slots from head are the reader's until they are given back */
 	while (ready && got < len) {
+		size_t stop;
+
 		slot = p->head % ZP_SLOTS;
-		n = p->len[slot] - p->pos < len - got ? p->len[slot] - p->pos : len - got;
+		/* up to the lines the thread parsed, then those (zpipe_take) */
+		stop = p->rs[slot] < p->re[slot] && p->pos <= p->rs[slot] ? p->rs[slot] :
+									      p->len[slot];
+		if (p->pos == stop && stop < p->len[slot])
+			return got ? (int)got : -EINPROGRESS;
+		n = stop - p->pos < len - got ? stop - p->pos : len - got;
 		memcpy(buf + got, p->buf[slot] + p->pos, n);
 		got += n;
 		p->pos += n;
@@ -378,6 +416,8 @@ static int fill(struct line_reader *r)
 	if (r->pos < r->len || r->eof)
 		return 0;
 	n = zsrc_read(&r->src, r->buf, LR_BUF);
+	if (n == -EINPROGRESS)
+		return n; /* lines parsed by the inflating thread come next */
 	if (n < 0)
 		return -EIO;
 	r->pos = 0;
@@ -1125,7 +1165,6 @@ struct feed_run {
 	unsigned int share; /* the second half's, in SHARE_ONE; 0: not set */
 };
 
-#define SHARE_ONE 1024
 
 /* Past the line end ("\n" or "\r\n") at q, if the buffer holds it to end; else NULL. */
 static const char *line_end(const char *q, const char *end)
@@ -1220,6 +1259,10 @@ static int read_fatal(struct feed_run *f, int rc)
 		return rc;
 	case -ENOMEM:
 		return rc;
+	case -EINPROGRESS:
+		/* parsed lines met inside a line: cannot happen (they follow a line end) */
+		sl_err("%s:%lu: cannot read: lines parsed out of order", f->name, f->lineno);
+		return -EIO;
 	default:
 		return 0;
 	}
@@ -1352,6 +1395,85 @@ static int judge_region(struct feed_run *f, const struct region *g)
 	return g->err;
 }
 
+/* The inflating thread's share of the whole lines of the chunk in slot, parsed. */
+static void zpipe_parse(struct zpipe *p, size_t slot)
+{
+	const char *b = p->buf[slot], *last, *from;
+	unsigned int share = __atomic_load_n(&p->share, __ATOMIC_RELAXED);
+	struct region *g = &p->reg[slot];
+	size_t n = p->len[slot];
+
+	last = memrchr(b, '\n', n);
+	if (!last || !share)
+		return;
+	from = b + (size_t)(last + 1 - b) * (SHARE_ONE - share) / SHARE_ONE;
+	from = (const char *)memchr(from, '\n', last + 1 - from) + 1;
+	if (from > last)
+		return;
+	p->vec[slot].n = 0;
+	g->s = from;
+	g->end = last + 1;
+	g->opts = p->plain;
+	g->out = &p->vec[slot];
+	g->lines = g->entries = g->nodd = 0;
+	g->err = 0;
+	parse_region(g);
+	p->rs[slot] = from - b;
+	p->re[slot] = last + 1 - b;
+}
+
+static void zpipe_regions_free(struct zpipe *p)
+{
+	int i;
+
+	if (!p->reg)
+		return;
+	for (i = 0; i < ZP_SLOTS; i++) {
+		free(p->reg[i].line.s);
+		free(p->reg[i].odd);
+		sl_pfx_vec_free(&p->vec[i]);
+	}
+	free(p->reg);
+	free(p->vec);
+}
+
+/* From now on the inflating thread parses a share of the lines too (a plain feed). */
+static void zpipe_plain(struct zpipe *p, const struct sl_feed_opts *opts)
+{
+	p->reg = calloc(ZP_SLOTS, sizeof(*p->reg));
+	p->vec = calloc(ZP_SLOTS, sizeof(*p->vec));
+	if (!p->reg || !p->vec) {
+		free(p->reg);
+		free(p->vec);
+		p->reg = NULL;
+		p->vec = NULL;
+		return;
+	}
+	__atomic_store_n(&p->share, SHARE_ONE / 4, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->plain, opts, __ATOMIC_RELEASE);
+}
+
+/* The lines the inflating thread parsed, next in the source: counted and judged. */
+static int zpipe_take(struct feed_run *f)
+{
+	struct zpipe *p = f->r->src.pipe;
+	size_t slot = p->head % ZP_SLOTS;
+	int err = sl_pfx_vec_append(f->out, p->vec[slot].v, p->vec[slot].n);
+
+	if (!err)
+		err = judge_region(f, &p->reg[slot]);
+	p->pos = p->re[slot];
+	p->rs[slot] = p->re[slot] = 0;
+	if (p->pos == p->len[slot]) {
+		pthread_mutex_lock(&p->mu);
+		p->pos = 0;
+		p->head++;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	return err;
+}
+
 /*
  * The second half's share of the next block, from how fast each thread
  * parsed this one, so that both end together: the second thread may share
@@ -1424,7 +1546,16 @@ static int read_lines(struct feed_run *f)
 	int rc, err = 0;
 
 	while (!err && (rc = at_end(f->r)) != 1) {
-		if (!rc && f->fmt == SL_FMT_PLAIN) {
+		struct zpipe *p = f->r->src.pipe;
+
+		if (rc == -EINPROGRESS) {
+			err = zpipe_take(f);
+			continue;
+		}
+		if (!rc && f->fmt == SL_FMT_PLAIN && p && !p->plain && !p->reg)
+			zpipe_plain(p, f->opts);
+		/* gzip: the inflating thread is the second one to parse */
+		if (!rc && f->fmt == SL_FMT_PLAIN && !(p && p->plain)) {
 			rc = read_block(f);
 			if (rc == 1)
 				continue;

@@ -960,10 +960,14 @@ static void *pipe_write(void *arg)
 	return NULL;
 }
 
-/* One read of data: from a file (rc, entries, stats and messages), or from a pipe. */
-static int read_mixed(const char *data, size_t len, bool pipe_in, const struct sl_feed_opts *o,
+/* How read_mixed() gives the data. */
+enum { FROM_PIPE, FROM_FILE, FROM_GZIP };
+
+/* One read of data (rc, entries, stats and messages): from a pipe, a file or a gzip file. */
+static int read_mixed(const char *data, size_t len, int from, const struct sl_feed_opts *o,
 		      struct sl_pfx_vec *vec, struct sl_feed_stats *st, char **msgs)
 {
+	bool pipe_in = from == FROM_PIPE;
 	struct pipe_writer w = { .data = data, .len = len };
 	struct capture c;
 	pthread_t thr;
@@ -977,7 +981,7 @@ static int read_mixed(const char *data, size_t len, bool pipe_in, const struct s
 		assert_int_equal(pthread_create(&thr, NULL, pipe_write, &w), 0);
 		fd = fds[0];
 	} else {
-		fd = open(tmp_file(data, len), O_RDONLY);
+		fd = open(from == FROM_GZIP ? tmp_gz(data, len) : tmp_file(data, len), O_RDONLY);
 		assert_true(fd >= 0);
 	}
 	capture_start(&c);
@@ -991,20 +995,21 @@ static int read_mixed(const char *data, size_t len, bool pipe_in, const struct s
 
 /*
  * A large plain file is read in blocks whose halves two threads parse
- * (user/feed.c, read_block); a pipe that brings 4 KB at a time is read a
- * line at a time. Both give the same entries in the same order, the same
- * counts and the same messages with the same line numbers: every invalid
- * and masked line reported, or --strict stopping at a line past the middle
- * of a block.
+ * (user/feed.c, read_block); a gzip file's inflating thread parses a share
+ * of each chunk it makes (zpipe_parse); a pipe that brings 4 KB at a time
+ * is read a line at a time. All give the same entries in the same order,
+ * the same counts and the same messages with the same line numbers: every
+ * invalid and masked line reported, or --strict stopping at a line past
+ * the middle of a block.
  */
 static void test_blocks_as_lines(void **state)
 {
 	struct sl_feed_opts o = { .format = SL_FMT_AUTO, .max_report = 1000000 };
-	struct sl_feed_stats st[2];
-	struct sl_pfx_vec vec[2];
+	struct sl_feed_stats st[3];
+	struct sl_pfx_vec vec[3];
 	size_t len, k, i;
-	char *msgs[2];
-	int rc[2];
+	char *msgs[3];
+	int rc[3];
 
 	(void)state;
 	for (k = 0; k < 2; k++) {
@@ -1012,29 +1017,33 @@ static void test_blocks_as_lines(void **state)
 		char *data = mixed_feed(200000, k ? 150000 : 0, &len);
 
 		o.strict = k;
-		for (i = 0; i < 2; i++) {
+		for (i = 0; i < 3; i++) {
 			memset(&st[i], 0, sizeof(st[i]));
 			vec[i] = (struct sl_pfx_vec){ 0 };
 			rc[i] = read_mixed(data, len, i, &o, &vec[i], &st[i], &msgs[i]);
 		}
-		assert_int_equal(rc[0], rc[1]);
-		assert_string_equal(msgs[0], msgs[1]);
 		if (k) {
-			assert_int_equal(rc[0], -EINVAL);
-			assert_non_null(strstr(msgs[0], "feed:150000: "));
+			assert_int_equal(rc[FROM_PIPE], -EINVAL);
+			assert_non_null(strstr(msgs[FROM_PIPE], "feed:150000: "));
 		} else {
-			assert_int_equal(rc[0], 0);
-			assert_true(st[0].invalid > 500 && st[0].masked > 100);
-			assert_non_null(strstr(msgs[0], "NUL byte in line"));
-			assert_int_equal(st[0].lines, 200000);
-			assert_int_equal(vec[0].n, vec[1].n);
-			assert_memory_equal(vec[0].v, vec[1].v, vec[0].n * sizeof(*vec[0].v));
+			assert_int_equal(rc[FROM_PIPE], 0);
+			assert_true(st[FROM_PIPE].invalid > 500 && st[FROM_PIPE].masked > 100);
+			assert_non_null(strstr(msgs[FROM_PIPE], "NUL byte in line"));
+			assert_int_equal(st[FROM_PIPE].lines, 200000);
 		}
-		assert_int_equal(st[0].lines, st[1].lines);
-		assert_int_equal(st[0].entries, st[1].entries);
-		assert_int_equal(st[0].invalid, st[1].invalid);
-		assert_int_equal(st[0].masked, st[1].masked);
-		for (i = 0; i < 2; i++) {
+		for (i = FROM_FILE; i <= FROM_GZIP; i++) {
+			assert_int_equal(rc[i], rc[FROM_PIPE]);
+			assert_string_equal(msgs[i], msgs[FROM_PIPE]);
+			assert_int_equal(st[i].lines, st[FROM_PIPE].lines);
+			assert_int_equal(st[i].entries, st[FROM_PIPE].entries);
+			assert_int_equal(st[i].invalid, st[FROM_PIPE].invalid);
+			assert_int_equal(st[i].masked, st[FROM_PIPE].masked);
+			if (k)
+				continue;
+			assert_int_equal(vec[i].n, vec[FROM_PIPE].n);
+			assert_memory_equal(vec[i].v, vec[FROM_PIPE].v, vec[i].n * sizeof(*vec[i].v));
+		}
+		for (i = 0; i < 3; i++) {
 			free(msgs[i]);
 			sl_pfx_vec_free(&vec[i]);
 		}
