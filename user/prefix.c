@@ -363,13 +363,11 @@ static int take_exceptions(struct sl_pfx_vec *vec)
 
 int sl_pfx_normalise(struct sl_pfx_vec *vec)
 {
-	size_t i;
+	/* no entry keeps the flag: exceptions are taken out, the others never had it */
 	int err = take_exceptions(vec);
 
 	if (err)
 		return err;
-	for (i = 0; i < vec->n; i++)
-		vec->v[i].nomatch = 0;
 	sort_unique(vec);
 	return 0;
 }
