@@ -10,6 +10,20 @@
 #include "prefix.h"
 #include "util.h"
 
+int sl_pfx_vec_reserve(struct sl_pfx_vec *vec, size_t n)
+{
+	struct sl_pfx *v;
+
+	if (n <= vec->cap)
+		return 0;
+	v = sl_big_grow(vec->v, vec->n * sizeof(*v), n * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	vec->v = v;
+	vec->cap = n;
+	return 0;
+}
+
 int sl_pfx_vec_append(struct sl_pfx_vec *vec, const struct sl_pfx *p, size_t n)
 {
 	if (vec->n + n > vec->cap) {

@@ -35,6 +35,8 @@ struct sl_pfx_vec {
 };
 
 int sl_pfx_vec_append(struct sl_pfx_vec *vec, const struct sl_pfx *p, size_t n);
+/* Room for n entries in all, made now: -ENOMEM, or 0 (also when there is). */
+int sl_pfx_vec_reserve(struct sl_pfx_vec *vec, size_t n);
 
 /* Inline while there is room: a feed reader pushes every entry. */
 static inline int sl_pfx_vec_push(struct sl_pfx_vec *vec, const struct sl_pfx *p)
