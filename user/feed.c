@@ -45,7 +45,7 @@ struct zsrc {
  * (cancelled in read(), its only wait outside the ring's lock).
  */
 #define ZP_SLOTS 4
-#define SHARE_ONE 1024 /* shares of a block or chunk of lines */
+#define SHARE_ONE 1024 /* the inflating thread's share of a chunk's lines, in 1/1024 */
 #define ZP_CHUNK (256 * 1024)
 
 struct zpipe {
@@ -68,13 +68,12 @@ struct zpipe {
 	 */
 	const struct sl_feed_opts *plain;
 	struct region *reg;		 /* ZP_SLOTS, once plain */
-	struct sl_pfx_vec *vec;		 /* their entries */
 	size_t rs[ZP_SLOTS], re[ZP_SLOTS]; /* the parsed lines of a chunk: [rs, re); rs == re: none */
 	unsigned int share;		 /* of a chunk's lines, in SHARE_ONE */
 };
 
 struct region;
-static void zpipe_parse(struct zpipe *p, size_t slot);
+static void zpipe_parse(struct zpipe *p, size_t slot, size_t n);
 static void zpipe_regions_free(struct zpipe *p);
 
 #define LR_BUF (1 << 20)
@@ -278,10 +277,8 @@ static void *zpipe_run(void *arg)
 		/* the slot at tail is the writer's until it is published */
 		n = zsrc_inflate(z, p->buf[slot], ZP_CHUNK);
 		p->rs[slot] = p->re[slot] = 0;
-		if (n > 0 && __atomic_load_n(&p->plain, __ATOMIC_ACQUIRE)) {
-			p->len[slot] = n;
-			zpipe_parse(p, slot);
-		}
+		if (n > 0 && __atomic_load_n(&p->plain, __ATOMIC_ACQUIRE))
+			zpipe_parse(p, slot, n);
 		pthread_mutex_lock(&p->mu);
 		if (n > 0) {
 			p->len[slot] = n;
@@ -485,6 +482,34 @@ static int skip_line(struct line_reader *r)
  * of such lines is consumed), -EIO on a read or decompression error,
  * -ENOMEM.
  */
+/* Append n bytes at s to l, grown as needed: 0 or -ENOMEM. */
+static int line_add(struct line_buf *l, const char *s, size_t n)
+{
+	if (l->n + n >= l->cap) {
+		size_t cap = l->cap ? l->cap : 4096;
+		char *t;
+
+		while (cap <= l->n + n)
+			cap *= 2;
+		t = realloc(l->s, cap);
+		if (!t)
+			return -ENOMEM;
+		l->s = t;
+		l->cap = cap;
+	}
+	memcpy(l->s + l->n, s, n);
+	l->n += n;
+	return 0;
+}
+
+/* The line as a string, without the CR of a CRLF line end. */
+static void line_close(struct line_buf *l)
+{
+	l->s[l->n] = '\0';
+	if (l->n && l->s[l->n - 1] == '\r')
+		l->s[--l->n] = '\0';
+}
+
 static int read_line(struct line_reader *r, struct line_buf *l, size_t max)
 {
 	bool nul = false, got = false;
@@ -507,20 +532,8 @@ static int read_line(struct line_reader *r, struct line_buf *l, size_t max)
 			nul = true;
 		if (l->n + chunk >= max)
 			return -E2BIG;
-		if (l->n + chunk >= l->cap) {
-			size_t cap = l->cap ? l->cap : 4096;
-			char *s;
-
-			while (cap <= l->n + chunk)
-				cap *= 2;
-			s = realloc(l->s, cap);
-			if (!s)
-				return -ENOMEM;
-			l->s = s;
-			l->cap = cap;
-		}
-		memcpy(l->s + l->n, r->buf + r->pos, chunk);
-		l->n += chunk;
+		if (line_add(l, r->buf + r->pos, chunk))
+			return -ENOMEM;
 		r->pos += chunk;
 		if (nl) {
 			r->pos++;
@@ -531,9 +544,7 @@ static int read_line(struct line_reader *r, struct line_buf *l, size_t max)
 		return 0;
 	if (nul)
 		return -EILSEQ;
-	l->s[l->n] = '\0';
-	if (l->n && l->s[l->n - 1] == '\r')
-		l->s[--l->n] = '\0';
+	line_close(l);
 	return 1;
 }
 
@@ -1130,7 +1141,7 @@ int sl_feed_read_opts(const char *path, const struct sl_feed_opts *opts, struct 
 	return err;
 }
 
-/* One read of a source, line by line. */
+/* A line judge() must see, of a region parsed apart (invalid or masked). */
 struct odd_line {
 	unsigned long line, entries; /* its number in the region; entry lines before it */
 	int rc;
@@ -1138,18 +1149,20 @@ struct odd_line {
 	const char *why;
 };
 
+/* Whole lines parsed apart (parse_region), kept to be judged in order. */
 struct region {
 	const char *s, *end; /* whole lines */
 	const struct sl_feed_opts *opts;
-	struct sl_pfx_vec *out;
+	struct sl_pfx_vec *out; /* the run's list, or vec */
+	struct sl_pfx_vec vec;	/* entries of a region parsed beside the run's */
 	struct line_buf line;
 	unsigned long lines, entries; /* lines read, lines with entries */
 	struct odd_line *odd;
 	size_t nodd, cap;
-	int err;   /* -ENOMEM */
-	__u64 ns;  /* parse_region() took */
+	int err; /* -ENOMEM */
 };
 
+/* One read of a source, line by line. */
 struct feed_run {
 	char name[SL_QUOTE_MAX + 8]; /* the source, quoted once for every message */
 	const struct sl_feed_opts *opts;
@@ -1160,12 +1173,8 @@ struct feed_run {
 	enum sl_format fmt;
 	unsigned long lineno, invalid;
 	unsigned int max_report;
-	/* read_block(): the halves, and the second one's entries, kept from block to block */
-	struct region half[2];
-	struct sl_pfx_vec second;
-	unsigned int share; /* the second half's, in SHARE_ONE; 0: not set */
+	struct region half[2]; /* read_block()'s, kept from block to block */
 };
-
 
 /* Past the line end ("\n" or "\r\n") at q, if the buffer holds it to end; else NULL. */
 static const char *line_end(const char *q, const char *end)
@@ -1305,22 +1314,12 @@ static int judge(struct feed_run *f, int rc, const char *why, bool masked)
 /* The line [s, nl) as read_line() gives it: 1, or -EILSEQ for a NUL byte, -ENOMEM. */
 static int region_copy(struct line_buf *l, const char *s, const char *nl)
 {
-	size_t n = nl - s;
-
-	if (memchr(s, '\0', n))
+	if (memchr(s, '\0', nl - s))
 		return -EILSEQ;
-	if (n >= l->cap) {
-		char *t = realloc(l->s, n + 1);
-
-		if (!t)
-			return -ENOMEM;
-		l->s = t;
-		l->cap = n + 1;
-	}
-	memcpy(l->s, s, n);
-	l->s[n] = '\0';
-	if (n && l->s[n - 1] == '\r')
-		l->s[n - 1] = '\0';
+	l->n = 0;
+	if (line_add(l, s, nl - s))
+		return -ENOMEM;
+	line_close(l);
 	return 1;
 }
 
@@ -1328,7 +1327,6 @@ static void *parse_region(void *arg)
 {
 	struct region *g = arg;
 	const char *s = g->s, *next, *why;
-	__u64 t0 = sl_now_mono_ns();
 	bool masked;
 	int rc;
 
@@ -1369,8 +1367,27 @@ static void *parse_region(void *arg)
 		}
 		g->odd[g->nodd++] = (struct odd_line){ g->lines, g->entries, rc, masked, why };
 	}
-	g->ns = sl_now_mono_ns() - t0;
 	return NULL;
+}
+
+/* The whole lines [s, end) to parse, into out or, when NULL, the region's own vector. */
+static void region_start(struct region *g, const char *s, const char *end,
+			 const struct sl_feed_opts *opts, struct sl_pfx_vec *out)
+{
+	g->s = s;
+	g->end = end;
+	g->opts = opts;
+	g->out = out ? out : &g->vec;
+	g->vec.n = 0;
+	g->lines = g->entries = g->nodd = 0;
+	g->err = 0;
+}
+
+static void region_free(struct region *g)
+{
+	free(g->line.s);
+	free(g->odd);
+	sl_pfx_vec_free(&g->vec);
 }
 
 /* Count and report a parsed region's lines, as read_lines() would have. */
@@ -1396,13 +1413,11 @@ static int judge_region(struct feed_run *f, const struct region *g)
 	return g->err;
 }
 
-/* The inflating thread's share of the whole lines of the chunk in slot, parsed. */
-static void zpipe_parse(struct zpipe *p, size_t slot)
+/* The inflating thread's share of the whole lines of the n bytes in slot, parsed. */
+static void zpipe_parse(struct zpipe *p, size_t slot, size_t n)
 {
 	const char *b = p->buf[slot], *last, *from;
 	unsigned int share = __atomic_load_n(&p->share, __ATOMIC_RELAXED);
-	struct region *g = &p->reg[slot];
-	size_t n = p->len[slot];
 
 	last = memrchr(b, '\n', n);
 	if (!last || !share)
@@ -1411,14 +1426,8 @@ static void zpipe_parse(struct zpipe *p, size_t slot)
 	from = (const char *)memchr(from, '\n', last + 1 - from) + 1;
 	if (from > last)
 		return;
-	p->vec[slot].n = 0;
-	g->s = from;
-	g->end = last + 1;
-	g->opts = p->plain;
-	g->out = &p->vec[slot];
-	g->lines = g->entries = g->nodd = 0;
-	g->err = 0;
-	parse_region(g);
+	region_start(&p->reg[slot], from, last + 1, p->plain, NULL);
+	parse_region(&p->reg[slot]);
 	p->rs[slot] = from - b;
 	p->re[slot] = last + 1 - b;
 }
@@ -1429,27 +1438,17 @@ static void zpipe_regions_free(struct zpipe *p)
 
 	if (!p->reg)
 		return;
-	for (i = 0; i < ZP_SLOTS; i++) {
-		free(p->reg[i].line.s);
-		free(p->reg[i].odd);
-		sl_pfx_vec_free(&p->vec[i]);
-	}
+	for (i = 0; i < ZP_SLOTS; i++)
+		region_free(&p->reg[i]);
 	free(p->reg);
-	free(p->vec);
 }
 
 /* From now on the inflating thread parses a share of the lines too (a plain feed). */
 static void zpipe_plain(struct zpipe *p, const struct sl_feed_opts *opts)
 {
 	p->reg = calloc(ZP_SLOTS, sizeof(*p->reg));
-	p->vec = calloc(ZP_SLOTS, sizeof(*p->vec));
-	if (!p->reg || !p->vec) {
-		free(p->reg);
-		free(p->vec);
-		p->reg = NULL;
-		p->vec = NULL;
+	if (!p->reg)
 		return;
-	}
 	__atomic_store_n(&p->share, SHARE_ONE / 4, __ATOMIC_RELAXED);
 	__atomic_store_n(&p->plain, opts, __ATOMIC_RELEASE);
 }
@@ -1459,7 +1458,7 @@ static int zpipe_take(struct feed_run *f)
 {
 	struct zpipe *p = f->r->src.pipe;
 	size_t slot = p->head % ZP_SLOTS;
-	int err = sl_pfx_vec_append(f->out, p->vec[slot].v, p->vec[slot].n);
+	int err = sl_pfx_vec_append(f->out, p->reg[slot].vec.v, p->reg[slot].vec.n);
 
 	if (!err)
 		err = judge_region(f, &p->reg[slot]);
@@ -1475,23 +1474,6 @@ static int zpipe_take(struct feed_run *f)
 	return err;
 }
 
-/*
- * The second half's share of the next block, from how fast each thread
- * parsed this one, so that both end together: the second thread may share
- * its CPU, with the one inflating a gzip feed or with another process.
- */
-static void balance(struct feed_run *f, const struct region *g)
-{
-	double r0 = (g[0].end - g[0].s) / (g[0].ns + 1.0), r1 = (g[1].end - g[1].s) / (g[1].ns + 1.0);
-	unsigned int want = SHARE_ONE * r1 / (r0 + r1);
-
-	f->share = (f->share + want) / 2;
-	if (f->share < SHARE_ONE / 8)
-		f->share = SHARE_ONE / 8;
-	if (f->share > SHARE_ONE * 7 / 8)
-		f->share = SHARE_ONE * 7 / 8;
-}
-
 /* 1 when the buffer's whole lines were read in two halves, 0 when too few, < 0 error. */
 static int read_block(struct feed_run *f)
 {
@@ -1500,29 +1482,17 @@ static int read_block(struct feed_run *f)
 	struct region *g = f->half;
 	pthread_t thr;
 	bool threaded;
-	int i, err;
+	int err;
 
 	if (r->len - r->pos < PAR_MIN)
 		return 0;
 	last = memrchr(s, '\n', r->len - r->pos);
 	if (!last || last + 1 - s < PAR_MIN)
 		return 0;
-	/* the line end at or after the second half's share; at worst last itself */
-	if (!f->share)
-		f->share = SHARE_ONE / 2;
-	mid = s + (size_t)(last - s) * (SHARE_ONE - f->share) / SHARE_ONE;
-	mid = memchr(mid, '\n', last + 1 - mid);
-	for (i = 0; i < 2; i++) {
-		g[i].opts = f->opts;
-		g[i].lines = g[i].entries = g[i].nodd = 0;
-		g[i].err = 0;
-	}
-	g[0].s = s;
-	g[0].end = g[1].s = mid + 1;
-	g[1].end = last + 1;
-	g[0].out = f->out;
-	g[1].out = &f->second;
-	f->second.n = 0;
+	/* the line end at or after the middle; at worst last itself */
+	mid = memchr(s + (last - s) / 2, '\n', last + 1 - (s + (last - s) / 2));
+	region_start(&g[0], s, mid + 1, f->opts, f->out);
+	region_start(&g[1], mid + 1, last + 1, f->opts, NULL);
 	threaded = g[1].s < g[1].end && !sl_thread_start(&thr, parse_region, &g[1]);
 	parse_region(&g[0]);
 	if (threaded)
@@ -1530,13 +1500,11 @@ static int read_block(struct feed_run *f)
 	else
 		parse_region(&g[1]);
 	r->pos = last + 1 - r->buf;
-	if (threaded)
-		balance(f, g);
 	err = judge_region(f, &g[0]);
 	if (!err)
 		err = judge_region(f, &g[1]);
 	if (!err)
-		err = sl_pfx_vec_append(f->out, f->second.v, f->second.n);
+		err = sl_pfx_vec_append(f->out, g[1].vec.v, g[1].vec.n);
 	return err ? err : 1;
 }
 
@@ -1553,7 +1521,7 @@ static int read_lines(struct feed_run *f)
 			err = zpipe_take(f);
 			continue;
 		}
-		if (!rc && f->fmt == SL_FMT_PLAIN && p && !p->plain && !p->reg)
+		if (!rc && f->fmt == SL_FMT_PLAIN && p && !p->plain)
 			zpipe_plain(p, f->opts);
 		/* gzip: the inflating thread is the second one to parse */
 		if (!rc && f->fmt == SL_FMT_PLAIN && !(p && p->plain)) {
@@ -1631,11 +1599,8 @@ int sl_feed_read_fd(int src_fd, const char *src_name, const struct sl_feed_opts 
 	/* nothing read into an empty list: nothing held (as before the reserve) */
 	if (!out->n)
 		sl_pfx_vec_free(out);
-	for (i = 0; i < 2; i++) {
-		free(f.half[i].line.s);
-		free(f.half[i].odd);
-	}
-	sl_pfx_vec_free(&f.second);
+	for (i = 0; i < 2; i++)
+		region_free(&f.half[i]);
 	st->lines += f.lineno;
 	st->invalid += f.invalid;
 	st->format = f.fmt == SL_FMT_AUTO ? SL_FMT_PLAIN : f.fmt;

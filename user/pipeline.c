@@ -198,13 +198,10 @@ static void *change4_run(void *arg)
 	return NULL;
 }
 
-/* An IPv4 entry's address and length, and its class: in sl_pfx_cmp() order. */
+/* An IPv4 entry's address and length: in sl_pfx_cmp() order, before its class. */
 static inline __u64 key4(const struct sl_pfx *p)
 {
-	__u32 a;
-
-	memcpy(&a, p->addr, sizeof(a));
-	return (__u64)__builtin_bswap32(a) << 8 | p->plen;
+	return (__u64)sl_pfx_addr4(p) << 8 | p->plen;
 }
 
 /*

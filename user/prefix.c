@@ -504,13 +504,9 @@ void sl_fmt_pfx(char *buf, size_t len, const struct sl_pfx *p)
 
 sl_u128 sl_pfx_to_u128(const struct sl_pfx *p)
 {
-	__u32 w;
-
 	/* loads, not a byte loop: plans convert every prefix of both lists */
-	if (p->family == 4) {
-		memcpy(&w, p->addr, sizeof(w));
-		return __builtin_bswap32(w);
-	}
+	if (p->family == 4)
+		return sl_pfx_addr4(p);
 	return (sl_u128)sl_be64_at(p->addr) << 64 | sl_be64_at(p->addr + 8);
 }
 

@@ -51,6 +51,15 @@ void sl_pfx_vec_free(struct sl_pfx_vec *vec);
 /* Append the minimal prefixes covering lo..hi (same family, lo <= hi). */
 int sl_range_to_pfx(const struct sl_pfx *lo, const struct sl_pfx *hi, struct sl_pfx_vec *vec);
 
+/* An IPv4 prefix's address as an integer. */
+static inline __u32 sl_pfx_addr4(const struct sl_pfx *p)
+{
+	__u32 v;
+
+	__builtin_memcpy(&v, p->addr, sizeof(v));
+	return __builtin_bswap32(v);
+}
+
 static inline __u64 sl_be64_at(const __u8 *p)
 {
 	__u64 v;

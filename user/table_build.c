@@ -49,12 +49,6 @@ int sl_table_map_create(__u32 value_size, __u32 nelem, void **mem)
 	return fd;
 }
 
-static __u32 addr4(const struct sl_pfx *p)
-{
-	return (__u32)p->addr[0] << 24 | (__u32)p->addr[1] << 16 | (__u32)p->addr[2] << 8 |
-	       p->addr[3];
-}
-
 static __u32 bits_for(size_t n)
 {
 	__u32 bits = 2;
@@ -107,7 +101,7 @@ static int fill_hash4(struct hash4 *hs, struct host4 *by, bool zeroed)
 
 	for (i = 0; i < hs->n; i++)
 		if (hs->v[i].plen == 32)
-			start[sl_hash32(addr4(&hs->v[i]), pbits)]++;
+			start[sl_hash32(sl_pfx_addr4(&hs->v[i]), pbits)]++;
 	for (k = 0; k < 1u << pbits; k++) {
 		__u32 b = (k + (1u << pbits) - 1) & ((1u << pbits) - 1), c = start[b];
 
@@ -116,7 +110,7 @@ static int fill_hash4(struct hash4 *hs, struct host4 *by, bool zeroed)
 	}
 	for (i = 0; i < hs->n; i++) {
 		const struct sl_pfx *p = &hs->v[i];
-		__u32 a = addr4(p);
+		__u32 a = sl_pfx_addr4(p);
 
 		if (p->plen == 32)
 			by[start[sl_hash32(a, pbits)]++] = (struct host4){ a, SL_E_MAKE(p->class_id, 32) };
@@ -209,7 +203,7 @@ static void *hash4_run(void *arg)
  */
 static void paint4(__u32 *slots, const struct sl_pfx *p, int level_end)
 {
-	__u32 first = addr4(p) >> (32 - level_end) & ((1u << (level_end == 16 ? 16 : 8)) - 1);
+	__u32 first = sl_pfx_addr4(p) >> (32 - level_end) & ((1u << (level_end == 16 ? 16 : 8)) - 1);
 	__u32 count = 1u << (level_end - p->plen), j;
 
 	for (j = 0; j < count; j++)
@@ -234,7 +228,7 @@ static void start_at(struct v4_starts *st, __u32 pos)
 /* paint4() within a node, and the two slots where the paint may start or end a run. */
 static void paint_node(__u32 *slots, struct v4_starts *st, const struct sl_pfx *p, int level_end)
 {
-	__u32 first = addr4(p) >> (32 - level_end) & 0xff;
+	__u32 first = sl_pfx_addr4(p) >> (32 - level_end) & 0xff;
 
 	paint4(slots, p, level_end);
 	start_at(st, first);
@@ -354,7 +348,7 @@ static __u32 node_hosts(struct v4_nodes *nd, __u32 base, const struct sl_pfx *v,
 	memset(r.bm, 0, sizeof(r.bm));
 	r.n = 0;
 	for (i = 0; i < n; i++) {
-		s = addr4(&v[i]) >> 8 & 0xff;
+		s = sl_pfx_addr4(&v[i]) >> 8 & 0xff;
 		if (s < pos)
 			continue; /* another host of the same /24 */
 		if (s > pos)
@@ -391,10 +385,10 @@ static __u32 node16(struct v4_nodes *nd, __u32 base, const struct sl_pfx *v, siz
 			paint_node(l2, &s2, &v[i], 24);
 	/* a /24's prefixes are contiguous (sorted by address) */
 	for (i = 0; i < n; i = k) {
-		__u32 s24 = addr4(&v[i]) >> 8 & 0xff;
+		__u32 s24 = sl_pfx_addr4(&v[i]) >> 8 & 0xff;
 
 		longer = 0;
-		for (k = i; k < n && (addr4(&v[k]) >> 8 & 0xff) == s24; k++)
+		for (k = i; k < n && (sl_pfx_addr4(&v[k]) >> 8 & 0xff) == s24; k++)
 			longer |= v[k].plen > 24 && v[k].plen < 32;
 		/* most /24s hold hosts only: no third level to fill */
 		if (longer) {
@@ -412,8 +406,8 @@ static __u32 node16(struct v4_nodes *nd, __u32 base, const struct sl_pfx *v, siz
 	}
 	for (i = 0; i < n; i++)
 		if (v[i].plen == 32) {
-			l2[addr4(&v[i]) >> 8 & 0xff] |= SL_E_HOSTS;
-			start_one(&s2, addr4(&v[i]) >> 8 & 0xff);
+			l2[sl_pfx_addr4(&v[i]) >> 8 & 0xff] |= SL_E_HOSTS;
+			start_one(&s2, sl_pfx_addr4(&v[i]) >> 8 & 0xff);
 		}
 	return node_add(nd, l2, &s2);
 }
@@ -428,14 +422,14 @@ static int build_nodes4(__u32 *dir, struct v4_nodes *nd, const struct sl_pfx *v,
 		if (v[i].plen <= 16)
 			paint4(dir, &v[i], 16);
 	for (i = 0; i < n; i = k) {
-		__u32 s16 = addr4(&v[i]) >> 16;
+		__u32 s16 = sl_pfx_addr4(&v[i]) >> 16;
 
 		if (v[i].plen <= 16) {
 			k = i + 1;
 			continue;
 		}
 		/* a /16's longer prefixes are contiguous: shorter ones sort first */
-		for (k = i; k < n && addr4(&v[k]) >> 16 == s16; k++)
+		for (k = i; k < n && sl_pfx_addr4(&v[k]) >> 16 == s16; k++)
 			;
 		dir[s16] = node16(nd, dir[s16], v + i, k - i);
 		if (!dir[s16])
@@ -539,18 +533,13 @@ static bool spare_wait(struct sl_spare *s)
 	return s->mem;
 }
 
-/* Whether a table of nelem elements is built in the spare: it fits, with at most 1/16 left. */
-static bool spare_fits(const struct sl_spare *s, __u32 nelem)
-{
-	return s->mem && s->nelem >= nelem && s->nelem - nelem <= s->nelem / 16;
-}
-
 /* The spare map, mapped in *mem, when *nelem fit in it: its fd; else -ENOENT. */
 static int spare_take(struct sl_spare *s, __u32 *nelem, void **mem)
 {
 	int fd;
 
-	if (!s || !spare_wait(s) || !spare_fits(s, *nelem))
+	/* it fits, with at most 1/16 left */
+	if (!s || !spare_wait(s) || s->nelem < *nelem || s->nelem - *nelem > s->nelem / 16)
 		return -ENOENT;
 	fd = s->fd;
 	*nelem = s->nelem;
@@ -569,7 +558,7 @@ int sl_build_v4_spare(const struct sl_pfx *v, size_t n, struct sl_spare *spare,
 {
 	struct hash4 hs = { .v = v, .n = n, .spare = spare };
 	struct v4_nodes nd = { 0 };
-	__u32 words, nelem, content, leaf_off = 0, hash_off = 0, *t, *dir = NULL;
+	__u32 words, nelem, content, leaf_off = 0, hash_off = 0, at, *t, *dir = NULL;
 	size_t i;
 	int fd, err;
 
@@ -606,18 +595,12 @@ int sl_build_v4_spare(const struct sl_pfx *v, size_t n, struct sl_spare *spare,
 
 	/* 16 words per 64-byte element (struct sl_t4_elem) */
 	nelem = content = (words + SL_T4_ELEM_WORDS - 1) / SL_T4_ELEM_WORDS;
-	fd = -ENOENT;
-	if (hs.in_spare) {
-		/* the hash is at the spare's end: the table there if the nodes end before it */
-		__u32 at = hs.slots - (__u32 *)spare->mem;
-
-		if (leaf_off + nd.nleaves <= at && spare_fits(spare, content)) {
-			fd = spare_take(spare, &nelem, (void **)&t);
-			hash_off = at;
-		}
-	} else {
-		fd = spare_take(spare, &nelem, (void **)&t);
-	}
+	/* a hash built at the spare's end stays there, if the nodes end before it */
+	at = hs.in_spare ? hs.slots - (__u32 *)spare->mem : 0;
+	fd = hs.in_spare && leaf_off + nd.nleaves > at ? -ENOENT :
+							  spare_take(spare, &nelem, (void **)&t);
+	if (fd >= 0 && hs.in_spare)
+		hash_off = at;
 	if (fd < 0)
 		fd = sl_table_map_create(sizeof(struct sl_t4_elem), nelem, (void **)&t);
 	if (fd < 0) {
