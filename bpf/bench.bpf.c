@@ -86,6 +86,26 @@ static long bm_step(__u32 i, void *data)
 	a = bpf_map_lookup_elem(&bm_addrs, &idx);
 	if (!a)
 		return 1;
+	/*
+	 * sluice's lookups, one call site per family (each call site of
+	 * sl_lookup6() is verified apart, and its bpf_loop callback with it).
+	 */
+	if (mode == BM_SLUICE6 || mode == BM_DIFF6) {
+		e = sl_lookup6(c->tab6, a->addr);
+	} else if (mode == BM_SLUICE4 || mode == BM_DIFF4) {
+		__u32 be, h;
+
+		__builtin_memcpy(&be, a->addr, 4);
+		h = bpf_ntohl(be);
+		e = sl_lookup4(c->tab4, h, mode == BM_DIFF4 || sl_v4_summary());
+		/* the summary and the directory alone must agree (~0: never right) */
+		if (mode == BM_DIFF4 && sl_lookup4(c->tab4, h, 0) != e)
+			e = ~0u;
+	}
+	if (mode == BM_SLUICE4 || mode == BM_SLUICE6) {
+		c->sum += e;
+		return 0;
+	}
 	switch (mode) {
 	case BM_EMPTY:
 		c->sum += a->addr[0];
@@ -115,17 +135,6 @@ static long bm_step(__u32 i, void *data)
 		c->sum += r;
 		if (mode == BM_TRIE4 || mode == BM_TRIE6)
 			break;
-		if (mode == BM_DIFF4) {
-			__u32 be;
-
-			__builtin_memcpy(&be, a->addr, 4);
-			e = sl_lookup4(c->tab4, bpf_ntohl(be), 1);
-			/* the summary and the directory alone must agree (~0: never right) */
-			if (sl_lookup4(c->tab4, bpf_ntohl(be), 0) != e)
-				e = ~0u;
-		} else {
-			e = sl_lookup6(c->tab6, a->addr);
-		}
 		/* Compare class and prefix length, not the flag bits. */
 		e &= SL_E_VALID | 0xffffff;
 		if (e != r) {
@@ -138,16 +147,6 @@ static long bm_step(__u32 i, void *data)
 		}
 		break;
 	}
-	case BM_SLUICE4: {
-		__u32 be;
-
-		__builtin_memcpy(&be, a->addr, 4);
-		c->sum += sl_lookup4(c->tab4, bpf_ntohl(be), sl_v4_summary());
-		break;
-	}
-	case BM_SLUICE6:
-		c->sum += sl_lookup6(c->tab6, a->addr);
-		break;
 	}
 	return 0;
 }

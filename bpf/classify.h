@@ -235,62 +235,52 @@ struct sl_l6_ctx {
 	__u32 w[4];
 	__u64 mask;   /* groups still to probe */
 	__u32 nlens;
-	__u32 result; /* entry of the match, 0 while none */
+	__u32 next, end; /* descriptors of the group at hand still to probe */
+	__u32 result;    /* entry of the match, 0 while none */
 };
 
-/* Count trailing zeros of a non-zero mask (clang 14 cannot lower ctz for BPF). */
+/*
+ * Count trailing zeros of a non-zero mask, without branches: the bits below
+ * the lowest set one (clang 14 cannot lower ctz for BPF, and a branch per
+ * step gives the verifier a path per step).
+ */
 static __always_inline __u32 sl_ctz64(__u64 x)
 {
-	__u32 n = 0;
-
-	if (!(x & 0xffffffffull)) {
-		n += 32;
-		x >>= 32;
-	}
-	if (!(x & 0xffff)) {
-		n += 16;
-		x >>= 16;
-	}
-	if (!(x & 0xff)) {
-		n += 8;
-		x >>= 8;
-	}
-	if (!(x & 0xf)) {
-		n += 4;
-		x >>= 4;
-	}
-	if (!(x & 0x3)) {
-		n += 2;
-		x >>= 2;
-	}
-	if (!(x & 0x1))
-		n += 1;
-	return n;
+	return sl_popcount64((x & -x) - 1);
 }
 
-/* Probe the lowest group left in the mask (one bpf_loop step per group). */
+/*
+ * One bpf_loop step per descriptor: when the group at hand is done, take
+ * the lowest group left in the mask (its descriptors lo..hi-1, in order),
+ * then probe the next descriptor. One sl_probe6() per step keeps the
+ * verifier's work to one probe body per step (three per step, for groups
+ * of up to three lengths, took it past a million instructions on 6.18.44).
+ */
 static long sl_probe_group6(__u32 i, void *data)
 {
 	struct sl_l6_ctx *c = data;
-	__u32 g, lo, hi, e;
-	int d;
+	__u32 g, e;
 
 	(void)i;
-	if (!c->mask)
-		return 1;
-	g = sl_ctz64(c->mask) & (SL_T6_GROUPS - 1);
-	c->mask &= c->mask - 1;
-	lo = c->nlens > SL_T6_GROUPS ? (g * c->nlens + SL_T6_GROUPS - 1) / SL_T6_GROUPS : g;
-	hi = c->nlens > SL_T6_GROUPS ? ((g + 1) * c->nlens + SL_T6_GROUPS - 1) / SL_T6_GROUPS :
-				       g + 1;
-	for (d = 0; d < 3; d++) {
-		if (lo + d >= hi)
-			break;
-		e = sl_probe6(c->tab, lo + d, c->w);
-		if (e) {
-			c->result = e;
+	if (c->next >= c->end) {
+		if (!c->mask)
 			return 1;
+		g = sl_ctz64(c->mask) & (SL_T6_GROUPS - 1);
+		c->mask &= c->mask - 1;
+		if (c->nlens > SL_T6_GROUPS) {
+			c->next = (g * c->nlens + SL_T6_GROUPS - 1) / SL_T6_GROUPS;
+			c->end = ((g + 1) * c->nlens + SL_T6_GROUPS - 1) / SL_T6_GROUPS;
+		} else {
+			c->next = g;
+			c->end = g + 1;
 		}
+		if (c->next >= c->end)
+			return 0;
+	}
+	e = sl_probe6(c->tab, c->next++, c->w);
+	if (e) {
+		c->result = e;
+		return 1;
 	}
 	return 0;
 }
@@ -340,7 +330,7 @@ static __always_inline __u32 sl_lookup6(void *tab, const void *addr)
 	if (c.nlens > SL_T6_MAX_LENS)
 		return 0;
 	__builtin_memcpy(c.w, addr, sizeof(c.w));
-	bpf_loop(SL_T6_GROUPS, sl_probe_group6, &c, 0);
+	bpf_loop(SL_T6_GROUPS + SL_T6_MAX_LENS, sl_probe_group6, &c, 0);
 	if (c.result)
 		return c.result;
 	return e & SL_E_VALID ? e : 0;
