@@ -69,7 +69,7 @@ FLOW_TEST  := $(OUTPUT)/tests/flow_test
 # A recipe that fails leaves no half-written target behind.
 .DELETE_ON_ERROR:
 
-.PHONY: fuzz bench bench-feeds bench-rates all deps test test-all demo-run test-unit test-datapath test-e2e demo install uninstall clean help \
+.PHONY: fuzz bench verifier-stats bench-feeds bench-rates all deps test test-all demo-run test-unit test-datapath test-e2e demo install uninstall clean help \
         check-format
 
 all: $(BIN)
@@ -84,6 +84,7 @@ help:
 	@echo '  test-e2e       namespaces, veth pairs and iperf3 (root)'
 	@echo '  demo           client-gateway-server demo with a policed flow (root)'
 	@echo '  bench          lookup benchmark: sluice classifier against the LPM trie (root)'
+	@echo '  verifier-stats instructions the verifier processed per BPF program (root)'
 	@echo '  bench-feeds    1M-entry feed load against ipset restore + swap (root)'
 	@echo '  bench-rates    iperf3 goodput: police, shape, tc HTB, nftables (root)'
 	@echo '  fuzz           libFuzzer over the feed parsers (FUZZ_TIME=60 seconds)'
@@ -131,7 +132,16 @@ $(OUTPUT)/bench/flows: $(OUTPUT)/bench/flows.o $(TESTLIB_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-bench: $(OUTPUT)/bench/lookup $(OUTPUT)/bench/flows
+# The verifier's count of each program, against its limit of a million.
+$(OUTPUT)/bench/verifier: bench/verifier.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(WARN) $< -lbpf -o $@
+
+verifier-stats: $(OUTPUT)/bench/verifier $(BPF_OBJ) $(OUTPUT)/bench.bpf.o
+	$(Q)$(OUTPUT)/bench/verifier $(BPF_OBJ) $(OUTPUT)/bench.bpf.o
+
+bench: $(OUTPUT)/bench/lookup $(OUTPUT)/bench/flows verifier-stats
 	$(Q)$(OUTPUT)/bench/lookup
 	$(Q)$(OUTPUT)/bench/flows
 
