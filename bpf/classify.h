@@ -285,6 +285,38 @@ static long sl_probe_group6(__u32 i, void *data)
 	return 0;
 }
 
+/*
+ * A list block (directory word e): its prefixes, longest first, each
+ * compared with the address masked to its length; else the block's
+ * short-prefix entry, which the first item carries.
+ */
+static __always_inline __u32 sl_list6(void *tab, __u32 e, const void *addr)
+{
+	__u32 w[4], n = SL_E_LIST_N(e), idx, v, len, fb = 0;
+	struct sl_t6_elem *it;
+	int j;
+
+	__builtin_memcpy(w, addr, sizeof(w));
+	for (j = 0; j < SL_T6_LIST_MAX; j++) {
+		if (j >= (int)n)
+			break;
+		idx = SL_E_LIST_IDX(e) + j;
+		it = bpf_map_lookup_elem(tab, &idx);
+		if (!it)
+			return 0;
+		if (!j)
+			fb = it->w[SL_T6_L_SHORT];
+		v = it->w[SL_T6_S_ENTRY];
+		len = SL_E_PLEN(v);
+		if (sl_mask_word(w[0], 0, len) == it->w[0] &&
+		    sl_mask_word(w[1], 1, len) == it->w[1] &&
+		    sl_mask_word(w[2], 2, len) == it->w[2] &&
+		    sl_mask_word(w[3], 3, len) == it->w[3])
+			return v;
+	}
+	return fb & SL_E_VALID ? fb : 0;
+}
+
 static __always_inline __u32 sl_lookup6(void *tab, const void *addr)
 {
 	struct sl_l6_ctx c = { .tab = tab };
@@ -319,6 +351,8 @@ static __always_inline __u32 sl_lookup6(void *tab, const void *addr)
 	e = de->w[top];
 	if (!(e & SL_E_NODE))
 		return e & SL_E_VALID ? e : 0;
+	if (e & SL_E_LIST)
+		return sl_list6(tab, e, addr);
 	/* a block with longer prefixes: probe the lengths it has, longest first */
 	top = SL_E_NODE_IDX(e) & 1;
 	idx = blocks + (SL_E_NODE_IDX(e) >> 1);

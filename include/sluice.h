@@ -360,6 +360,14 @@ enum {
  * Blocks are packed as narrow slots are: two masks (words 0-1 and 2-3, low
  * word first), then the two short-prefix entries.
  *
+ * A block with at most SL_T6_LIST_MAX longer prefixes is a list instead:
+ * its directory word is SL_E_NODE | SL_E_LIST, the count less one and the
+ * element of the first of its prefixes, one element each, longest first:
+ * the four masked address words, the entry, then (SL_T6_L_SHORT) the
+ * block's short-prefix entry. Such prefixes are in no hash, and a lookup
+ * compares the address with each in turn: one read a prefix, where a block
+ * read, then a descriptor and a slot or two per length, cost two or more.
+ *
  * The directory is reached through a summary of the /16s, 32 an element
  * after the descriptors, each element also holding the header's dir_bits,
  * blocks and nlens: a 2-bit code per /16 (SL_SUM_*) and the entry of code
@@ -369,7 +377,7 @@ enum {
  * header and a directory of up to 4 MiB. Any other reads the summary
  * instead of the header.
  */
-#define SL_T6_MAGIC 0x5c760007u
+#define SL_T6_MAGIC 0x5c760008u
 #define SL_T6_MAX_LENS 129
 #define SL_T6_DESC 1 /* first descriptor element */
 #define SL_T6_SUM (SL_T6_DESC + SL_T6_MAX_LENS) /* first summary element */
@@ -385,6 +393,13 @@ enum {
 
 /* Element of directory word i < 2^20: i / 6, as a multiply (exact there). */
 #define SL_T6_DIR_ELEM(i) (__u32)(((__u64)(i) * 2796203u) >> 24)
+
+/* In IPv6 directory words only (IPv4's SL_E_HOSTS): a list block. */
+#define SL_T6_LIST_MAX 4
+#define SL_E_LIST (1u << 30)
+#define SL_E_LIST_SHIFT 28
+#define SL_E_LIST_N(e) ((((e) >> SL_E_LIST_SHIFT) & 3u) + 1)
+#define SL_E_LIST_IDX(e) ((e) & ((1u << SL_E_LIST_SHIFT) - 1))
 
 /* In IPv6 hash slots only: the slot's distance from its prefix's home. */
 #define SL_E_DIST_SHIFT 25
@@ -414,6 +429,7 @@ enum {
 	SL_T6_D_PROBES, /* longest distance from home + 1 */
 	/* wide slot words: 0-3 the masked address */
 	SL_T6_S_ENTRY = 4,
+	SL_T6_L_SHORT = 5, /* list items: the block's short-prefix entry */
 	/* narrow slots and blocks: pair member p's words */
 	SL_T6_P_KEY = 0, /* + 2p: two words */
 	SL_T6_P_ENTRY = 4, /* + p */
@@ -456,7 +472,7 @@ static inline __u32 sl_home6(const __u32 w[4], __u32 nslots)
  * it with any change to them: a CLI does not write into a state pinned by
  * programs that read another layout (0: every sluice before the field).
  */
-#define SL_LAYOUT 12
+#define SL_LAYOUT 13
 
 /* The global state record, key 0 of sl_state. Written by the CLI only. */
 struct sl_state {

@@ -783,50 +783,94 @@ static __u32 hash6_elems(const struct hash6 *h, int len)
 	return len <= SL_T6_NARROW_MAX ? (h->span + 1) / 2 : h->span;
 }
 
+/* The directory word of prefix p: its top dir_bits bits. */
+static __u32 top6(const struct sl_pfx *p, __u32 dir_bits)
+{
+	__u32 w0;
+
+	memcpy(&w0, p->addr, 4);
+	return ntohl(w0) >> (32 - dir_bits);
+}
+
+/*
+ * Put item k of a list block (first: its first element), keeping the items
+ * placed so far longest first.
+ */
+static void list_put6(struct sl_t6_elem *first, __u32 k, const __u32 w[4], __u32 e)
+{
+	for (; k && SL_E_PLEN(first[k - 1].w[SL_T6_S_ENTRY]) < SL_E_PLEN(e); k--)
+		first[k] = first[k - 1];
+	memcpy(first[k].w, w, 16);
+	first[k].w[SL_T6_S_ENTRY] = e;
+}
+
 int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out)
 {
 	size_t count[129] = { 0 }, start[130] = { 0 }, i;
-	__u32 nelem, nlens = 0, nblocks = 0, w0, top, dir_bits = SL_T6_DIR_MIN_BITS, blocks = 0;
+	__u32 nelem, nlens = 0, nblocks = 0, nitems = 0, items = 0, top;
+	__u32 dir_bits = SL_T6_DIR_MIN_BITS, blocks = 0;
 	__u32 *dir = NULL, *block = NULL, *byl = NULL, *home = NULL, *pos = NULL;
 	struct hash6 hash[129] = { 0 };
+	__u8 *nlong = NULL, *fill = NULL;
 	__u64 *mask = NULL;
 	int desc[129], len, fd, err;
 	struct sl_t6_elem *t;
 
 	memset(out, 0, sizeof(*out));
-	for (i = 0; i < n; i++)
-		count[v[i].plen]++;
 	/* at least four blocks a prefix: most addresses meet no longer prefix */
 	while (dir_bits < SL_T6_DIR_MAX_BITS && ((size_t)1 << (dir_bits - 2)) < n)
 		dir_bits++;
 	nelem = SL_T6_DIR;
 	err = -ENOMEM;
 	if (n) {
-		/* block[top]: 1 + the block of that directory word, 0 when none */
+		/*
+		 * block[top]: 1 + the block of that directory word, or of a
+		 * list block 1 + its first item after the blocks; 0 when none.
+		 * nlong[top]: its longer prefixes, up to SL_T6_LIST_MAX + 1.
+		 */
 		dir = calloc(1u << dir_bits, sizeof(*dir));
 		block = calloc(1u << dir_bits, sizeof(*block));
 		mask = calloc(1u << dir_bits, sizeof(*mask));
-		/* byl: the prefixes grouped by length, in the order of v */
+		nlong = calloc(1u << dir_bits, 1);
+		fill = calloc(1u << dir_bits, 1);
+		/* byl: the prefixes in hashes grouped by length, in the order of v */
 		byl = malloc(n * sizeof(*byl));
 		home = malloc(n * sizeof(*home));
 		pos = malloc(n * sizeof(*pos));
-		if (!dir || !block || !mask || !byl || !home || !pos)
+		if (!dir || !block || !mask || !nlong || !fill || !byl || !home || !pos)
 			goto out;
 		fill_short6(dir, v, n, dir_bits);
 		for (i = 0; i < n; i++) {
-			if (v[i].plen < dir_bits)
+			top = top6(&v[i], dir_bits);
+			if (v[i].plen >= dir_bits && nlong[top] <= SL_T6_LIST_MAX)
+				nlong[top]++;
+		}
+		for (i = 0; i < n; i++) {
+			top = top6(&v[i], dir_bits);
+			if (v[i].plen < dir_bits || nlong[top] <= SL_T6_LIST_MAX)
 				continue;
-			memcpy(&w0, v[i].addr, 4);
-			top = ntohl(w0) >> (32 - dir_bits);
+			count[v[i].plen]++;
 			if (!block[top])
 				block[top] = ++nblocks;
 		}
+		for (top = 0; top < 1u << dir_bits; top++) {
+			if (nlong[top] && nlong[top] <= SL_T6_LIST_MAX) {
+				block[top] = nitems + 1;
+				nitems += nlong[top];
+			}
+		}
 		blocks = SL_T6_DIR + SL_T6_DIR_ELEMS(dir_bits);
-		nelem = blocks + (nblocks + 1) / 2;
+		items = blocks + (nblocks + 1) / 2;
+		nelem = items + nitems;
+		err = -E2BIG;
+		if (nelem > 1u << SL_E_LIST_SHIFT)
+			goto out;
 		for (len = 0; len <= 128; len++)
 			start[len + 1] = start[len] + count[len];
-		for (i = 0; i < n; i++)
-			byl[start[v[i].plen]++] = (__u32)i;
+		for (i = 0; i < n; i++) {
+			if (v[i].plen >= dir_bits && nlong[top6(&v[i], dir_bits)] > SL_T6_LIST_MAX)
+				byl[start[v[i].plen]++] = (__u32)i;
+		}
 		for (len = 128; len >= 0; len--)
 			start[len + 1] = start[len];
 		start[0] = 0;
@@ -883,9 +927,15 @@ int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out)
 		__u32 l = v[i].plen, w[4], dist, e;
 		struct sl_t6_elem *slot;
 
-		if (desc[l] < 0)
+		if (l < dir_bits)
 			continue;
 		memcpy(w, v[i].addr, 16);
+		top = top6(&v[i], dir_bits);
+		if (nlong[top] <= SL_T6_LIST_MAX) {
+			list_put6(&t[items + block[top] - 1], fill[top]++, w,
+				  SL_E_MAKE(v[i].class_id, l));
+			continue;
+		}
 		dist = pos[i] - sl_home6(w, hash[l].nslots);
 		e = SL_E_MAKE(v[i].class_id, l) | dist << SL_E_DIST_SHIFT;
 		if (l <= SL_T6_NARROW_MAX) {
@@ -897,7 +947,7 @@ int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out)
 			memcpy(slot->w, w, sizeof(w));
 			slot->w[SL_T6_S_ENTRY] = e;
 		}
-		mask[ntohl(w[0]) >> (32 - dir_bits)] |= 1ull << group6(desc[l], nlens);
+		mask[top] |= 1ull << group6(desc[l], nlens);
 	}
 	for (top = 0; n && top < 1u << dir_bits; top++) {
 		struct sl_t6_elem *d = &t[SL_T6_DIR + SL_T6_DIR_ELEM(top)], *b;
@@ -905,6 +955,13 @@ int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out)
 
 		if (!block[top]) {
 			d->w[top % SL_T6_DIR_PER_ELEM] = dir[top];
+			continue;
+		}
+		if (nlong[top] <= SL_T6_LIST_MAX) {
+			p = items + block[top] - 1;
+			d->w[top % SL_T6_DIR_PER_ELEM] = SL_E_NODE | SL_E_LIST |
+							 (nlong[top] - 1u) << SL_E_LIST_SHIFT | p;
+			t[p].w[SL_T6_L_SHORT] = dir[top];
 			continue;
 		}
 		d->w[top % SL_T6_DIR_PER_ELEM] = SL_E_NODE | (block[top] - 1);
@@ -922,6 +979,8 @@ out:
 	free(dir);
 	free(block);
 	free(mask);
+	free(nlong);
+	free(fill);
 	free(byl);
 	free(home);
 	free(pos);

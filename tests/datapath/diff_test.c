@@ -196,6 +196,51 @@ static void run_set(struct sl_pfx_vec *pfx, unsigned int seed)
 	bm_close(b);
 }
 
+/* A table's bytes, mapped read-only. */
+static const __u8 *map_table(const struct sl_built *b)
+{
+	void *m = mmap(NULL, b->bytes, PROT_READ, MAP_SHARED, b->fd, 0);
+
+	assert_true(m != MAP_FAILED);
+	return m;
+}
+
+/*
+ * The IPv6 directory words of pfx's table by shape: lists[k] list blocks
+ * of k prefixes, *hashed blocks whose prefixes are in hashes.
+ */
+static void v6_shapes(const struct sl_pfx_vec *pfx, __u32 lists[SL_T6_LIST_MAX + 1],
+		      __u32 *hashed)
+{
+	struct sl_pfx_vec v6 = { 0 };
+	const struct sl_t6_elem *t;
+	struct sl_built b;
+	__u32 top, e, bits;
+	size_t i;
+
+	for (i = 0; i < pfx->n; i++) {
+		if (pfx->v[i].family == 6)
+			assert_int_equal(sl_pfx_vec_push(&v6, &pfx->v[i]), 0);
+	}
+	assert_int_equal(sl_build_v6(v6.v, v6.n, &b), 0);
+	t = (const struct sl_t6_elem *)map_table(&b);
+	bits = t[0].w[SL_T6_W_DIR_BITS];
+	memset(lists, 0, (SL_T6_LIST_MAX + 1) * sizeof(*lists));
+	*hashed = 0;
+	for (top = 0; top < 1u << bits; top++) {
+		e = t[SL_T6_DIR + top / SL_T6_DIR_PER_ELEM].w[top % SL_T6_DIR_PER_ELEM];
+		if (!(e & SL_E_NODE))
+			continue;
+		if (e & SL_E_LIST)
+			lists[SL_E_LIST_N(e)]++;
+		else
+			(*hashed)++;
+	}
+	munmap((void *)t, b.bytes);
+	close(b.fd);
+	sl_pfx_vec_free(&v6);
+}
+
 static void test_structured(void **state)
 {
 	unsigned int seed;
@@ -214,20 +259,32 @@ static void test_structured(void **state)
 
 static void test_realistic_mix(void **state)
 {
+	__u32 lists[SL_T6_LIST_MAX + 1], hashed;
 	struct sl_pfx_vec pfx = { 0 };
 
 	(void)state;
 	assert_int_equal(bm_gen(BM_MIX_REALISTIC, 200000, 50, 11, &pfx), 0);
+	/* its 10K IPv6 prefixes: lists of one to three */
+	v6_shapes(&pfx, lists, &hashed);
+	printf("# IPv6 blocks: lists of 1-4: %u %u %u %u, hashed %u\n", lists[1], lists[2],
+	       lists[3], lists[4], hashed);
+	assert_true(lists[1] && lists[2] && lists[3]);
 	run_set(&pfx, 11);
 	sl_pfx_vec_free(&pfx);
 }
 
 static void test_worst_mix(void **state)
 {
+	__u32 lists[SL_T6_LIST_MAX + 1], hashed;
 	struct sl_pfx_vec pfx = { 0 };
 
 	(void)state;
 	assert_int_equal(bm_gen(BM_MIX_WORST, 100000, 50, 12, &pfx), 0);
+	/* its IPv6 prefixes are spread: every block a list, most of one */
+	v6_shapes(&pfx, lists, &hashed);
+	printf("# IPv6 blocks: lists of 1-4: %u %u %u %u, hashed %u\n", lists[1], lists[2],
+	       lists[3], lists[4], hashed);
+	assert_true(lists[1] > lists[2] && lists[2] > lists[3] && lists[3]);
 	run_set(&pfx, 12);
 	sl_pfx_vec_free(&pfx);
 }
@@ -286,12 +343,19 @@ static void gen_dense6(unsigned long long *s, size_t n, struct sl_pfx_vec *out)
 
 static void test_dense(void **state)
 {
+	__u32 lists[SL_T6_LIST_MAX + 1], hashed;
 	struct sl_pfx_vec pfx = { 0 };
 	unsigned long long s = 31;
 
 	(void)state;
 	gen_dense4(&s, 20000, &pfx);
 	gen_dense6(&s, 20000, &pfx);
+	sl_pfx_resolve(&pfx);
+	/* the two dense /16s (at least: 2001::/16 and 2101::/16) are hashed */
+	v6_shapes(&pfx, lists, &hashed);
+	printf("# IPv6 blocks: lists of 1-4: %u %u %u %u, hashed %u\n", lists[1], lists[2],
+	       lists[3], lists[4], hashed);
+	assert_true(hashed >= 2 && lists[1]);
 	run_set(&pfx, 31);
 	sl_pfx_vec_free(&pfx);
 }
@@ -340,15 +404,6 @@ static void test_empty_and_default_route(void **state)
 	sl_pfx_vec_push(&pfx, &p);
 	run_set(&pfx, 22);
 	sl_pfx_vec_free(&pfx);
-}
-
-/* A table's bytes, mapped read-only. */
-static const __u8 *map_table(const struct sl_built *b)
-{
-	void *m = mmap(NULL, b->bytes, PROT_READ, MAP_SHARED, b->fd, 0);
-
-	assert_true(m != MAP_FAILED);
-	return m;
 }
 
 /* The size of the host hash sl_build_v4() makes for an IPv4 list (2^bits slots). */
@@ -457,6 +512,58 @@ static void test_spare(void **state)
 	sl_pfx_vec_free(&pfx);
 }
 
+/*
+ * IPv6 list blocks, /16s with one to four longer prefixes: nested ones
+ * (longest first), one as long as the directory's bits, a host, four of
+ * one length, with and without a shorter prefix over the block; beside a
+ * block of five, hashed, and random chains.
+ */
+static void test_list_blocks(void **state)
+{
+	static const struct {
+		__u64 hi, lo;
+		int plen;
+	} p[] = {
+		{ 0x2400000000000000ull, 0, 48 },
+		{ 0x2401000000000000ull, 0, 32 },
+		{ 0x2401000000010000ull, 0, 48 }, /* in the /32 */
+		{ 0x2402000000000000ull, 0, 16 },
+		{ 0x24020abc00000000ull, 0, 64 },
+		{ 0x24020abc00000000ull, 0x1234ull, 128 },
+		{ 0x2403000000000000ull, 0, 20 },
+		{ 0x2403000100000000ull, 0, 40 },
+		{ 0x2403000100000000ull, 0, 64 },
+		{ 0x2403000100000001ull, 0, 64 }, /* its sibling */
+		{ 0x2404000000000000ull, 0, 24 },
+		{ 0x2404001000000000ull, 0, 36 },
+		{ 0x2404001000000000ull, 0, 52 },
+		{ 0x2404001000000000ull, 0, 80 },
+		{ 0x2404001000000000ull, 0x8000000000000000ull, 96 },
+		{ 0x2405000100000000ull, 0, 48 },
+		{ 0x2405000200000000ull, 0, 48 },
+		{ 0x2405000300000000ull, 0, 48 },
+		{ 0x2405000400000000ull, 0, 48 },
+		{ 0x2402000000000000ull, 0, 15 }, /* over 2402::/16 and 2403::/16 */
+		{ 0x2404000000000000ull, 0, 14 }, /* over 2404-2407::/16 */
+	};
+	struct sl_pfx_vec pfx = { 0 };
+	unsigned long long s = 61;
+	__u32 lists[SL_T6_LIST_MAX + 1], hashed, k;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+		push(&pfx, 6, p[i].hi, p[i].lo, p[i].plen, 1 + i % 7);
+	gen_structured(&s, 6, 300, &pfx);
+	sl_pfx_resolve(&pfx);
+	v6_shapes(&pfx, lists, &hashed);
+	for (k = 1; k <= SL_T6_LIST_MAX; k++)
+		assert_true(lists[k] >= 1);
+	assert_true(hashed >= 1);
+	run_set(&pfx, 61);
+	sl_pfx_vec_free(&pfx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -465,6 +572,7 @@ int main(void)
 		cmocka_unit_test(test_realistic_mix),
 		cmocka_unit_test(test_worst_mix),
 		cmocka_unit_test(test_dense),
+		cmocka_unit_test(test_list_blocks),
 		cmocka_unit_test(test_swaps_between_sizes),
 		cmocka_unit_test(test_host_hash_wrap),
 		cmocka_unit_test(test_spare),
