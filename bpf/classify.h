@@ -6,9 +6,10 @@
  * /16 holding longer prefixes or hosts leads to a compressed node for the
  * next 8 bits, and a /24 holding /25-/31 prefixes to one for the last 8; a
  * /24 flagged as holding hosts also probes the host hash. IPv6: the
- * summary, then a directory on the top 16-20 bits gives an entry, or a
- * block that says which longer prefix lengths occur in it; their hashes are
- * probed, longest first, until one matches. The tables are built by
+ * summary, then a directory on the top 16-20 bits gives an entry, a list
+ * of up to four longer prefixes to compare, or a block that says which
+ * longer prefix lengths occur in it; their hashes are probed, longest
+ * first, until one matches. The tables are built by
  * user/table_build.c.
  */
 #ifndef SLUICE_BPF_CLASSIFY_H
