@@ -206,8 +206,8 @@ static const __u8 *map_table(const struct sl_built *b)
 }
 
 /*
- * The IPv6 directory words of pfx's table by shape: lists[k] list blocks
- * of k prefixes, *hashed blocks whose prefixes are in hashes.
+ * The IPv6 directory words of pfx's table by shape, printed: lists[k] list
+ * blocks of k prefixes, *hashed blocks whose prefixes are in hashes.
  */
 static void v6_shapes(const struct sl_pfx_vec *pfx, __u32 lists[SL_T6_LIST_MAX + 1],
 		      __u32 *hashed)
@@ -236,6 +236,8 @@ static void v6_shapes(const struct sl_pfx_vec *pfx, __u32 lists[SL_T6_LIST_MAX +
 		else
 			(*hashed)++;
 	}
+	printf("# IPv6 blocks: lists of 1-4: %u %u %u %u, hashed %u\n", lists[1], lists[2],
+	       lists[3], lists[4], *hashed);
 	munmap((void *)t, b.bytes);
 	close(b.fd);
 	sl_pfx_vec_free(&v6);
@@ -266,8 +268,6 @@ static void test_realistic_mix(void **state)
 	assert_int_equal(bm_gen(BM_MIX_REALISTIC, 200000, 50, 11, &pfx), 0);
 	/* its 10K IPv6 prefixes: lists of one to three */
 	v6_shapes(&pfx, lists, &hashed);
-	printf("# IPv6 blocks: lists of 1-4: %u %u %u %u, hashed %u\n", lists[1], lists[2],
-	       lists[3], lists[4], hashed);
 	assert_true(lists[1] && lists[2] && lists[3]);
 	run_set(&pfx, 11);
 	sl_pfx_vec_free(&pfx);
@@ -282,8 +282,6 @@ static void test_worst_mix(void **state)
 	assert_int_equal(bm_gen(BM_MIX_WORST, 100000, 50, 12, &pfx), 0);
 	/* its IPv6 prefixes are spread: every block a list, most of one */
 	v6_shapes(&pfx, lists, &hashed);
-	printf("# IPv6 blocks: lists of 1-4: %u %u %u %u, hashed %u\n", lists[1], lists[2],
-	       lists[3], lists[4], hashed);
 	assert_true(lists[1] > lists[2] && lists[2] > lists[3] && lists[3]);
 	run_set(&pfx, 12);
 	sl_pfx_vec_free(&pfx);
@@ -353,8 +351,6 @@ static void test_dense(void **state)
 	sl_pfx_resolve(&pfx);
 	/* the two dense /16s (at least: 2001::/16 and 2101::/16) are hashed */
 	v6_shapes(&pfx, lists, &hashed);
-	printf("# IPv6 blocks: lists of 1-4: %u %u %u %u, hashed %u\n", lists[1], lists[2],
-	       lists[3], lists[4], hashed);
 	assert_true(hashed >= 2 && lists[1]);
 	run_set(&pfx, 31);
 	sl_pfx_vec_free(&pfx);
