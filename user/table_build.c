@@ -792,12 +792,22 @@ static __u32 top6(const struct sl_pfx *p, __u32 dir_bits)
 	return ntohl(w0) >> (32 - dir_bits);
 }
 
-/*
- * Put item k of a list block (first: its first element), keeping the items
- * placed so far longest first.
- */
-static void list_put6(struct sl_t6_elem *first, __u32 k, const __u32 w[4], __u32 e)
+/* Whether prefix p is in a hash: longer than dir_bits, in no list block. */
+static bool hashed6(const struct sl_pfx *p, const __u8 *nlong, __u32 dir_bits)
 {
+	return p->plen >= dir_bits && nlong[top6(p, dir_bits)] > SL_T6_LIST_MAX;
+}
+
+/*
+ * Put an item in a list block (first: its first element), keeping the
+ * items placed so far (those with an entry) longest first.
+ */
+static void list_put6(struct sl_t6_elem *first, const __u32 w[4], __u32 e)
+{
+	__u32 k = 0;
+
+	while (first[k].w[SL_T6_S_ENTRY] & SL_E_VALID)
+		k++;
 	for (; k && SL_E_PLEN(first[k - 1].w[SL_T6_S_ENTRY]) < SL_E_PLEN(e); k--)
 		first[k] = first[k - 1];
 	memcpy(first[k].w, w, 16);
@@ -811,7 +821,7 @@ int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out)
 	__u32 dir_bits = SL_T6_DIR_MIN_BITS, blocks = 0;
 	__u32 *dir = NULL, *block = NULL, *byl = NULL, *home = NULL, *pos = NULL;
 	struct hash6 hash[129] = { 0 };
-	__u8 *nlong = NULL, *fill = NULL;
+	__u8 *nlong = NULL;
 	__u64 *mask = NULL;
 	int desc[129], len, fd, err;
 	struct sl_t6_elem *t;
@@ -832,12 +842,11 @@ int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out)
 		block = calloc(1u << dir_bits, sizeof(*block));
 		mask = calloc(1u << dir_bits, sizeof(*mask));
 		nlong = calloc(1u << dir_bits, 1);
-		fill = calloc(1u << dir_bits, 1);
 		/* byl: the prefixes in hashes grouped by length, in the order of v */
 		byl = malloc(n * sizeof(*byl));
 		home = malloc(n * sizeof(*home));
 		pos = malloc(n * sizeof(*pos));
-		if (!dir || !block || !mask || !nlong || !fill || !byl || !home || !pos)
+		if (!dir || !block || !mask || !nlong || !byl || !home || !pos)
 			goto out;
 		fill_short6(dir, v, n, dir_bits);
 		for (i = 0; i < n; i++) {
@@ -846,10 +855,10 @@ int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out)
 				nlong[top]++;
 		}
 		for (i = 0; i < n; i++) {
-			top = top6(&v[i], dir_bits);
-			if (v[i].plen < dir_bits || nlong[top] <= SL_T6_LIST_MAX)
+			if (!hashed6(&v[i], nlong, dir_bits))
 				continue;
 			count[v[i].plen]++;
+			top = top6(&v[i], dir_bits);
 			if (!block[top])
 				block[top] = ++nblocks;
 		}
@@ -868,7 +877,7 @@ int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out)
 		for (len = 0; len <= 128; len++)
 			start[len + 1] = start[len] + count[len];
 		for (i = 0; i < n; i++) {
-			if (v[i].plen >= dir_bits && nlong[top6(&v[i], dir_bits)] > SL_T6_LIST_MAX)
+			if (hashed6(&v[i], nlong, dir_bits))
 				byl[start[v[i].plen]++] = (__u32)i;
 		}
 		for (len = 128; len >= 0; len--)
@@ -932,8 +941,7 @@ int sl_build_v6(const struct sl_pfx *v, size_t n, struct sl_built *out)
 		memcpy(w, v[i].addr, 16);
 		top = top6(&v[i], dir_bits);
 		if (nlong[top] <= SL_T6_LIST_MAX) {
-			list_put6(&t[items + block[top] - 1], fill[top]++, w,
-				  SL_E_MAKE(v[i].class_id, l));
+			list_put6(&t[items + block[top] - 1], w, SL_E_MAKE(v[i].class_id, l));
 			continue;
 		}
 		dist = pos[i] - sl_home6(w, hash[l].nslots);
@@ -980,7 +988,6 @@ out:
 	free(block);
 	free(mask);
 	free(nlong);
-	free(fill);
 	free(byl);
 	free(home);
 	free(pos);
