@@ -91,14 +91,17 @@ static long bm_step(__u32 i, void *data)
 	 * sl_lookup6() is verified apart, and its bpf_loop callback with it).
 	 */
 	if (mode == BM_SLUICE6 || mode == BM_DIFF6) {
-		e = sl_lookup6(c->tab6, a->addr);
+		e = sl_find6(c->tab6, a->addr);
 	} else if (mode == BM_SLUICE4 || mode == BM_DIFF4) {
 		__u32 be, h;
 
 		__builtin_memcpy(&be, a->addr, 4);
 		h = bpf_ntohl(be);
-		e = sl_lookup4(c->tab4, h, mode == BM_DIFF4 || sl_v4_summary());
-		/* the summary and the directory alone must agree (~0: never right) */
+		e = sl_find4(c->tab4, h, mode == BM_DIFF4 || sl_v4_summary());
+		/*
+		 * the filter and the summary, and the directory alone, must agree
+		 * (~0: never right)
+		 */
 		if (mode == BM_DIFF4 && sl_lookup4(c->tab4, h, 0) != e)
 			e = ~0u;
 	}

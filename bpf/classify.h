@@ -2,6 +2,7 @@
 /*
  * sluice: classify a remote address into a class (longest prefix wins).
  *
+ * Both families first test the /16 filter (no prefix there: no match).
  * IPv4: the summary of the /16s (small tables), then the /16 directory; a
  * /16 holding longer prefixes or hosts leads to a compressed node for the
  * next 8 bits, and a /24 holding /25-/31 prefixes to one for the last 8; a
@@ -61,6 +62,18 @@ static __always_inline __u32 sl_node4(void *tab, __u32 e, __u32 i)
 	if (leaf / SL_T4_ELEM_WORDS == key)
 		return n->w[leaf % SL_T4_ELEM_WORDS];
 	return sl_word(tab, leaf);
+}
+
+/*
+ * Whether the live table of family f (0: IPv4, 1: IPv6) may hold a prefix
+ * for the /16 s: its bit in the /16 filter (struct sl_present). A static
+ * map's lookup is inlined, so a miss costs no helper call.
+ */
+static __always_inline int sl_present16(__u32 f, __u32 s)
+{
+	struct sl_present *p = bpf_map_lookup_elem(&sl_present, &f);
+
+	return p && (p->w[(s / 64) % SL_PRESENT_WORDS] >> (s % 64) & 1);
 }
 
 /* Code r of a summary's run of code words (SL_SUM_*). */
@@ -381,6 +394,24 @@ static __always_inline int sl_v4_summary(void)
 }
 
 /*
+ * The lookups behind the /16 filter: a /16 with no prefix answers 0 from
+ * the filter alone (one branch into the table's path, where the verifier
+ * prunes it with the no-table case).
+ */
+static __always_inline __u32 sl_find4(void *tab, __u32 a, int sum)
+{
+	return sl_present16(0, a >> 16) ? sl_lookup4(tab, a, sum) : 0;
+}
+
+static __always_inline __u32 sl_find6(void *tab, const void *addr)
+{
+	__u32 w0;
+
+	__builtin_memcpy(&w0, addr, sizeof(w0));
+	return sl_present16(1, bpf_ntohl(w0) >> 16) ? sl_lookup6(tab, addr) : 0;
+}
+
+/*
  * Returns the class of the longest prefix that holds the address, and its
  * length in *plen; or -1 when no prefix matches (the default class).
  */
@@ -395,11 +426,11 @@ static __always_inline int sl_classify(const struct sl_addr *a, __u32 *plen)
 		__builtin_memcpy(&be, a->addr, sizeof(be));
 		tab = bpf_map_lookup_elem(&sl_v4, &zero);
 		if (tab)
-			e = sl_lookup4(tab, bpf_ntohl(be), sl_v4_summary());
+			e = sl_find4(tab, bpf_ntohl(be), sl_v4_summary());
 	} else {
 		tab = bpf_map_lookup_elem(&sl_v6, &zero);
 		if (tab)
-			e = sl_lookup6(tab, a->addr);
+			e = sl_find6(tab, a->addr);
 	}
 	if (!e)
 		return -1;

@@ -116,6 +116,14 @@ struct {
 	__type(value, struct sl_source);
 } sl_sources SEC(".maps");
 
+/* The /16 filter in front of the prefix tables (struct sl_present). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct sl_present);
+} sl_present SEC(".maps");
+
 /*
  * Prefix tables: one slot per family, replaced whole by the CLI with one
  * map-in-map update. The inner maps are flat arrays of __u32 words (IPv4:

@@ -25,6 +25,7 @@
 #define SL_MAP_FLOWS "sl_flows"
 #define SL_MAP_FLOWCNT "sl_flowcnt"
 #define SL_MAP_IFB "sl_ifb"
+#define SL_MAP_PRESENT "sl_present"
 
 /* Default sizes; each may be changed when the state is first created. */
 #define SL_DEF_MAX_CLASSES 1024
@@ -472,7 +473,20 @@ static inline __u32 sl_home6(const __u32 w[4], __u32 nslots)
  * it with any change to them: a CLI does not write into a state pinned by
  * programs that read another layout (0: every sluice before the field).
  */
-#define SL_LAYOUT 13
+#define SL_LAYOUT 14
+
+/*
+ * The /16 filter, sl_present: per family (key 0 IPv4, 1 IPv6) a bit for
+ * each /16 that a prefix of the live table covers or lies in (bit s % 64
+ * of word s / 64). An address in a /16 whose bit is clear matches nothing,
+ * answered from this one static map, which the verifier inlines, before
+ * any helper call into the table. The CLI keeps it a superset of the live
+ * table's /16s (user/table_build.c: sl_table_install()).
+ */
+#define SL_PRESENT_WORDS (65536 / 64)
+struct sl_present {
+	__u64 w[SL_PRESENT_WORDS];
+};
 
 /* The global state record, key 0 of sl_state. Written by the CLI only. */
 struct sl_state {

@@ -14,6 +14,7 @@
 #include "journal.h"
 #include "parse.h"
 #include "shape.h"
+#include "util.h"
 #include "state.h"
 #include "table.h"
 

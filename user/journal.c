@@ -15,7 +15,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 
 #include "diag.h"
 #include "journal.h"
+#include "table_build.h"
 #include "util.h"
 
 #define JOURNAL_MAGIC 0x51c10a01u
@@ -47,14 +47,6 @@ union jrec {
 	struct jhead h;
 	struct jitem i;
 };
-
-void sl_crash_point(const char *name)
-{
-	const char *at = getenv("SLUICE_CRASH_AT");
-
-	if (at && !strcmp(at, name))
-		raise(SIGKILL);
-}
 
 void sl_store_path(char *buf, size_t len, struct sl_ctx *ctx, const char *kind, __u32 id)
 {
@@ -91,15 +83,13 @@ int sl_journal_stage_table(struct sl_ctx *ctx, int family, int fd)
 static int swap_one(struct sl_ctx *ctx, int f)
 {
 	char path[PATH_MAX];
-	__u32 zero = 0;
-	int fd, err = 0;
+	int fd, err;
 
 	staged_path(path, sizeof(path), ctx, f);
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	if (bpf_map_update_elem(f ? ctx->v6_fd : ctx->v4_fd, &zero, &fd, BPF_ANY))
-		err = -errno;
+	err = sl_table_install(f ? ctx->v6_fd : ctx->v4_fd, ctx->present_fd, f ? 6 : 4, fd);
 	close(fd);
 	return err;
 }

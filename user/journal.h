@@ -78,7 +78,4 @@ int sl_prev_read(struct sl_ctx *ctx, __u32 id, struct sl_prev_src *ps);
 /* Forget a class's previous list (class deleted, or a slot reused). */
 void sl_prev_drop(struct sl_ctx *ctx, __u32 id);
 
-/* Test hook: with SLUICE_CRASH_AT=name in the environment, die here by SIGKILL. */
-void sl_crash_point(const char *name);
-
 #endif

@@ -46,14 +46,15 @@ const char *const sl_prog_names[SL_PROG_MAX] = {
 static const char *const map_names[] = {
 	SL_MAP_CLASSES, SL_MAP_BUCKETS, SL_MAP_STATS, SL_MAP_MISC,
 	SL_MAP_V4,	SL_MAP_V6,	SL_MAP_STATE, SL_MAP_ATTACH, SL_MAP_SOURCES, SL_MAP_IFB,
-	SL_MAP_FLOWS,	SL_MAP_FLOWCNT,
+	SL_MAP_FLOWS,	SL_MAP_FLOWCNT, SL_MAP_PRESENT,
 };
 
 static int *map_fd_slot(struct sl_ctx *ctx, int i)
 {
 	int *slots[] = { &ctx->classes_fd, &ctx->buckets_fd, &ctx->stats_fd, &ctx->misc_fd,
 			 &ctx->v4_fd,	   &ctx->v6_fd,	     &ctx->state_fd, &ctx->attach_fd,
-			 &ctx->sources_fd, &ctx->ifb_fd,   &ctx->flows_fd,  &ctx->flowcnt_fd };
+			 &ctx->sources_fd, &ctx->ifb_fd,   &ctx->flows_fd,  &ctx->flowcnt_fd,
+			 &ctx->present_fd };
 
 	return slots[i];
 }
@@ -411,10 +412,10 @@ static int init_tables(struct sl_ctx *ctx, struct sluice_bpf *skel)
 		fd = sl_table_new(fam);
 		if (fd < 0)
 			return fd;
-		err = bpf_map_update_elem(outer, &zero, &fd, BPF_ANY);
+		err = sl_table_install(outer, bpf_map__fd(skel->maps.sl_present), fam, fd);
 		close(fd);
 		if (err)
-			return -errno;
+			return err;
 	}
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.sl_classes), &zero, &def, BPF_ANY))
 		return -errno;

@@ -37,7 +37,7 @@ struct sl_ctx {
 	char dir[SL_DIR_LEN + 8]; /* <bpffs>/sluice */
 	int lock_fd;
 	int classes_fd, buckets_fd, stats_fd, misc_fd, v4_fd, v6_fd, state_fd, attach_fd;
-	int sources_fd, ifb_fd, flows_fd, flowcnt_fd;
+	int sources_fd, ifb_fd, flows_fd, flowcnt_fd, present_fd;
 	int prog_fd[SL_PROG_MAX];
 	struct sl_state st;
 	int ncpus;

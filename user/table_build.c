@@ -993,3 +993,64 @@ out:
 	free(pos);
 	return err;
 }
+
+int sl_table_present(int fd, int family, __u64 *words)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info), j, r, per, elems, first, stride, code;
+	const __u32 *t, *codes;
+	size_t bytes;
+	void *m;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	per = family == 4 ? SL_T4_SUM_PER_ELEM : SL_T6_SUM_PER_ELEM;
+	elems = 65536 / per;
+	first = family == 4 ? SL_T4_SUM : SL_T6_SUM;
+	stride = info.value_size / sizeof(__u32);
+	if (info.value_size != (family == 4 ? sizeof(struct sl_t4_elem) : sizeof(struct sl_t6_elem)))
+		return -EINVAL;
+	memset(words, 0, SL_PRESENT_WORDS * sizeof(*words));
+	/* an empty table (one element) has no summary: nothing is present */
+	if (info.max_entries < first + elems)
+		return 0;
+	bytes = map_bytes(info.value_size, info.max_entries);
+	m = mmap(NULL, bytes, PROT_READ, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return -errno;
+	t = m;
+	for (j = 0; j < elems; j++) {
+		codes = t + (size_t)(first + j) * stride + (family == 4 ? 0 : SL_T6_M_CODES);
+		for (r = 0; r < per; r++) {
+			code = (codes[r / 16] >> (r % 16 * 2)) & 3;
+			if (code != SL_SUM_NONE)
+				words[(j * per + r) / 64] |= 1ull << ((j * per + r) % 64);
+		}
+	}
+	munmap(m, bytes);
+	return 0;
+}
+
+int sl_table_install(int outer, int present, int family, int fd)
+{
+	struct sl_present now, next;
+	__u32 key = family == 6, zero = 0, i;
+	int err;
+
+	err = sl_table_present(fd, family, next.w);
+	if (err)
+		return err;
+	if (bpf_map_lookup_elem(present, &key, &now))
+		return -errno;
+	for (i = 0; i < SL_PRESENT_WORDS; i++)
+		now.w[i] |= next.w[i];
+	if (bpf_map_update_elem(present, &key, &now, BPF_ANY))
+		return -errno;
+	sl_crash_point("filter");
+	if (bpf_map_update_elem(outer, &zero, &fd, BPF_ANY))
+		return -errno;
+	sl_crash_point("filtered");
+	if (bpf_map_update_elem(present, &key, &next, BPF_ANY))
+		return -errno;
+	return 0;
+}

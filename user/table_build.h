@@ -40,6 +40,21 @@ void sl_spare_drop(struct sl_spare *s);
 int sl_build_v4_spare(const struct sl_pfx *v, size_t n, struct sl_spare *spare,
 		      struct sl_built *out);
 
+/*
+ * The /16s where table fd of family (4 or 6) has prefixes, read from its
+ * summary: SL_PRESENT_WORDS words of the datapath's /16 filter.
+ */
+int sl_table_present(int fd, int family, __u64 *words);
+
+/*
+ * Swap table fd into slot 0 of the outer map of its family, keeping the
+ * /16 filter (map present) a superset of the live table's /16s at every
+ * moment: first the union of the old table's bits and the new one's, then
+ * the swap, then the new table's bits alone. A kill in between leaves a
+ * superset, which only costs lookups a helper call. Returns 0 or -errno.
+ */
+int sl_table_install(int outer, int present, int family, int fd);
+
 /* A table map of nelem elements (mmapped into *mem when not NULL). */
 int sl_table_map_create(__u32 value_size, __u32 nelem, void **mem);
 

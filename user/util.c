@@ -2,6 +2,7 @@
 #define _GNU_SOURCE /* sched_getcpu, pthread_attr_setaffinity_np */
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,4 +178,12 @@ int sl_thread_start(pthread_t *thr, void *(*fn)(void *), void *arg)
 		return 0;
 	free(t);
 	return pthread_create(thr, NULL, fn, arg);
+}
+
+void sl_crash_point(const char *name)
+{
+	const char *at = getenv("SLUICE_CRASH_AT");
+
+	if (at && !strcmp(at, name))
+		raise(SIGKILL);
 }

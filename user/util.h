@@ -46,4 +46,7 @@ void *sl_big_grow(void *p, size_t used, size_t size);
  */
 int sl_thread_start(pthread_t *thr, void *(*fn)(void *), void *arg);
 
+/* Test hook: with SLUICE_CRASH_AT=name in the environment, die here by SIGKILL. */
+void sl_crash_point(const char *name);
+
 #endif

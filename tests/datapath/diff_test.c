@@ -8,6 +8,7 @@
  * /32, /128 and adjacent prefixes. Needs root.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
@@ -19,6 +20,7 @@
 #include <cmocka.h>
 
 #include "bm.h"
+#include "parse.h"
 #include "sluice.h"
 #include "table_build.h"
 
@@ -387,6 +389,87 @@ static void test_swaps_between_sizes(void **state)
 		sl_pfx_vec_free(&set[i]);
 }
 
+/* The /16s (first..last, inclusive, of family f) the filter of b has: set bits only there. */
+static void check_present(struct bm *b, int f, const __u32 (*ranges)[2], size_t n)
+{
+	static __u64 want[SL_PRESENT_WORDS], got[SL_PRESENT_WORDS];
+	__u32 s;
+	size_t i;
+
+	memset(want, 0, sizeof(want));
+	for (i = 0; i < n; i++)
+		for (s = ranges[i][0]; s <= ranges[i][1]; s++)
+			want[s / 64] |= 1ull << (s % 64);
+	assert_int_equal(bm_present(b, f, got), 0);
+	for (s = 0; s < SL_PRESENT_WORDS; s++)
+		if (got[s] != want[s])
+			fail_msg("IPv%d filter word %u: %#llx, want %#llx", f, s,
+				 (unsigned long long)got[s], (unsigned long long)want[s]);
+}
+
+static void push_text(struct sl_pfx_vec *v, const char *text, __u32 class_id)
+{
+	struct sl_pfx p;
+	const char *why;
+	bool masked;
+
+	assert_int_equal(sl_parse_prefix(text, strlen(text), &p, &why, &masked), 0);
+	p.class_id = class_id;
+	sl_pfx_vec_push(v, &p);
+}
+
+/*
+ * The /16 filter in front of the tables holds exactly the /16s that a
+ * prefix covers or lies in, and a swap to a smaller set clears the rest:
+ * an address there answers "no match" from the filter, so the lookups
+ * that follow (against the tries, which hold the first set) check that
+ * nothing was cleared that a prefix needs.
+ */
+static void test_filter(void **state)
+{
+	static const __u32 big4[][2] = { { 0x0800, 0x0801 }, { 0x0a01, 0x0a02 }, { 0xc0a8, 0xc0a8 } };
+	static const __u32 big6[][2] = { { 0x2001, 0x2001 }, { 0x2400, 0x2403 }, { 0xfe80, 0xfe80 } };
+	static const __u32 small4[][2] = { { 0xc0a8, 0xc0a8 } }, small6[][2] = { { 0x2a00, 0x2a00 } };
+	struct sl_pfx_vec big = { 0 }, small = { 0 }, none = { 0 };
+	unsigned long long s = 61;
+	struct bm *b;
+
+	(void)state;
+	push_text(&big, "8.0.0.0/15", 1);
+	push_text(&big, "10.1.0.0/16", 2);
+	push_text(&big, "10.2.3.0/24", 3);
+	push_text(&big, "192.168.7.7/32", 4);
+	push_text(&big, "2001:db8::/32", 5);
+	push_text(&big, "2400::/14", 6);
+	push_text(&big, "fe80::1/128", 7);
+	sl_pfx_resolve(&big);
+	push_text(&small, "192.168.0.0/16", 1);
+	push_text(&small, "2a00:1:2::/48", 2);
+	sl_pfx_resolve(&small);
+
+	b = bm_open(&big);
+	assert_non_null(b);
+	check_present(b, 4, big4, 3);
+	check_present(b, 6, big6, 3);
+	check_family(b, &big, 4, &s);
+	check_family(b, &big, 6, &s);
+	assert_int_equal(bm_swap_tables(b, &small), 0);
+	check_present(b, 4, small4, 1);
+	check_present(b, 6, small6, 1);
+	assert_int_equal(bm_swap_tables(b, &none), 0);
+	check_present(b, 4, NULL, 0);
+	check_present(b, 6, NULL, 0);
+	/* back to the set the reference tries hold: its bits set again */
+	assert_int_equal(bm_swap_tables(b, &big), 0);
+	check_present(b, 4, big4, 3);
+	check_present(b, 6, big6, 3);
+	check_family(b, &big, 4, &s);
+	check_family(b, &big, 6, &s);
+	bm_close(b);
+	sl_pfx_vec_free(&big);
+	sl_pfx_vec_free(&small);
+}
+
 static void test_empty_and_default_route(void **state)
 {
 	struct sl_pfx_vec pfx = { 0 };
@@ -569,6 +652,7 @@ int main(void)
 		cmocka_unit_test(test_worst_mix),
 		cmocka_unit_test(test_dense),
 		cmocka_unit_test(test_list_blocks),
+		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_swaps_between_sizes),
 		cmocka_unit_test(test_host_hash_wrap),
 		cmocka_unit_test(test_spare),

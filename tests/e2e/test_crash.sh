@@ -1,7 +1,8 @@
 #!/bin/bash
 # Kills at every point of a change (issue F1): feed load, apply, feed
 # rollback and class del are killed with SIGKILL at each injected point of
-# the commit (SLUICE_CRASH_AT, user/journal.c), and a 300K-line load is
+# the commit (SLUICE_CRASH_AT, user/journal.c; filter and filtered inside
+# each table swap, user/table_build.c), and a 300K-line load is
 # killed at random moments. After each kill, the records (feed list, status)
 # and the live tables (lookups through the datapath's own code) agree, the
 # next run of the same command gives exactly the list it loads, and no
@@ -76,7 +77,7 @@ r2=$(live)
 [ "$r1/$r2" = "A/B" ] && ok "rollback puts back the previous list, a second one undoes it" ||
 	not_ok "rollback puts back the previous list, a second one undoes it" "$r1 then $r2"
 
-POINTS="lists stage journal commit swap rotate records done"
+POINTS="lists stage journal commit filter filtered swap rotate records done"
 # points before the commit leave the old list, the others the new one
 want_after() { case $1 in lists | stage | journal) echo "$2" ;; *) echo "$3" ;; esac; }
 

@@ -139,8 +139,8 @@ static int swap_tables(struct bm *b, const struct sl_pfx_vec *pfx, size_t *split
 	for (f = 0; f < 2 && !err; f++) {
 		int outer = bpf_map__fd(f ? b->skel->maps.sl_v6 : b->skel->maps.sl_v4);
 
-		if (bpf_map_update_elem(outer, &zero, &built[f].fd, BPF_ANY))
-			err = -errno;
+		err = sl_table_install(outer, bpf_map__fd(b->skel->maps.sl_present), f ? 6 : 4,
+				       built[f].fd);
 		b->bytes[f] = built[f].bytes;
 	}
 	for (f = 0; f < 2; f++)
@@ -371,6 +371,13 @@ __u64 bm_mismatches(struct bm *b, __u32 *first, __u32 *ours, __u32 *ref)
 	*ours = b->skel->bss->bad_ours;
 	*ref = b->skel->bss->bad_ref;
 	return b->skel->bss->mismatches;
+}
+
+int bm_present(struct bm *b, int family, __u64 *words)
+{
+	__u32 key = family == 6;
+
+	return bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.sl_present), &key, words) ? -errno : 0;
 }
 
 void bm_memory(struct bm *b, __u64 *sluice4, __u64 *sluice6, __u64 *trie4, __u64 *trie6)
