@@ -65,15 +65,26 @@ static __always_inline __u32 sl_node4(void *tab, __u32 e, __u32 i)
 }
 
 /*
- * Whether the live table of family f (0: IPv4, 1: IPv6) may hold a prefix
- * for the /16 s: its bit in the /16 filter (struct sl_present). A static
- * map's lookup is inlined, so a miss costs no helper call.
+ * The /16 filter of family f (0: IPv4, 1: IPv6) for the /16 s (struct
+ * sl_present): 0 when the live table holds no prefix for it, else 1 and in
+ * *e its side word's entry when that word is in force (0: look it up). A
+ * static map's lookup is inlined, so neither answer costs a helper call.
  */
-static __always_inline int sl_present16(__u32 f, __u32 s)
+static __always_inline int sl_filter16(__u32 f, __u32 s, __u32 *e)
 {
 	struct sl_present *p = bpf_map_lookup_elem(&sl_present, &f);
+	__u32 g, w;
 
-	return p && (p->w[(s / 64) % SL_PRESENT_WORDS] >> (s % 64) & 1);
+	*e = 0;
+	if (!p || !(p->w[(s / 64) % SL_PRESENT_WORDS] >> (s % 64) & 1))
+		return 0;
+	g = *(volatile __u32 *)&p->gen;
+	if (g) {
+		w = *(volatile __u32 *)&p->side[s % 65536];
+		if (w >> SL_SIDE_TAG_SHIFT == g)
+			*e = w & SL_E_ENTRY_MASK;
+	}
+	return 1;
 }
 
 /* Code r of a summary's run of code words (SL_SUM_*). */
@@ -400,15 +411,21 @@ static __always_inline int sl_v4_summary(void)
  */
 static __always_inline __u32 sl_find4(void *tab, __u32 a, int sum)
 {
-	return sl_present16(0, a >> 16) ? sl_lookup4(tab, a, sum) : 0;
+	__u32 e;
+
+	if (!sl_filter16(0, a >> 16, &e))
+		return 0;
+	return e ? e : sl_lookup4(tab, a, sum);
 }
 
 static __always_inline __u32 sl_find6(void *tab, const void *addr)
 {
-	__u32 w0;
+	__u32 w0, e;
 
 	__builtin_memcpy(&w0, addr, sizeof(w0));
-	return sl_present16(1, bpf_ntohl(w0) >> 16) ? sl_lookup6(tab, addr) : 0;
+	if (!sl_filter16(1, bpf_ntohl(w0) >> 16, &e))
+		return 0;
+	return e ? e : sl_lookup6(tab, addr);
 }
 
 /*

@@ -473,7 +473,7 @@ static inline __u32 sl_home6(const __u32 w[4], __u32 nslots)
  * it with any change to them: a CLI does not write into a state pinned by
  * programs that read another layout (0: every sluice before the field).
  */
-#define SL_LAYOUT 14
+#define SL_LAYOUT 15
 
 /*
  * The /16 filter, sl_present: per family (key 0 IPv4, 1 IPv6) a bit for
@@ -484,8 +484,24 @@ static inline __u32 sl_home6(const __u32 w[4], __u32 nslots)
  * table's /16s (user/table_build.c: sl_table_install()).
  */
 #define SL_PRESENT_WORDS (65536 / 64)
+/*
+ * Beside the bits, the side words: for each /16 whose every address the
+ * live table answers with one entry (a short prefix covers it whole and no
+ * longer one lies in it), that entry, so that such an address needs no
+ * helper call either. A side word is the entry (SL_E_VALID set) or 0 (look
+ * it up), tagged in its top bits; it counts only while its tag equals gen.
+ * The CLI clears gen, writes every word with a new tag, swaps the table,
+ * then sets gen to that tag, each word with one store: a reader sees the
+ * old table's word, or a word whose tag is not gen (and looks it up).
+ * gen stays 0 while too few /16s have an entry for the words to pay.
+ */
+#define SL_SIDE_TAG_SHIFT SL_E_DIST_SHIFT /* above SL_E_ENTRY_MASK */
+#define SL_SIDE_TAG_MAX 127
 struct sl_present {
 	__u64 w[SL_PRESENT_WORDS];
+	__u32 gen;  /* the tag of the side words in force; 0: none */
+	__u32 last; /* the last tag written */
+	__u32 side[65536];
 };
 
 /* The global state record, key 0 of sl_state. Written by the CLI only. */

@@ -994,12 +994,28 @@ out:
 	return err;
 }
 
-int sl_table_present(int fd, int family, __u64 *words)
+/* A /16's side word, from the summary code of table t (words): its entry or 0. */
+static __u32 side_word(const __u32 *t, const __u32 *el, int family, __u32 code, __u32 s)
+{
+	__u32 e;
+
+	if (code == SL_SUM_ENTRY)
+		e = el[family == 4 ? SL_T4_SUM_ENTRY : SL_T6_M_ENTRY];
+	else if (family == 4)
+		e = t[SL_T4_DIR_OFF + s]; /* a word of no node: the /16's answer */
+	else
+		return 0;
+	if ((e & (SL_E_VALID | SL_E_NODE | SL_E_HOSTS)) != SL_E_VALID)
+		return 0;
+	return e & SL_E_ENTRY_MASK;
+}
+
+int sl_table_present(int fd, int family, __u64 *words, __u32 *side, bool *use_side)
 {
 	struct bpf_map_info info = { 0 };
-	__u32 len = sizeof(info), j, r, per, elems, first, stride, code;
-	const __u32 *t, *codes;
-	size_t bytes;
+	__u32 len = sizeof(info), j, r, per, elems, first, stride, code, s, e;
+	size_t bytes, nside = 0, nlook = 0;
+	const __u32 *t, *el;
 	void *m;
 
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
@@ -1011,46 +1027,82 @@ int sl_table_present(int fd, int family, __u64 *words)
 	if (info.value_size != (family == 4 ? sizeof(struct sl_t4_elem) : sizeof(struct sl_t6_elem)))
 		return -EINVAL;
 	memset(words, 0, SL_PRESENT_WORDS * sizeof(*words));
+	memset(side, 0, 65536 * sizeof(*side));
+	*use_side = false;
 	/* an empty table (one element) has no summary: nothing is present */
 	if (info.max_entries < first + elems)
 		return 0;
+	if (family == 4 && (size_t)info.max_entries * stride < SL_T4_DIR_OFF + 65536)
+		return -EINVAL;
 	bytes = map_bytes(info.value_size, info.max_entries);
 	m = mmap(NULL, bytes, PROT_READ, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED)
 		return -errno;
 	t = m;
 	for (j = 0; j < elems; j++) {
-		codes = t + (size_t)(first + j) * stride + (family == 4 ? 0 : SL_T6_M_CODES);
+		el = t + (size_t)(first + j) * stride;
 		for (r = 0; r < per; r++) {
-			code = (codes[r / 16] >> (r % 16 * 2)) & 3;
-			if (code != SL_SUM_NONE)
-				words[(j * per + r) / 64] |= 1ull << ((j * per + r) % 64);
+			code = (el[(family == 4 ? 0 : SL_T6_M_CODES) + r / 16] >> (r % 16 * 2)) & 3;
+			if (code == SL_SUM_NONE)
+				continue;
+			s = j * per + r;
+			words[s / 64] |= 1ull << (s % 64);
+			e = side_word(t, el, family, code, s);
+			side[s] = e;
+			if (e)
+				nside++;
+			else
+				nlook++;
 		}
 	}
 	munmap(m, bytes);
+	/* the side words pay when they answer at least half the /16s in use */
+	*use_side = nside && nside >= nlook;
 	return 0;
 }
 
 int sl_table_install(int outer, int present, int family, int fd)
 {
-	struct sl_present now, next;
-	__u32 key = family == 6, zero = 0, i;
+	size_t bytes = map_bytes(sizeof(struct sl_present), 2);
+	__u32 zero = 0, i, tag, *side = malloc(65536 * sizeof(*side));
+	__u64 *next = malloc(SL_PRESENT_WORDS * sizeof(*next));
+	struct sl_present *p;
+	bool use_side;
+	void *m = MAP_FAILED;
 	int err;
 
-	err = sl_table_present(fd, family, next.w);
+	err = !side || !next ? -ENOMEM : sl_table_present(fd, family, next, side, &use_side);
 	if (err)
-		return err;
-	if (bpf_map_lookup_elem(present, &key, &now))
-		return -errno;
+		goto out;
+	m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, present, 0);
+	if (m == MAP_FAILED) {
+		err = -errno;
+		goto out;
+	}
+	p = (struct sl_present *)((char *)m + (family == 6) * ((sizeof(*p) + 7) & ~(size_t)7));
+	/* the old table's /16s and the new one's; no side word in force */
 	for (i = 0; i < SL_PRESENT_WORDS; i++)
-		now.w[i] |= next.w[i];
-	if (bpf_map_update_elem(present, &key, &now, BPF_ANY))
-		return -errno;
+		__atomic_store_n(&p->w[i], p->w[i] | next[i], __ATOMIC_RELAXED);
+	__atomic_store_n(&p->gen, 0, __ATOMIC_SEQ_CST);
+	tag = p->last % SL_SIDE_TAG_MAX + 1;
+	p->last = tag;
+	for (i = 0; i < 65536; i++)
+		__atomic_store_n(&p->side[i], tag << SL_SIDE_TAG_SHIFT | side[i], __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	sl_crash_point("filter");
-	if (bpf_map_update_elem(outer, &zero, &fd, BPF_ANY))
-		return -errno;
+	if (bpf_map_update_elem(outer, &zero, &fd, BPF_ANY)) {
+		err = -errno;
+		goto out;
+	}
 	sl_crash_point("filtered");
-	if (bpf_map_update_elem(present, &key, &next, BPF_ANY))
-		return -errno;
-	return 0;
+	for (i = 0; i < SL_PRESENT_WORDS; i++)
+		__atomic_store_n(&p->w[i], next[i], __ATOMIC_RELAXED);
+	if (use_side)
+		__atomic_store_n(&p->gen, tag, __ATOMIC_SEQ_CST);
+out:
+	if (m != MAP_FAILED)
+		munmap(m, bytes);
+	free(side);
+	free(next);
+	return err;
 }

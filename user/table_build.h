@@ -42,16 +42,20 @@ int sl_build_v4_spare(const struct sl_pfx *v, size_t n, struct sl_spare *spare,
 
 /*
  * The /16s where table fd of family (4 or 6) has prefixes, read from its
- * summary: SL_PRESENT_WORDS words of the datapath's /16 filter.
+ * summary: SL_PRESENT_WORDS words of the datapath's /16 filter, and each
+ * /16's side word (65536; the entry that answers the whole /16, else 0,
+ * untagged); *use_side: whether the side words answer enough /16s to pay.
  */
-int sl_table_present(int fd, int family, __u64 *words);
+int sl_table_present(int fd, int family, __u64 *words, __u32 *side, bool *use_side);
 
 /*
  * Swap table fd into slot 0 of the outer map of its family, keeping the
  * /16 filter (map present) a superset of the live table's /16s at every
- * moment: first the union of the old table's bits and the new one's, then
- * the swap, then the new table's bits alone. A kill in between leaves a
- * superset, which only costs lookups a helper call. Returns 0 or -errno.
+ * moment: first the union of the old table's bits and the new one's, no
+ * side word in force and every side word written with a new tag, then the
+ * swap, then the new table's bits alone and the new tag in force. A kill
+ * in between leaves a superset and no side word in force, which only
+ * costs lookups a helper call. Returns 0 or -errno.
  */
 int sl_table_install(int outer, int present, int family, int fd);
 

@@ -12,11 +12,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 
 #include "bm.h"
@@ -392,7 +394,8 @@ static void test_swaps_between_sizes(void **state)
 /* The /16s (first..last, inclusive, of family f) the filter of b has: set bits only there. */
 static void check_present(struct bm *b, int f, const __u32 (*ranges)[2], size_t n)
 {
-	static __u64 want[SL_PRESENT_WORDS], got[SL_PRESENT_WORDS];
+	static __u64 want[SL_PRESENT_WORDS];
+	static struct sl_present got;
 	__u32 s;
 	size_t i;
 
@@ -400,11 +403,57 @@ static void check_present(struct bm *b, int f, const __u32 (*ranges)[2], size_t 
 	for (i = 0; i < n; i++)
 		for (s = ranges[i][0]; s <= ranges[i][1]; s++)
 			want[s / 64] |= 1ull << (s % 64);
-	assert_int_equal(bm_present(b, f, got), 0);
+	assert_int_equal(bm_present(b, f, &got), 0);
 	for (s = 0; s < SL_PRESENT_WORDS; s++)
-		if (got[s] != want[s])
+		if (got.w[s] != want[s])
 			fail_msg("IPv%d filter word %u: %#llx, want %#llx", f, s,
-				 (unsigned long long)got[s], (unsigned long long)want[s]);
+				 (unsigned long long)got.w[s], (unsigned long long)want[s]);
+}
+
+/*
+ * The side words of family f in force: exactly the /16s of want (its
+ * /16, class, prefix length), each answered with that entry.
+ */
+static void check_side(struct bm *b, int f, const __u32 (*want)[3], size_t n)
+{
+	static struct sl_present got;
+	__u32 s, w, e;
+	size_t i, in_force = 0;
+
+	assert_int_equal(bm_present(b, f, &got), 0);
+	for (s = 0; s < 65536; s++) {
+		w = got.side[s];
+		e = w & SL_E_ENTRY_MASK;
+		if (!got.gen || w >> SL_SIDE_TAG_SHIFT != got.gen || !e)
+			continue;
+		in_force++;
+		for (i = 0; i < n && want[i][0] != s; i++)
+			;
+		if (i == n)
+			fail_msg("IPv%d /16 %#x: side entry %#x in force, want none", f, s, e);
+		if (e != SL_E_MAKE(want[i][1], want[i][2]))
+			fail_msg("IPv%d /16 %#x: side entry %#x, want class %u /%u", f, s, e,
+				 want[i][1], want[i][2]);
+	}
+	if (in_force != n)
+		fail_msg("IPv%d: %zu side entries in force, want %zu", f, in_force, n);
+}
+
+/* Swap b's tables to v in a child killed at point (SLUICE_CRASH_AT) on the way. */
+static void crash_swap(struct bm *b, const struct sl_pfx_vec *v, const char *point)
+{
+	pid_t pid = fork();
+	int st;
+
+	assert_true(pid >= 0);
+	if (!pid) {
+		setenv("SLUICE_CRASH_AT", point, 1);
+		bm_swap_tables(b, v);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL)
+		fail_msg("a swap to be killed at %s: status %#x", point, st);
 }
 
 static void push_text(struct sl_pfx_vec *v, const char *text, __u32 class_id)
@@ -418,6 +467,45 @@ static void push_text(struct sl_pfx_vec *v, const char *text, __u32 class_id)
 	sl_pfx_vec_push(v, &p);
 }
 
+/* The IPv4 /16s of test_filter()'s first set. */
+static const __u32 big4[][2] = { { 0x0800, 0x0801 }, { 0x0a01, 0x0a02 }, { 0xc0a8, 0xc0a8 } };
+
+/* test_filter()'s first set, live in b: its /16s, its side words, its lookups. */
+static void check_big(struct bm *b, const struct sl_pfx_vec *big, unsigned long long *s)
+{
+	static const __u32 big6[][2] = { { 0x2001, 0x2001 }, { 0x2400, 0x2403 }, { 0xfe80, 0xfe80 } };
+	/* the /16s that one entry answers whole: /15, /16 and /14 */
+	static const __u32 side4[][3] = { { 0x0800, 1, 15 }, { 0x0801, 1, 15 }, { 0x0a01, 2, 16 } };
+	static const __u32 side6[][3] = {
+		{ 0x2400, 6, 14 }, { 0x2401, 6, 14 }, { 0x2402, 6, 14 }, { 0x2403, 6, 14 }
+	};
+
+	check_present(b, 4, big4, 3);
+	check_present(b, 6, big6, 3);
+	check_side(b, 4, side4, 3);
+	check_side(b, 6, side6, 4);
+	check_family(b, big, 4, s);
+	check_family(b, big, 6, s);
+}
+
+/*
+ * After a swap from test_filter()'s first set towards another killed at
+ * point, before (filter) or after (filtered) the IPv4 swap: the union of
+ * the bits (the other set's one /16 is among the first's) and no IPv4 side
+ * word in force, though the new ones are written (the other set's would
+ * answer 192.168.7.7 with its /16).
+ */
+static void check_killed_swap(struct bm *b, const struct sl_pfx_vec *big,
+			      const struct sl_pfx_vec *other, const char *point,
+			      unsigned long long *s)
+{
+	crash_swap(b, other, point);
+	check_present(b, 4, big4, 3);
+	check_side(b, 4, NULL, 0);
+	if (!strcmp(point, "filter"))
+		check_family(b, big, 4, s); /* the first set is still live */
+}
+
 /*
  * The /16 filter in front of the tables holds exactly the /16s that a
  * prefix covers or lies in, and a swap to a smaller set clears the rest:
@@ -427,9 +515,8 @@ static void push_text(struct sl_pfx_vec *v, const char *text, __u32 class_id)
  */
 static void test_filter(void **state)
 {
-	static const __u32 big4[][2] = { { 0x0800, 0x0801 }, { 0x0a01, 0x0a02 }, { 0xc0a8, 0xc0a8 } };
-	static const __u32 big6[][2] = { { 0x2001, 0x2001 }, { 0x2400, 0x2403 }, { 0xfe80, 0xfe80 } };
 	static const __u32 small4[][2] = { { 0xc0a8, 0xc0a8 } }, small6[][2] = { { 0x2a00, 0x2a00 } };
+	static const __u32 small_side4[][3] = { { 0xc0a8, 1, 16 } };
 	struct sl_pfx_vec big = { 0 }, small = { 0 }, none = { 0 };
 	unsigned long long s = 61;
 	struct bm *b;
@@ -449,22 +536,22 @@ static void test_filter(void **state)
 
 	b = bm_open(&big);
 	assert_non_null(b);
-	check_present(b, 4, big4, 3);
-	check_present(b, 6, big6, 3);
-	check_family(b, &big, 4, &s);
-	check_family(b, &big, 6, &s);
+	check_big(b, &big, &s);
+	check_killed_swap(b, &big, &small, "filter", &s);
+	check_killed_swap(b, &big, &small, "filtered", &s);
 	assert_int_equal(bm_swap_tables(b, &small), 0);
 	check_present(b, 4, small4, 1);
 	check_present(b, 6, small6, 1);
+	check_side(b, 4, small_side4, 1);
+	check_side(b, 6, NULL, 0); /* its one /16 needs the table: no side words */
 	assert_int_equal(bm_swap_tables(b, &none), 0);
 	check_present(b, 4, NULL, 0);
 	check_present(b, 6, NULL, 0);
+	check_side(b, 4, NULL, 0);
+	check_side(b, 6, NULL, 0);
 	/* back to the set the reference tries hold: its bits set again */
 	assert_int_equal(bm_swap_tables(b, &big), 0);
-	check_present(b, 4, big4, 3);
-	check_present(b, 6, big6, 3);
-	check_family(b, &big, 4, &s);
-	check_family(b, &big, 6, &s);
+	check_big(b, &big, &s);
 	bm_close(b);
 	sl_pfx_vec_free(&big);
 	sl_pfx_vec_free(&small);

@@ -373,11 +373,11 @@ __u64 bm_mismatches(struct bm *b, __u32 *first, __u32 *ours, __u32 *ref)
 	return b->skel->bss->mismatches;
 }
 
-int bm_present(struct bm *b, int family, __u64 *words)
+int bm_present(struct bm *b, int family, struct sl_present *out)
 {
 	__u32 key = family == 6;
 
-	return bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.sl_present), &key, words) ? -errno : 0;
+	return bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.sl_present), &key, out) ? -errno : 0;
 }
 
 void bm_memory(struct bm *b, __u64 *sluice4, __u64 *sluice6, __u64 *trie4, __u64 *trie6)

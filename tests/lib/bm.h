@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "prefix.h"
+#include "sluice.h"
 
 #include "sluice_bench.h"
 
@@ -53,8 +54,8 @@ int bm_run_hot(struct bm *b, enum bm_prog prog, const struct sl_pfx *addr, __u32
 int bm_set_class(struct bm *b, __u32 id, __u32 policy, __u64 rate, __u64 burst);
 /* After BM_DIFF*: disagreements, and the first one. */
 __u64 bm_mismatches(struct bm *b, __u32 *first, __u32 *ours, __u32 *ref);
-/* The datapath's /16 filter of family (4 or 6): SL_PRESENT_WORDS words. */
-int bm_present(struct bm *b, int family, __u64 *words);
+/* The datapath's /16 filter of family (4 or 6), its bits and side words. */
+int bm_present(struct bm *b, int family, struct sl_present *out);
 /* Bytes of kernel memory of sluice's tables and of the tries. */
 void bm_memory(struct bm *b, __u64 *sluice4, __u64 *sluice6, __u64 *trie4, __u64 *trie6);
 
