@@ -473,7 +473,7 @@ static inline __u32 sl_home6(const __u32 w[4], __u32 nslots)
  * it with any change to them: a CLI does not write into a state pinned by
  * programs that read another layout (0: every sluice before the field).
  */
-#define SL_LAYOUT 15
+#define SL_LAYOUT 16
 
 /*
  * The /16 filter, sl_present: per family (key 0 IPv4, 1 IPv6) a bit for
@@ -494,6 +494,10 @@ static inline __u32 sl_home6(const __u32 w[4], __u32 nslots)
  * then sets gen to that tag, each word with one store: a reader sees the
  * old table's word, or a word whose tag is not gen (and looks it up).
  * gen stays 0 while too few /16s have an entry for the words to pay.
+ * The top words do the same for each /8 whose 256 /16s all have one side
+ * entry (a prefix of /8 or shorter with nothing longer inside), so that
+ * such an address reads 1 KiB of top words instead of the 256 KiB of side
+ * words; they are written and tagged with the side words.
  */
 #define SL_SIDE_TAG_SHIFT SL_E_DIST_SHIFT /* above SL_E_ENTRY_MASK */
 #define SL_SIDE_TAG_MAX 127
@@ -501,6 +505,7 @@ struct sl_present {
 	__u64 w[SL_PRESENT_WORDS];
 	__u32 gen;  /* the tag of the side words in force; 0: none */
 	__u32 last; /* the last tag written */
+	__u32 top[256];
 	__u32 side[65536];
 };
 

@@ -994,6 +994,20 @@ out:
 	return err;
 }
 
+/*
+ * The top word of /8 t: the entry of its 256 /16s' side words when they are
+ * all one entry, else 0.
+ */
+static __u32 top_word(const __u32 *side, __u32 t)
+{
+	__u32 i, e = side[t * 256];
+
+	for (i = 1; e && i < 256; i++)
+		if (side[t * 256 + i] != e)
+			return 0;
+	return e;
+}
+
 /* A /16's side word, from the summary code of table t (words): its entry or 0. */
 static __u32 side_word(const __u32 *t, const __u32 *el, int family, __u32 code, __u32 s)
 {
@@ -1088,6 +1102,9 @@ int sl_table_install(int outer, int present, int family, int fd)
 	p->last = tag;
 	for (i = 0; i < 65536; i++)
 		__atomic_store_n(&p->side[i], tag << SL_SIDE_TAG_SHIFT | side[i], __ATOMIC_RELAXED);
+	for (i = 0; i < 256; i++)
+		__atomic_store_n(&p->top[i], tag << SL_SIDE_TAG_SHIFT | top_word(side, i),
+				 __ATOMIC_RELAXED);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	sl_crash_point("filter");
 	if (bpf_map_update_elem(outer, &zero, &fd, BPF_ANY)) {

@@ -410,33 +410,52 @@ static void check_present(struct bm *b, int f, const __u32 (*ranges)[2], size_t 
 				 (unsigned long long)got.w[s], (unsigned long long)want[s]);
 }
 
+/* The entry that want (n ranges: first /16, last /16, class, prefix length) gives /16 s, or 0. */
+static __u32 want_side(const __u32 (*want)[4], size_t n, __u32 s)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s >= want[i][0] && s <= want[i][1])
+			return SL_E_MAKE(want[i][2], want[i][3]);
+	return 0;
+}
+
 /*
- * The side words of family f in force: exactly the /16s of want (its
- * /16, class, prefix length), each answered with that entry.
+ * The side and top words of family f in force: exactly the /16s of want,
+ * each answered with its range's entry, and the /8s that one range covers
+ * whole.
  */
-static void check_side(struct bm *b, int f, const __u32 (*want)[3], size_t n)
+static void check_side(struct bm *b, int f, const __u32 (*want)[4], size_t n)
 {
 	static struct sl_present got;
-	__u32 s, w, e;
-	size_t i, in_force = 0;
+	__u32 s, w, e, t, top;
+	size_t in_force = 0, want_n = 0, i;
 
 	assert_int_equal(bm_present(b, f, &got), 0);
+	for (i = 0; i < n; i++)
+		want_n += want[i][1] - want[i][0] + 1;
 	for (s = 0; s < 65536; s++) {
 		w = got.side[s];
 		e = w & SL_E_ENTRY_MASK;
 		if (!got.gen || w >> SL_SIDE_TAG_SHIFT != got.gen || !e)
 			continue;
 		in_force++;
-		for (i = 0; i < n && want[i][0] != s; i++)
-			;
-		if (i == n)
-			fail_msg("IPv%d /16 %#x: side entry %#x in force, want none", f, s, e);
-		if (e != SL_E_MAKE(want[i][1], want[i][2]))
-			fail_msg("IPv%d /16 %#x: side entry %#x, want class %u /%u", f, s, e,
-				 want[i][1], want[i][2]);
+		if (e != want_side(want, n, s))
+			fail_msg("IPv%d /16 %#x: side entry %#x in force, want %#x", f, s, e,
+				 want_side(want, n, s));
 	}
-	if (in_force != n)
-		fail_msg("IPv%d: %zu side entries in force, want %zu", f, in_force, n);
+	if (in_force != want_n)
+		fail_msg("IPv%d: %zu side entries in force, want %zu", f, in_force, want_n);
+	for (t = 0; t < 256; t++) {
+		w = got.top[t];
+		e = got.gen && w >> SL_SIDE_TAG_SHIFT == got.gen ? w & SL_E_ENTRY_MASK : 0;
+		for (i = 0; i < n && !(want[i][0] <= t * 256 && want[i][1] >= t * 256 + 255); i++)
+			;
+		top = i < n ? SL_E_MAKE(want[i][2], want[i][3]) : 0;
+		if (e != top)
+			fail_msg("IPv%d /8 %#x: top entry %#x in force, want %#x", f, t, e, top);
+	}
 }
 
 /* Swap b's tables to v in a child killed at point (SLUICE_CRASH_AT) on the way. */
@@ -468,22 +487,27 @@ static void push_text(struct sl_pfx_vec *v, const char *text, __u32 class_id)
 }
 
 /* The IPv4 /16s of test_filter()'s first set. */
-static const __u32 big4[][2] = { { 0x0800, 0x0801 }, { 0x0a01, 0x0a02 }, { 0xc0a8, 0xc0a8 } };
+static const __u32 big4[][2] = {
+	{ 0x0800, 0x0801 }, { 0x0a01, 0x0a02 }, { 0x2c00, 0x2cff }, { 0xc0a8, 0xc0a8 }
+};
 
 /* test_filter()'s first set, live in b: its /16s, its side words, its lookups. */
 static void check_big(struct bm *b, const struct sl_pfx_vec *big, unsigned long long *s)
 {
-	static const __u32 big6[][2] = { { 0x2001, 0x2001 }, { 0x2400, 0x2403 }, { 0xfe80, 0xfe80 } };
-	/* the /16s that one entry answers whole: /15, /16 and /14 */
-	static const __u32 side4[][3] = { { 0x0800, 1, 15 }, { 0x0801, 1, 15 }, { 0x0a01, 2, 16 } };
-	static const __u32 side6[][3] = {
-		{ 0x2400, 6, 14 }, { 0x2401, 6, 14 }, { 0x2402, 6, 14 }, { 0x2403, 6, 14 }
+	static const __u32 big6[][2] = {
+		{ 0x2001, 0x2001 }, { 0x2400, 0x2403 }, { 0x3000, 0x33ff }, { 0xfe80, 0xfe80 }
 	};
+	/* the /16s that one entry answers whole: /15, /16, /8 (one /8's top word) */
+	static const __u32 side4[][4] = {
+		{ 0x0800, 0x0801, 1, 15 }, { 0x0a01, 0x0a01, 2, 16 }, { 0x2c00, 0x2cff, 8, 8 }
+	};
+	/* /14, /6 (four top words) */
+	static const __u32 side6[][4] = { { 0x2400, 0x2403, 6, 14 }, { 0x3000, 0x33ff, 9, 6 } };
 
-	check_present(b, 4, big4, 3);
-	check_present(b, 6, big6, 3);
+	check_present(b, 4, big4, 4);
+	check_present(b, 6, big6, 4);
 	check_side(b, 4, side4, 3);
-	check_side(b, 6, side6, 4);
+	check_side(b, 6, side6, 2);
 	check_family(b, big, 4, s);
 	check_family(b, big, 6, s);
 }
@@ -500,7 +524,7 @@ static void check_killed_swap(struct bm *b, const struct sl_pfx_vec *big,
 			      unsigned long long *s)
 {
 	crash_swap(b, other, point);
-	check_present(b, 4, big4, 3);
+	check_present(b, 4, big4, 4);
 	check_side(b, 4, NULL, 0);
 	if (!strcmp(point, "filter"))
 		check_family(b, big, 4, s); /* the first set is still live */
@@ -516,7 +540,7 @@ static void check_killed_swap(struct bm *b, const struct sl_pfx_vec *big,
 static void test_filter(void **state)
 {
 	static const __u32 small4[][2] = { { 0xc0a8, 0xc0a8 } }, small6[][2] = { { 0x2a00, 0x2a00 } };
-	static const __u32 small_side4[][3] = { { 0xc0a8, 1, 16 } };
+	static const __u32 small_side4[][4] = { { 0xc0a8, 0xc0a8, 1, 16 } };
 	struct sl_pfx_vec big = { 0 }, small = { 0 }, none = { 0 };
 	unsigned long long s = 61;
 	struct bm *b;
@@ -525,9 +549,11 @@ static void test_filter(void **state)
 	push_text(&big, "8.0.0.0/15", 1);
 	push_text(&big, "10.1.0.0/16", 2);
 	push_text(&big, "10.2.3.0/24", 3);
+	push_text(&big, "44.0.0.0/8", 8);
 	push_text(&big, "192.168.7.7/32", 4);
 	push_text(&big, "2001:db8::/32", 5);
 	push_text(&big, "2400::/14", 6);
+	push_text(&big, "3000::/6", 9);
 	push_text(&big, "fe80::1/128", 7);
 	sl_pfx_resolve(&big);
 	push_text(&small, "192.168.0.0/16", 1);
