@@ -155,50 +155,6 @@ static void print_packets(FILE *md)
 	}
 }
 
-/* Busy and total jiffies of all CPUs so far, from /proc/stat. */
-static int cpu_jiffies(unsigned long long *busy, unsigned long long *total)
-{
-	unsigned long long v[8] = { 0 };
-	FILE *f = fopen("/proc/stat", "r");
-	int n, i;
-
-	if (!f)
-		return -1;
-	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
-		   &v[3], &v[4], &v[5], &v[6], &v[7]);
-	fclose(f);
-	if (n < 5)
-		return -1;
-	for (*total = 0, i = 0; i < 8; i++)
-		*total += v[i];
-	*busy = *total - v[3] - v[4];
-	return 0;
-}
-
-/*
- * Waits (at most 10 s) until the CPUs are idle for QUIET_MS: the kernel
- * frees a closed table's maps in workers after bm_close, and freeing a
- * million elements takes long enough to fall into the next size's runs.
- */
-#define QUIET_MS 200
-
-static void quiesce(void)
-{
-	unsigned long long b0, t0, b1, t1;
-	int i;
-
-	for (i = 0; i < 10000 / QUIET_MS; i++) {
-		if (cpu_jiffies(&b0, &t0))
-			return;
-		usleep(QUIET_MS * 1000);
-		if (cpu_jiffies(&b1, &t1))
-			return;
-		/* under 5% of the CPUs busy */
-		if (t1 > t0 && (b1 - b0) * 20 < t1 - t0)
-			return;
-	}
-}
-
 static int bench_one(FILE *md, const char *mixname, enum bm_mix mix, size_t n,
 		     double *sl4_out)
 {
@@ -218,7 +174,6 @@ static int bench_one(FILE *md, const char *mixname, enum bm_mix mix, size_t n,
 		fprintf(stderr, "bench: cannot load the benchmark object (run as root)\n");
 		return -1;
 	}
-	quiesce();
 	addrs4 = calloc(NADDR, sizeof(*addrs4));
 	addrs6 = calloc(NADDR, sizeof(*addrs6));
 	rand_addrs(addrs4, NADDR, 4, 1);

@@ -67,8 +67,7 @@ __u32 first_bad;  /* BM_DIFF*: index of the first one */
 __u32 bad_ours, bad_ref; /* its two answers (entry word / class<<8|plen) */
 
 struct bm_ctx {
-	void *tab4;
-	void *tab6;
+	void *tab4; /* BM_DIFF4's lookup through the directory alone */
 	__u64 sum;
 };
 
@@ -91,13 +90,13 @@ static long bm_step(__u32 i, void *data)
 	 * sl_lookup6() is verified apart, and its bpf_loop callback with it).
 	 */
 	if (mode == BM_SLUICE6 || mode == BM_DIFF6) {
-		e = sl_find6(c->tab6, a->addr);
+		e = sl_find6(a->addr);
 	} else if (mode == BM_SLUICE4 || mode == BM_DIFF4) {
 		__u32 be, h;
 
 		__builtin_memcpy(&be, a->addr, 4);
 		h = bpf_ntohl(be);
-		e = sl_find4(c->tab4, h, mode == BM_DIFF4 || sl_v4_summary());
+		e = sl_find4(h, mode == BM_DIFF4);
 		/*
 		 * the filter and the summary, and the directory alone, must agree
 		 * (~0: never right)
@@ -162,8 +161,7 @@ int bm_run(struct xdp_md *ctx)
 
 	(void)ctx;
 	c.tab4 = bpf_map_lookup_elem(&sl_v4, &zero);
-	c.tab6 = bpf_map_lookup_elem(&sl_v6, &zero);
-	if (!c.tab4 || !c.tab6)
+	if (!c.tab4 || !bpf_map_lookup_elem(&sl_v6, &zero))
 		return XDP_ABORTED;
 	bpf_loop(count, bm_step, &c, 0);
 	checksum += c.sum;

@@ -509,6 +509,16 @@ struct sl_present {
 	__u32 side[65536];
 };
 
+/*
+ * The entry of side or top word w while gen is in force, else 0 (look it
+ * up). Words are written with tags 1-127 only, so a never-written word
+ * answers nothing even while gen is 0.
+ */
+static inline __u32 sl_side_entry(__u32 w, __u32 gen)
+{
+	return w >> SL_SIDE_TAG_SHIFT == gen ? w & SL_E_ENTRY_MASK : 0;
+}
+
 /* The global state record, key 0 of sl_state. Written by the CLI only. */
 struct sl_state {
 	__u64 generation;	/* bumped at every table swap */

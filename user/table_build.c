@@ -1093,7 +1093,7 @@ int sl_table_install(int outer, int present, int family, int fd)
 		err = -errno;
 		goto out;
 	}
-	p = (struct sl_present *)((char *)m + (family == 6) * ((sizeof(*p) + 7) & ~(size_t)7));
+	p = (struct sl_present *)m + (family == 6); /* its size is a multiple of 8 */
 	/* the old table's /16s and the new one's; no side word in force */
 	for (i = 0; i < SL_PRESENT_WORDS; i++)
 		__atomic_store_n(&p->w[i], p->w[i] | next[i], __ATOMIC_RELAXED);

@@ -52,8 +52,8 @@ int sl_table_present(int fd, int family, __u64 *words, __u32 *side, bool *use_si
  * Swap table fd into slot 0 of the outer map of its family, keeping the
  * /16 filter (map present) a superset of the live table's /16s at every
  * moment: first the union of the old table's bits and the new one's, no
- * side word in force and every side word written with a new tag, then the
- * swap, then the new table's bits alone and the new tag in force. A kill
+ * side or top word in force and every one written with a new tag, then
+ * the swap, then the new table's bits alone and the new tag in force. A kill
  * in between leaves a superset and no side word in force, which only
  * costs lookups a helper call. Returns 0 or -errno.
  */

@@ -429,16 +429,15 @@ static __u32 want_side(const __u32 (*want)[4], size_t n, __u32 s)
 static void check_side(struct bm *b, int f, const __u32 (*want)[4], size_t n)
 {
 	static struct sl_present got;
-	__u32 s, w, e, t, top;
+	__u32 s, e, t, top;
 	size_t in_force = 0, want_n = 0, i;
 
 	assert_int_equal(bm_present(b, f, &got), 0);
 	for (i = 0; i < n; i++)
 		want_n += want[i][1] - want[i][0] + 1;
 	for (s = 0; s < 65536; s++) {
-		w = got.side[s];
-		e = w & SL_E_ENTRY_MASK;
-		if (!got.gen || w >> SL_SIDE_TAG_SHIFT != got.gen || !e)
+		e = sl_side_entry(got.side[s], got.gen);
+		if (!e)
 			continue;
 		in_force++;
 		if (e != want_side(want, n, s))
@@ -448,8 +447,7 @@ static void check_side(struct bm *b, int f, const __u32 (*want)[4], size_t n)
 	if (in_force != want_n)
 		fail_msg("IPv%d: %zu side entries in force, want %zu", f, in_force, want_n);
 	for (t = 0; t < 256; t++) {
-		w = got.top[t];
-		e = got.gen && w >> SL_SIDE_TAG_SHIFT == got.gen ? w & SL_E_ENTRY_MASK : 0;
+		e = sl_side_entry(got.top[t], got.gen);
 		for (i = 0; i < n && !(want[i][0] <= t * 256 && want[i][1] >= t * 256 + 255); i++)
 			;
 		top = i < n ? SL_E_MAKE(want[i][2], want[i][3]) : 0;
